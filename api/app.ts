@@ -1,0 +1,107 @@
+// The app factory: one OpenAPIHono with the cross-cutting middleware, every resource's
+// router, problem+json errors and the OpenAPI document. main.ts serves it; tests call
+// app.request() on the same factory.
+import { swaggerUI } from '@hono/swagger-ui';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { timeout } from 'hono/timeout';
+import type { Registry } from 'prom-client';
+import type { Config } from '../common/config.js';
+import type { Probes } from '../common/health.js';
+import type { Logger } from '../common/logger.js';
+import { httpMetrics } from './middleware/http-metrics.js';
+import { requestLog } from './middleware/request-log.js';
+import { ApiError, type ErrorCode, problemResponse } from './problem.js';
+import { createRouter } from './router.js';
+import { opsRoutes } from './routes/ops.js';
+
+export interface AppDeps {
+  config: Pick<Config, 'REQUEST_TIMEOUT_MS' | 'BODY_LIMIT_BYTES' | 'READY_CHECK_TIMEOUT_MS'>;
+  logger: Logger;
+  registry: Registry;
+  /** Dependency probes behind /readyz. */
+  probes: Probes;
+}
+
+/** Errors Hono itself throws (malformed JSON, timeouts), mapped onto our codes. */
+const HTTP_EXCEPTION_CODES: Record<number, ErrorCode> = {
+  400: 'validation_failed',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not_found',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+  503: 'overloaded',
+  504: 'timeout',
+};
+
+export function createApp(deps: AppDeps) {
+  const { config, logger, registry } = deps;
+  const app = createRouter();
+
+  app.use(requestId({ headerName: 'X-Request-Id' }));
+  app.use(requestLog(logger));
+  app.use(httpMetrics(registry));
+  app.use(secureHeaders());
+  app.use(
+    timeout(
+      config.REQUEST_TIMEOUT_MS,
+      () => new HTTPException(504, { message: `No answer within ${config.REQUEST_TIMEOUT_MS} ms` }),
+    ),
+  );
+  app.use(
+    bodyLimit({
+      maxSize: config.BODY_LIMIT_BYTES,
+      onError: (c) =>
+        problemResponse(
+          c,
+          new ApiError('payload_too_large', `The body exceeds ${config.BODY_LIMIT_BYTES} bytes`),
+        ),
+    }),
+  );
+
+  app.route(
+    '/',
+    opsRoutes({ registry, probes: deps.probes, readyTimeoutMs: config.READY_CHECK_TIMEOUT_MS }),
+  );
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+  });
+  // Generated once: the routes do not change after start-up.
+  const openApiDocument = app.getOpenAPI31Document({
+    openapi: '3.1.0',
+    info: {
+      title: 'Drop engine API',
+      version: '1.0.0',
+      description:
+        'Redis-first reservation engine for ticket drops. Errors are RFC 9457 problem+json.',
+    },
+  });
+  app.get('/openapi.json', (c) => c.json(openApiDocument));
+  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Drop engine API' }));
+
+  app.notFound((c) => problemResponse(c, new ApiError('not_found', 'No such resource')));
+
+  app.onError((err, c) => {
+    if (err instanceof ApiError) {
+      if (err.status >= 500) c.var.log?.warn({ code: err.code, detail: err.detail }, 'refused');
+      return problemResponse(c, err);
+    }
+    if (err instanceof HTTPException) {
+      const code = HTTP_EXCEPTION_CODES[err.status] ?? 'internal_error';
+      return problemResponse(c, new ApiError(code, err.message || code));
+    }
+    // Unexpected: log everything, answer nothing about the inside.
+    (c.var.log ?? logger).error({ err }, 'unhandled error');
+    return problemResponse(c, new ApiError('internal_error', 'An unexpected error occurred'));
+  });
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,49 @@
+// The api process: HTTP in front of Redis (live stock), Postgres (the record) and Kafka.
+import { serve } from '@hono/node-server';
+import { loadConfigOrExit } from '../common/config.js';
+import { connectKafkaAdmin, connectPostgres, connectRedis } from '../common/connect.js';
+import { kafkaProbe, postgresProbe, redisProbe } from '../common/health.js';
+import { closeServer, onShutdown } from '../common/lifecycle.js';
+import { createLogger } from '../common/logger.js';
+import { createRegistry } from '../common/metrics.js';
+import { createApp } from './app.js';
+
+const config = loadConfigOrExit();
+const logger = createLogger(config, 'api');
+
+try {
+  const registry = createRegistry('api');
+  const [redis, sql, kafkaAdmin] = await Promise.all([
+    connectRedis(config, logger),
+    connectPostgres(config, logger),
+    connectKafkaAdmin(config, logger, 'api'),
+  ]);
+
+  const app = createApp({
+    config,
+    logger,
+    registry,
+    probes: {
+      redis: redisProbe(redis),
+      postgres: postgresProbe(sql),
+      kafka: kafkaProbe(kafkaAdmin),
+    },
+  });
+  const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) =>
+    logger.info({ address: info.address, port: info.port }, 'api listening'),
+  );
+  server.on('error', (err) => {
+    logger.fatal({ err }, 'api cannot listen');
+    process.exit(1);
+  });
+
+  onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
+    ['http', () => closeServer(server)],
+    ['kafka', () => kafkaAdmin.disconnect()],
+    ['redis', () => redis.quit()],
+    ['postgres', () => sql.end({ timeout: 5 })],
+  ]);
+} catch (err) {
+  logger.fatal({ err }, 'api failed to start');
+  process.exit(1);
+}

@@ -1,0 +1,70 @@
+import { sql } from 'drizzle-orm';
+import { char, check, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { at, createdAt, id, sqlList, updatedAt } from './columns.js';
+
+/** draft → on_sale ⇄ paused → closed, and cancelled from any but closed (SPEC §2). */
+export const EVENT_STATUSES = ['draft', 'on_sale', 'paused', 'closed', 'cancelled'] as const;
+export type EventStatus = (typeof EVENT_STATUSES)[number];
+
+export const events = pgTable(
+  'events',
+  {
+    id: id(),
+    name: text('name').notNull(),
+    description: text('description').notNull().default(''),
+    venue: text('venue').notNull(),
+    startsAt: at('starts_at').notNull(),
+    endsAt: at('ends_at'),
+    status: text('status', { enum: EVENT_STATUSES }).notNull().default('draft'),
+    holdTtlSeconds: integer('hold_ttl_seconds'),
+    perUserLimit: integer('per_user_limit').notNull().default(10),
+    /** Kept by the comment writes so the detail read needs no aggregate. */
+    ratingCount: integer('rating_count').notNull().default(0),
+    ratingSum: integer('rating_sum').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('events_status_check', sql.raw(`status in (${sqlList(EVENT_STATUSES)})`)),
+    check(
+      'events_ends_after_starts_check',
+      sql`${t.endsAt} is null or ${t.endsAt} >= ${t.startsAt}`,
+    ),
+    check('events_hold_ttl_check', sql`${t.holdTtlSeconds} is null or ${t.holdTtlSeconds} > 0`),
+    check('events_per_user_limit_check', sql`${t.perUserLimit} > 0`),
+    check('events_rating_check', sql`${t.ratingCount} >= 0 and ${t.ratingSum} >= 0`),
+    // Keyset pages ordered by (startsAt, id), with and without a status filter.
+    index('events_starts_at_id_idx').on(t.startsAt, t.id),
+    index('events_status_starts_at_id_idx').on(t.status, t.startsAt, t.id),
+    // Case-insensitive substring search on name (`q`): trigram index (pg_trgm).
+    index('events_name_trgm_idx').using('gin', sql`lower(${t.name}) gin_trgm_ops`),
+  ],
+);
+
+export const ticketCategories = pgTable(
+  'ticket_categories',
+  {
+    id: id(),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    priceCents: integer('price_cents').notNull(),
+    currency: char('currency', { length: 3 }).notNull().default('EUR'),
+    capacity: integer('capacity').notNull(),
+    /** A tighter per-user cap within this category; null means only the event's. */
+    perUserLimit: integer('per_user_limit'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('ticket_categories_event_name_key').on(t.eventId, t.name),
+    check('ticket_categories_capacity_check', sql`${t.capacity} >= 0`),
+    check('ticket_categories_price_check', sql`${t.priceCents} >= 0`),
+    check('ticket_categories_currency_check', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    check(
+      'ticket_categories_per_user_limit_check',
+      sql`${t.perUserLimit} is null or ${t.perUserLimit} > 0`,
+    ),
+  ],
+);

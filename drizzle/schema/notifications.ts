@@ -1,0 +1,53 @@
+import { sql } from 'drizzle-orm';
+import {
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
+import { at, createdAt, id, sqlList } from './columns.js';
+import { events } from './events.js';
+import { users } from './users.js';
+
+export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'dead'] as const;
+export const NOTIFICATION_CHANNELS = ['log', 'webhook'] as const;
+
+export const notifications = pgTable(
+  'notifications',
+  {
+    id: id(),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'cascade' }),
+    eventId: uuid('event_id').references(() => events.id, { onDelete: 'set null' }),
+    reservationId: uuid('reservation_id'),
+    /** e.g. reservation.confirmed, event.rescheduled. */
+    kind: text('kind').notNull(),
+    /** One notification per change, however often its message is redelivered. */
+    dedupeKey: text('dedupe_key').notNull(),
+    payload: jsonb('payload').notNull().default({}),
+    channel: text('channel', { enum: NOTIFICATION_CHANNELS }).notNull().default('log'),
+    status: text('status', { enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    lastError: text('last_error'),
+    nextAttemptAt: at('next_attempt_at'),
+    deliveredAt: at('delivered_at'),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    uniqueIndex('notifications_dedupe_key').on(t.dedupeKey),
+    check('notifications_status_check', sql.raw(`status in (${sqlList(NOTIFICATION_STATUSES)})`)),
+    check('notifications_channel_check', sql.raw(`channel in (${sqlList(NOTIFICATION_CHANNELS)})`)),
+    check('notifications_attempts_check', sql`${t.attempts} >= 0`),
+    // GET /v1/me/notifications, newest first.
+    index('notifications_user_created_idx').on(t.userId, t.createdAt, t.id),
+    // The delivery loop's queue of due retries.
+    index('notifications_due_idx')
+      .on(t.nextAttemptAt)
+      .where(sql`${t.status} in ('pending', 'failed')`),
+  ],
+);

@@ -1,0 +1,55 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
+import { at, createdAt, sqlList, updatedAt } from './columns.js';
+import { events, ticketCategories } from './events.js';
+import { users } from './users.js';
+
+export const RESERVATION_STATUSES = [
+  'held',
+  'confirmed',
+  'released',
+  'expired',
+  'cancelled',
+] as const;
+export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
+
+/**
+ * The durable record of every hold, written by the worker from Kafka. Redis stays the
+ * authority for live holds; `seq` is the hold's step counter, so a redelivered or
+ * out-of-order message never moves a row backwards.
+ */
+export const reservations = pgTable(
+  'reservations',
+  {
+    /** The id the api handed out for the hold; no default, Redis chose it. */
+    id: uuid('id').primaryKey(),
+    eventId: uuid('event_id')
+      .notNull()
+      .references(() => events.id, { onDelete: 'restrict' }),
+    categoryId: uuid('category_id')
+      .notNull()
+      .references(() => ticketCategories.id, { onDelete: 'restrict' }),
+    userId: uuid('user_id')
+      .notNull()
+      .references(() => users.id, { onDelete: 'restrict' }),
+    quantity: integer('quantity').notNull(),
+    status: text('status', { enum: RESERVATION_STATUSES }).notNull(),
+    seq: integer('seq').notNull(),
+    expiresAt: at('expires_at').notNull(),
+    confirmedAt: at('confirmed_at'),
+    /** When it was released, expired or cancelled. */
+    endedAt: at('ended_at'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    check('reservations_status_check', sql.raw(`status in (${sqlList(RESERVATION_STATUSES)})`)),
+    check('reservations_quantity_check', sql`${t.quantity} between 1 and 10`),
+    check('reservations_seq_check', sql`${t.seq} >= 1`),
+    // GET /v1/me/reservations: newest first, optional status. (read backwards)
+    index('reservations_user_created_idx').on(t.userId, t.createdAt, t.id),
+    // GET /v1/admin/events/:id/reservations?status= and the rebuild's sums per category.
+    index('reservations_event_status_created_idx').on(t.eventId, t.status, t.createdAt, t.id),
+    index('reservations_category_status_idx').on(t.categoryId, t.status),
+  ],
+);

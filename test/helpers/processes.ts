@@ -1,0 +1,40 @@
+// Runs an entry point (api/main.ts, ...) as a real process, the way `npm start` does.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { serviceEnv } from './services.js';
+
+export interface RunningProcess {
+  child: ChildProcess;
+  output: () => string;
+  /** Resolves with the exit code (or signal name). */
+  exited: Promise<number | string>;
+}
+
+export function runEntry(entry: string, env: Record<string, string> = {}): RunningProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    env: { ...process.env, ...serviceEnv(), NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d) => {
+    out += d;
+  });
+  const exited = once(child, 'exit').then(([code, signal]) => (code ?? signal) as number | string);
+  return { child, output: () => out, exited };
+}
+
+/** Sends SIGTERM and waits for the exit, failing after `ms`. */
+export async function terminate(p: RunningProcess, ms = 15_000): Promise<number | string> {
+  p.child.kill('SIGTERM');
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      p.child.kill('SIGKILL');
+      reject(new Error(`no exit ${ms} ms after SIGTERM:\n${p.output()}`));
+    }, ms);
+  });
+  return Promise.race([p.exited, timeout]).finally(() => clearTimeout(timer));
+}

@@ -1,0 +1,67 @@
+// The real services of this test run (see global-setup.ts) and small helpers around them.
+import { createServer } from 'node:net';
+import { inject } from 'vitest';
+import { type Config, loadConfig } from '../../common/config.js';
+
+export interface Services {
+  redisUrl: string;
+  databaseUrl: string;
+  kafkaBrokers: string;
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    services: Services;
+  }
+}
+
+export const services = (): Services => inject('services');
+
+/** Environment variables pointing a process at the test services. */
+export function serviceEnv(): Record<string, string> {
+  const s = services();
+  return { REDIS_URL: s.redisUrl, DATABASE_URL: s.databaseUrl, KAFKA_BROKERS: s.kafkaBrokers };
+}
+
+/** A validated config for the test services, with overrides; never reads a config.yml. */
+export function testConfig(overrides: Record<string, string> = {}): Config {
+  return loadConfig(
+    { NODE_ENV: 'test', LOG_LEVEL: 'silent', ...serviceEnv(), ...overrides },
+    '/nonexistent/config.yml',
+  );
+}
+
+/** A TCP port nobody listens on right now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address
+          ? resolve(address.port)
+          : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Polls `check` until it returns true or the deadline passes; the last error is kept. */
+export async function eventually(
+  check: () => Promise<boolean>,
+  { timeoutMs = 10_000, intervalMs = 50, what = 'condition' } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+  throw new Error(`${what} not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}

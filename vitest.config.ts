@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    // Files isolate themselves (own ids, topics, databases, ports), so they run in parallel.
+    pool: 'forks',
+    testTimeout: 30_000,
+    hookTimeout: 120_000,
+    // A flaky test must fail, not pass on a second try.
+    retry: 0,
+  },
+});
