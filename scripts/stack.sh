@@ -143,7 +143,7 @@ pg_down() {
 kafka_fetch() {
   if compgen -G "$KAFKA_LIBS/kafka_2.13-3.9.1.jar" >/dev/null; then return; fi
   log "fetching Apache Kafka 3.9.1 jars from Maven Central (once)"
-  mvn -B -q -f "$ROOT/scripts/kafka/pom.xml" -Dkafka.libs="$KAFKA_LIBS" package \
+  mvn -B -q -f "$ROOT/scripts/kafka/pom.xml" -Dkafka.libs="$KAFKA_LIBS" package >&2 \
     || die "could not fetch the Kafka jars with Maven (is Maven Central reachable?)"
 }
 
