@@ -88,7 +88,10 @@ redis_up() {
 }
 
 redis_down() {
-  redis_up_p && redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+  redis_up_p || return 0
+  redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
+  local end=$((SECONDS + 20))
+  while redis_up_p && ((SECONDS < end)); do sleep 0.1; done
 }
 
 # ------------------------------------------------------------------- postgresql
@@ -143,7 +146,7 @@ pg_down() {
 kafka_fetch() {
   if compgen -G "$KAFKA_LIBS/kafka_2.13-3.9.1.jar" >/dev/null; then return; fi
   log "fetching Apache Kafka 3.9.1 jars from Maven Central (once)"
-  mvn -B -q -f "$ROOT/scripts/kafka/pom.xml" -Dkafka.libs="$KAFKA_LIBS" package >&2 \
+  mvn -B -q -Dstyle.color=never -f "$ROOT/scripts/kafka/pom.xml" -Dkafka.libs="$KAFKA_LIBS" package >&2 \
     || die "could not fetch the Kafka jars with Maven (is Maven Central reachable?)"
 }
 

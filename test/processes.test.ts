@@ -105,4 +105,30 @@ describe('entry points', () => {
     expect(await p.exited).toBe(1);
     expect(p.output()).toContain('redis not reachable after 1000 ms');
   });
+
+  it('the npm start launcher passes its environment to all three and stops them on Ctrl-C', async () => {
+    const [port, workerPort, reaperPort] = await Promise.all([freePort(), freePort(), freePort()]);
+    const launcher = runEntry('scripts/run-all.mjs', {
+      PORT: String(port),
+      WORKER_METRICS_PORT: String(workerPort),
+      REAPER_METRICS_PORT: String(reaperPort),
+      LOG_LEVEL: 'debug',
+    });
+    started.push(launcher);
+    for (const p of [port, workerPort, reaperPort]) {
+      await eventually(async () => (await fetch(`http://127.0.0.1:${p}/readyz`)).ok, {
+        timeoutMs: 45_000,
+        intervalMs: 100,
+        what: `readyz on ${p}`,
+      });
+    }
+    expect(await terminate(launcher, 20_000, 'SIGINT')).toBe(0);
+    const log = launcher.output();
+    for (const service of ['api', 'worker', 'reaper']) {
+      expect(log).toContain(`"service":"${service}"`);
+      // LOG_LEVEL reached each process: their debug lines are there.
+      expect(log).toMatch(new RegExp(`"level":"debug".*"service":"${service}"`));
+    }
+    expect(log.match(/"msg":"stopped"/g)).toHaveLength(3);
+  });
 });

@@ -11,7 +11,9 @@ export interface RunningProcess {
 }
 
 export function runEntry(entry: string, env: Record<string, string> = {}): RunningProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+  // .mjs launchers run as they are; TypeScript entry points through tsx, as npm start does.
+  const args = entry.endsWith('.mjs') ? [entry] : ['--import', 'tsx', entry];
+  const child = spawn(process.execPath, args, {
     env: { ...process.env, ...serviceEnv(), NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -26,9 +28,13 @@ export function runEntry(entry: string, env: Record<string, string> = {}): Runni
   return { child, output: () => out, exited };
 }
 
-/** Sends SIGTERM and waits for the exit, failing after `ms`. */
-export async function terminate(p: RunningProcess, ms = 15_000): Promise<number | string> {
-  p.child.kill('SIGTERM');
+/** Sends `signal` (SIGTERM by default) and waits for the exit, failing after `ms`. */
+export async function terminate(
+  p: RunningProcess,
+  ms = 15_000,
+  signal: NodeJS.Signals = 'SIGTERM',
+): Promise<number | string> {
+  p.child.kill(signal);
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
