@@ -11,14 +11,19 @@ import type { Registry } from 'prom-client';
 import type { Config } from '../common/config.js';
 import type { Probes } from '../common/health.js';
 import type { Logger } from '../common/logger.js';
+import { authenticate } from './auth/guards.js';
+import { isDependencyDown } from './dependency-errors.js';
 import { httpMetrics } from './middleware/http-metrics.js';
 import { requestLog } from './middleware/request-log.js';
 import { ApiError, type ErrorCode, problemResponse } from './problem.js';
+import { clientIp } from './protection/client-ip.js';
 import { createRouter } from './router.js';
+import { authRoutes } from './routes/auth.js';
 import { opsRoutes } from './routes/ops.js';
+import type { ApiServices } from './services.js';
 
-export interface AppDeps {
-  config: Pick<Config, 'REQUEST_TIMEOUT_MS' | 'BODY_LIMIT_BYTES' | 'READY_CHECK_TIMEOUT_MS'>;
+export interface AppDeps extends ApiServices {
+  config: Config;
   logger: Logger;
   registry: Registry;
   /** Dependency probes behind /readyz. */
@@ -45,6 +50,8 @@ export function createApp(deps: AppDeps) {
   app.use(requestLog(logger));
   app.use(httpMetrics(registry));
   app.use(secureHeaders());
+  // Only the product routes are shed and limited: operators must still see /readyz, /metrics.
+  app.use('/v1/*', deps.loadShedder.middleware);
   app.use(
     timeout(
       config.REQUEST_TIMEOUT_MS,
@@ -62,10 +69,15 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  app.use('/v1/*', clientIp(config.TRUST_PROXY));
+  app.use('/v1/*', authenticate(deps.accessTokens));
+  app.use('/v1/*', deps.rateLimits.requests);
+
   app.route(
     '/',
     opsRoutes({ registry, probes: deps.probes, readyTimeoutMs: config.READY_CHECK_TIMEOUT_MS }),
   );
+  app.route('/', authRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',
@@ -95,6 +107,15 @@ export function createApp(deps: AppDeps) {
     if (err instanceof HTTPException) {
       const code = HTTP_EXCEPTION_CODES[err.status] ?? 'internal_error';
       return problemResponse(c, new ApiError(code, err.message || code));
+    }
+    if (isDependencyDown(err)) {
+      (c.var.log ?? logger).error({ err }, 'dependency unavailable');
+      return problemResponse(
+        c,
+        new ApiError('dependency_unavailable', 'A backing service is unavailable; retry shortly', {
+          headers: { 'Retry-After': '1' },
+        }),
+      );
     }
     // Unexpected: log everything, answer nothing about the inside.
     (c.var.log ?? logger).error({ err }, 'unhandled error');

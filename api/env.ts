@@ -1,4 +1,5 @@
 // The Hono environment shared by the app, its middleware and its routes.
+import type { Principal } from '../common/auth/access-tokens.js';
 import type { Logger } from '../common/logger.js';
 
 export interface AppEnv {
@@ -6,5 +7,9 @@ export interface AppEnv {
     requestId: string;
     /** The request's logger: every line carries its request id. */
     log: Logger;
+    /** The signed-in caller, when a valid bearer token came with the request. */
+    principal?: Principal;
+    /** The client's address (X-Forwarded-For only with TRUST_PROXY). */
+    clientIp: string;
   };
 }

@@ -1,5 +1,6 @@
 // The api process: HTTP in front of Redis (live stock), Postgres (the record) and Kafka.
 import { serve } from '@hono/node-server';
+import { ensureAdmin } from '../common/auth/users.js';
 import { loadConfigOrExit } from '../common/config.js';
 import { connectKafkaAdmin, connectPostgres, connectRedis } from '../common/connect.js';
 import { kafkaProbe, postgresProbe, redisProbe } from '../common/health.js';
@@ -7,6 +8,7 @@ import { closeServer, onShutdown } from '../common/lifecycle.js';
 import { createLogger } from '../common/logger.js';
 import { createRegistry } from '../common/metrics.js';
 import { createApp } from './app.js';
+import { createApiServices } from './services.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'api');
@@ -19,7 +21,17 @@ try {
     connectKafkaAdmin(config, logger, 'api'),
   ]);
 
+  const services = await createApiServices(config, registry, { redis, sql });
+  const admin = await ensureAdmin(
+    services.db,
+    services.passwords,
+    config.ADMIN_EMAIL,
+    config.ADMIN_PASSWORD,
+  );
+  logger.info({ adminId: admin.id, email: admin.email }, 'admin ensured');
+
   const app = createApp({
+    ...services,
     config,
     logger,
     registry,
@@ -39,6 +51,7 @@ try {
 
   onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
     ['http', () => closeServer(server)],
+    ['load-shedder', () => services.loadShedder.stop()],
     ['kafka', () => kafkaAdmin.disconnect()],
     ['redis', () => redis.quit()],
     ['postgres', () => sql.end({ timeout: 5 })],

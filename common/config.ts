@@ -67,7 +67,13 @@ export const configSchema = z
     KAFKA_CATALOG_PARTITIONS: int(1, 1000).default(3),
     KAFKA_REPLICATION_FACTOR: int(1, 10).default(1),
 
+    /** HS256 with JWT_SECRET by default; EdDSA or RS256 with a PEM key pair. */
+    JWT_ALGORITHM: z.enum(['HS256', 'EdDSA', 'RS256']).default('HS256'),
     JWT_SECRET: z.string().min(32, 'must be at least 32 characters').default(DEV_JWT_SECRET),
+    /** PKCS#8 PEM, for JWT_ALGORITHM EdDSA or RS256 (the api signs). */
+    JWT_PRIVATE_KEY: z.string().optional(),
+    /** SPKI PEM, for JWT_ALGORITHM EdDSA or RS256 (verification). */
+    JWT_PUBLIC_KEY: z.string().optional(),
     JWT_ISSUER: z.string().min(1).default('drop-engine'),
     JWT_AUDIENCE: z.string().min(1).default('drop-engine-api'),
     ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
@@ -80,9 +86,20 @@ export const configSchema = z
     REAPER_INTERVAL_MS: int(10, 60_000).default(250),
     RELAY_ENABLED: bool.default(true),
 
-    RATE_LIMIT_PER_IP: int(0).default(0),
-    RATE_LIMIT_PER_USER: int(0).default(0),
+    /** Requests per second per client IP across the api; 0 turns the limit off. */
+    RATE_LIMIT_PER_IP: int(0).default(100),
+    /** Requests per second per signed-in user; 0 turns the limit off. */
+    RATE_LIMIT_PER_USER: int(0).default(20),
+    /** What one POST /v1/reservations costs out of those budgets: the strictest route. */
+    RATE_LIMIT_RESERVE_COST: int(1, 1000).default(4),
+    /** Failed logins per email + IP per minute before 429; always on. */
     LOGIN_FAILURES_PER_MINUTE: int(1).default(10),
+    /** Take the client IP from X-Forwarded-For (only behind a proxy you trust). */
+    TRUST_PROXY: bool.default(false),
+    /** Load shedding: answer 503 when this many requests are in flight; 0 = off. */
+    SHED_MAX_IN_FLIGHT: int(0).default(2000),
+    /** Load shedding: answer 503 while the event loop lags more than this; 0 = off. */
+    SHED_MAX_EVENT_LOOP_DELAY_MS: int(0).default(300),
 
     REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
     BODY_LIMIT_BYTES: int(1024, 10 * 1024 * 1024).default(64 * 1024),
@@ -94,8 +111,19 @@ export const configSchema = z
     READY_CHECK_TIMEOUT_MS: int(50, 30_000).default(1500),
   })
   .superRefine((c, ctx) => {
+    if (c.JWT_ALGORITHM !== 'HS256') {
+      for (const key of ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY'] as const) {
+        if (!c[key]?.includes('-----BEGIN')) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: `a PEM key is required with JWT_ALGORITHM ${c.JWT_ALGORITHM}`,
+          });
+        }
+      }
+    }
     if (c.NODE_ENV !== 'production') return;
-    if (c.JWT_SECRET === DEV_JWT_SECRET) {
+    if (c.JWT_ALGORITHM === 'HS256' && c.JWT_SECRET === DEV_JWT_SECRET) {
       ctx.addIssue({
         code: 'custom',
         path: ['JWT_SECRET'],

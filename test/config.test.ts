@@ -40,7 +40,8 @@ describe('config', () => {
     expect(c.REAPER_INTERVAL_MS).toBe(250);
     expect(c.WORKER_METRICS_PORT).toBe(9101);
     expect(c.REAPER_METRICS_PORT).toBe(9102);
-    expect(c.RATE_LIMIT_PER_IP).toBe(0);
+    expect(c.RATE_LIMIT_PER_IP).toBe(100);
+    expect(c.RATE_LIMIT_PER_USER).toBe(20);
     expect(c.LOGIN_FAILURES_PER_MINUTE).toBe(10);
     expect(c.RELAY_ENABLED).toBe(true);
   });

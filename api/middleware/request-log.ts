@@ -15,6 +15,7 @@ export const requestLog = (logger: Logger) =>
     const line = {
       method: c.req.method,
       route: matchedRoute(c),
+      userId: c.get('principal')?.userId,
       status,
       durationMs: Math.round((performance.now() - started) * 100) / 100,
     };

@@ -1,15 +1,17 @@
-// The api app from its real factory, wired to the real test services.
+// The api app from its real factory and services, wired to the real test services.
 import { Kafka, logLevel } from 'kafkajs';
 import { createApp } from '../../api/app.js';
+import { createApiServices } from '../../api/services.js';
 import type { Config } from '../../common/config.js';
 import { createSql } from '../../common/db/client.js';
 import { kafkaProbe, postgresProbe, redisProbe } from '../../common/health.js';
 import { createLogger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
-import { createRedis } from '../../common/redis.js';
+import { createRedis, redisReady } from '../../common/redis.js';
 
 export async function buildTestApp(config: Config) {
   const logger = createLogger(config, 'api-test');
+  const registry = createRegistry('api');
   const redis = createRedis(config, logger);
   const sql = createSql(config);
   const admin = new Kafka({
@@ -18,16 +20,19 @@ export async function buildTestApp(config: Config) {
     logLevel: logLevel.NOTHING,
     retry: { retries: 1 },
   }).admin();
-  await admin.connect();
+  await Promise.all([admin.connect(), redisReady(redis, 10_000)]);
+  const services = await createApiServices(config, registry, { redis, sql });
   const app = createApp({
+    ...services,
     config,
     logger,
-    registry: createRegistry('api'),
+    registry,
     probes: { redis: redisProbe(redis), postgres: postgresProbe(sql), kafka: kafkaProbe(admin) },
   });
   const close = async () => {
+    services.loadShedder.stop();
     redis.disconnect();
     await Promise.all([sql.end({ timeout: 1 }), admin.disconnect()]);
   };
-  return { app, redis, sql, admin, close };
+  return { app, services, redis, sql, admin, close, config };
 }

@@ -10,9 +10,13 @@ export interface RunningProcess {
   exited: Promise<number | string>;
 }
 
-export function runEntry(entry: string, env: Record<string, string> = {}): RunningProcess {
+export function runEntry(
+  entry: string,
+  env: Record<string, string> = {},
+  argv: string[] = [],
+): RunningProcess {
   // .mjs launchers run as they are; TypeScript entry points through tsx, as npm start does.
-  const args = entry.endsWith('.mjs') ? [entry] : ['--import', 'tsx', entry];
+  const args = [...(entry.endsWith('.mjs') ? [entry] : ['--import', 'tsx', entry]), ...argv];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, ...serviceEnv(), NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,207 @@
+// Accounts and sessions: register, login, refresh (rotating), logout, and /v1/me.
+import { createRoute, z } from '@hono/zod-openapi';
+import { recordAudit } from '../../common/audit.js';
+import type { AccessTokens } from '../../common/auth/access-tokens.js';
+import { normaliseEmail, type Passwords } from '../../common/auth/passwords.js';
+import type { RefreshTokens } from '../../common/auth/refresh-tokens.js';
+import { createUser, findUserByEmail, findUserById } from '../../common/auth/users.js';
+import type { Db } from '../../common/db/client.js';
+import { principalOf, requireUser } from '../auth/guards.js';
+import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import type { RateLimits } from '../protection/rate-limits.js';
+import { createRouter } from '../router.js';
+
+const Email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }))
+  .openapi({ example: 'fan@example.com' });
+/** bcrypt reads 72 bytes: longer passwords would be silently cut. */
+const NewPassword = z
+  .string()
+  .min(8, 'must be at least 8 characters')
+  .refine((p) => Buffer.byteLength(p) <= 72, 'must be at most 72 bytes')
+  .openapi({ example: 'correct horse battery' });
+const Password = z.string().min(1).max(1024);
+
+const UserSchema = z
+  .object({ id: z.uuid(), email: z.string(), role: z.enum(['user', 'admin']) })
+  .openapi('User');
+const TokenPairSchema = z
+  .object({
+    accessToken: z.string(),
+    refreshToken: z.string(),
+    tokenType: z.literal('Bearer'),
+    expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds' }),
+  })
+  .openapi('TokenPair');
+const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
+
+const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
+
+const register = createRoute({
+  method: 'post',
+  path: '/v1/auth/register',
+  tags: ['auth'],
+  summary: 'Create an account',
+  request: { body: { required: true, ...json(z.object({ email: Email, password: NewPassword })) } },
+  responses: {
+    201: { description: 'Created', ...json(UserSchema) },
+    ...commonErrorResponses,
+    ...problemResponses([409, 'The email is registered already (email_taken)']),
+  },
+});
+
+const login = createRoute({
+  method: 'post',
+  path: '/v1/auth/login',
+  tags: ['auth'],
+  summary: 'Sign in: an access token and a refresh token',
+  request: { body: { required: true, ...json(z.object({ email: Email, password: Password })) } },
+  responses: {
+    200: { description: 'Signed in', ...json(TokenPairSchema) },
+    ...commonErrorResponses,
+    ...problemResponses([401, 'Unknown email or wrong password (invalid_credentials)']),
+  },
+});
+
+const refresh = createRoute({
+  method: 'post',
+  path: '/v1/auth/refresh',
+  tags: ['auth'],
+  summary: 'Rotate a refresh token for a new pair',
+  description:
+    'The presented refresh token stops working. Presenting a rotated token again revokes its whole family.',
+  request: { body: { required: true, ...json(RefreshBody) } },
+  responses: {
+    200: { description: 'A new pair', ...json(TokenPairSchema) },
+    ...commonErrorResponses,
+    ...problemResponses([401, 'Unknown, expired, revoked or reused refresh token (unauthorized)']),
+  },
+});
+
+const logout = createRoute({
+  method: 'post',
+  path: '/v1/auth/logout',
+  tags: ['auth'],
+  summary: 'Revoke a refresh token',
+  request: { body: { required: true, ...json(RefreshBody) } },
+  responses: { 204: { description: 'Revoked' }, ...commonErrorResponses },
+});
+
+const me = createRoute({
+  method: 'get',
+  path: '/v1/me',
+  tags: ['auth'],
+  summary: 'The signed-in user',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUser] as const,
+  responses: {
+    200: { description: 'The user', ...json(UserSchema) },
+    ...commonErrorResponses,
+    ...problemResponses([401, 'No valid access token (unauthorized)']),
+  },
+});
+
+export interface AuthDeps {
+  db: Db;
+  passwords: Passwords;
+  accessTokens: AccessTokens;
+  refreshTokens: RefreshTokens;
+  rateLimits: RateLimits;
+}
+
+const publicUser = (u: { id: string; email: string; role: 'user' | 'admin' }) => ({
+  id: u.id,
+  email: u.email,
+  role: u.role,
+});
+
+export function authRoutes(deps: AuthDeps) {
+  const { db, passwords, accessTokens, refreshTokens, rateLimits } = deps;
+  const app = createRouter();
+
+  const tokenPair = async (
+    principal: { userId: string; role: 'user' | 'admin' },
+    refreshToken: string,
+  ) => ({
+    accessToken: await accessTokens.sign(principal),
+    refreshToken,
+    tokenType: 'Bearer' as const,
+    expiresIn: accessTokens.ttlSeconds,
+  });
+
+  app.openapi(register, async (c) => {
+    const { email, password } = c.req.valid('json');
+    const user = await createUser(db, { email, passwordHash: await passwords.hash(password) });
+    if (!user) throw new ApiError('email_taken', 'An account with this email exists already');
+    return c.json(publicUser(user), 201);
+  });
+
+  app.openapi(login, async (c) => {
+    const { password } = c.req.valid('json');
+    const email = normaliseEmail(c.req.valid('json').email);
+    const guardKey = rateLimits.logins.key(email, c.var.clientIp);
+    await rateLimits.logins.check(guardKey);
+
+    const user = await findUserByEmail(db, email);
+    // Unknown email and wrong password cost the same bcrypt time and give the same answer.
+    const ok = user
+      ? await passwords.verify(password, user.passwordHash)
+      : await passwords.verifyNobody(password);
+    const audit = { targetType: 'user', ip: c.var.clientIp, requestId: c.var.requestId };
+    if (!user || !ok) {
+      await rateLimits.logins.recordFailure(guardKey);
+      await recordAudit(db, {
+        ...audit,
+        actorId: user?.id ?? null,
+        action: 'auth.login_failed',
+        targetId: user?.id ?? null,
+      });
+      throw new ApiError('invalid_credentials', 'The email or the password is wrong');
+    }
+    await rateLimits.logins.reset(guardKey);
+    await recordAudit(db, {
+      ...audit,
+      actorId: user.id,
+      action: 'auth.login_succeeded',
+      targetId: user.id,
+    });
+    const principal = { userId: user.id, role: user.role };
+    return c.json(await tokenPair(principal, await refreshTokens.issue(user.id)), 200);
+  });
+
+  app.openapi(refresh, async (c) => {
+    const result = await refreshTokens.rotate(c.req.valid('json').refreshToken);
+    if (result.outcome === 'rotated') {
+      return c.json(await tokenPair(result.principal, result.refreshToken), 200);
+    }
+    if (result.outcome === 'reused') {
+      await recordAudit(db, {
+        actorId: result.userId,
+        action: 'auth.refresh_reused',
+        targetType: 'refresh_token_family',
+        targetId: result.familyId,
+        ip: c.var.clientIp,
+        requestId: c.var.requestId,
+      });
+      c.var.log.warn({ userId: result.userId }, 'refresh token reused: family revoked');
+    }
+    throw new ApiError('unauthorized', 'The refresh token is not valid');
+  });
+
+  app.openapi(logout, async (c) => {
+    await refreshTokens.revoke(c.req.valid('json').refreshToken);
+    return c.body(null, 204);
+  });
+
+  app.openapi(me, async (c) => {
+    const user = await findUserById(db, principalOf(c).userId);
+    // A valid token for a deleted account: the account is gone, the token means nothing.
+    if (!user) throw new ApiError('unauthorized', 'The account no longer exists');
+    return c.json(publicUser(user), 200);
+  });
+
+  return app;
+}

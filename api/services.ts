@@ -1,0 +1,33 @@
+// The api's collaborators, built once from its connections: main.ts and the tests build
+// the app the same way.
+import type { Registry } from 'prom-client';
+import { createAccessTokens } from '../common/auth/access-tokens.js';
+import { createPasswords } from '../common/auth/passwords.js';
+import { createRefreshTokens } from '../common/auth/refresh-tokens.js';
+import type { Config } from '../common/config.js';
+import { createDb, type Sql } from '../common/db/client.js';
+import type { RedisClient } from '../common/redis.js';
+import { createLoadShedder } from './protection/load-shedding.js';
+import { createRateLimits } from './protection/rate-limits.js';
+
+export async function createApiServices(
+  config: Config,
+  registry: Registry,
+  connections: { redis: RedisClient; sql: Sql },
+) {
+  const db = createDb(connections.sql);
+  return {
+    db,
+    redis: connections.redis,
+    passwords: await createPasswords(config.BCRYPT_COST),
+    accessTokens: await createAccessTokens(config),
+    refreshTokens: createRefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS),
+    rateLimits: createRateLimits(connections.redis, config, registry),
+    loadShedder: createLoadShedder(registry, {
+      maxInFlight: config.SHED_MAX_IN_FLIGHT,
+      maxEventLoopDelayMs: config.SHED_MAX_EVENT_LOOP_DELAY_MS,
+    }),
+  };
+}
+
+export type ApiServices = Awaited<ReturnType<typeof createApiServices>>;

@@ -1,0 +1,8 @@
+// `npm run bench`: micro-benchmarks. No services: each bench brings what it measures.
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    benchmark: { include: ['bench/**/*.bench.ts'] },
+  },
+});
