@@ -18,8 +18,11 @@ import { requestLog } from './middleware/request-log.js';
 import { ApiError, type ErrorCode, problemResponse } from './problem.js';
 import { clientIp } from './protection/client-ip.js';
 import { createRouter } from './router.js';
+import { adminEventRoutes } from './routes/admin-events.js';
 import { authRoutes } from './routes/auth.js';
+import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
+import { reservationRoutes } from './routes/reservations.js';
 import type { ApiServices } from './services.js';
 
 export interface AppDeps extends ApiServices {
@@ -78,6 +81,14 @@ export function createApp(deps: AppDeps) {
     opsRoutes({ registry, probes: deps.probes, readyTimeoutMs: config.READY_CHECK_TIMEOUT_MS }),
   );
   app.route('/', authRoutes(deps));
+  const catalog = {
+    db: deps.db,
+    holds: deps.holds,
+    defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
+  };
+  app.route('/', eventRoutes(catalog));
+  app.route('/', adminEventRoutes(catalog));
+  app.route('/', reservationRoutes({ holds: deps.holds, paymentDelayMs: config.PAYMENT_DELAY_MS }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -7,6 +7,7 @@ import { createRefreshTokens } from '../common/auth/refresh-tokens.js';
 import type { Config } from '../common/config.js';
 import { createDb, type Sql } from '../common/db/client.js';
 import type { RedisClient } from '../common/redis.js';
+import { createHoldsFromConfig } from '../common/reservations/holds.js';
 import { createLoadShedder } from './protection/load-shedding.js';
 import { createRateLimits } from './protection/rate-limits.js';
 
@@ -19,6 +20,7 @@ export async function createApiServices(
   return {
     db,
     redis: connections.redis,
+    holds: createHoldsFromConfig(connections.redis, config),
     passwords: await createPasswords(config.BCRYPT_COST),
     accessTokens: await createAccessTokens(config),
     refreshTokens: createRefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS),

@@ -13,6 +13,6 @@ export interface AuditEntry {
   requestId?: string | null;
 }
 
-export async function recordAudit(db: Db, entry: AuditEntry): Promise<void> {
+export async function recordAudit(db: Pick<Db, 'insert'>, entry: AuditEntry): Promise<void> {
   await db.insert(auditLog).values({ ...entry, details: entry.details ?? {} });
 }

@@ -84,6 +84,12 @@ export const configSchema = z
 
     HOLD_TTL_SECONDS: int(5, 3600).default(300),
     REAPER_INTERVAL_MS: int(10, 60_000).default(250),
+    /** Holds one reaper expires per event per round. */
+    REAPER_BATCH_SIZE: int(1, 10_000).default(500),
+    /** How long a payment may take: a confirming hold cannot expire before it ends. */
+    PAYMENT_WINDOW_SECONDS: int(1, 3600).default(60),
+    /** Simulated payment latency (the payment provider is simulated, SPEC §2). */
+    PAYMENT_DELAY_MS: int(0, 60_000).default(0),
     RELAY_ENABLED: bool.default(true),
 
     /** Requests per second per client IP across the api; 0 turns the limit off. */

@@ -1,0 +1,285 @@
+// Admin: the routes that run a drop — create and edit events (status moves reach Redis
+// at once) and their ticket categories (seeding and adjusting stock in Redis).
+// Each write runs in a Postgres transaction around the Redis script: if Redis refuses
+// (capacity below sold) or fails, Postgres rolls back and nothing changed.
+import { createRoute, z } from '@hono/zod-openapi';
+import { recordAudit } from '../../common/audit.js';
+import {
+  findCategory,
+  findEvent,
+  insertCategory,
+  insertEvent,
+  listCategories,
+  updateCategory,
+  updateEvent,
+} from '../../common/catalog/events.js';
+import { canMove, INITIAL_STATUSES } from '../../common/catalog/status.js';
+import type { Db } from '../../common/db/client.js';
+import type { Holds } from '../../common/reservations/holds.js';
+import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
+import { principalOf, requireRole } from '../auth/guards.js';
+import { asApi } from '../hold-errors.js';
+import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { createRouter } from '../router.js';
+import { CategorySchema, EventSchema, Id, json, toCategory, toEvent } from '../schemas.js';
+
+const Text = (max: number) => z.string().trim().min(1).max(max);
+const EventFields = z.object({
+  name: Text(200),
+  description: z.string().max(10_000).optional(),
+  venue: Text(200),
+  startsAt: z.iso.datetime({ offset: true }),
+  endsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  holdTtlSeconds: z.number().int().min(5).max(3600).nullable().optional(),
+  perUserLimit: z.number().int().min(1).max(1000).optional(),
+});
+const CreateEventBody = EventFields.extend({ status: z.enum(INITIAL_STATUSES).optional() })
+  .refine((e) => !e.endsAt || e.endsAt >= e.startsAt, {
+    path: ['endsAt'],
+    message: 'must not be before startsAt',
+  })
+  .openapi('CreateEvent');
+const PatchEventBody = EventFields.partial()
+  .extend({ status: z.enum(EVENT_STATUSES).optional() })
+  .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' })
+  .openapi('PatchEvent');
+
+const CategoryFields = z.object({
+  name: Text(100),
+  priceCents: z.number().int().min(0).max(100_000_000),
+  currency: z
+    .string()
+    .regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code like EUR')
+    .optional(),
+  capacity: z.number().int().min(0).max(10_000_000),
+  perUserLimit: z.number().int().min(1).max(1000).nullable().optional(),
+});
+const CreateCategoryBody = CategoryFields.openapi('CreateCategory');
+const PatchCategoryBody = CategoryFields.pick({
+  name: true,
+  priceCents: true,
+  capacity: true,
+  perUserLimit: true,
+})
+  .partial()
+  .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' })
+  .openapi('PatchCategory');
+
+const EventParams = z.object({ eventId: Id('eventId') });
+const CategoryParams = z.object({ eventId: Id('eventId'), categoryId: Id('categoryId') });
+const admin = {
+  security: [{ bearerAuth: [] }],
+  middleware: [requireRole('admin')],
+  tags: ['admin'],
+};
+const adminErrors = problemResponses(
+  [401, 'No valid access token (unauthorized)'],
+  [403, 'Not an admin (forbidden)'],
+);
+
+const createEvent = createRoute({
+  ...admin,
+  method: 'post',
+  path: '/v1/admin/events',
+  summary: 'Create an event (draft unless a status is given)',
+  request: { body: { required: true, ...json(CreateEventBody) } },
+  responses: {
+    201: { description: 'Created', ...json(EventSchema) },
+    ...commonErrorResponses,
+    ...adminErrors,
+  },
+});
+
+const patchEvent = createRoute({
+  ...admin,
+  method: 'patch',
+  path: '/v1/admin/events/{eventId}',
+  summary: 'Change an event; status moves take effect in Redis at once',
+  request: { params: EventParams, body: { required: true, ...json(PatchEventBody) } },
+  responses: {
+    200: { description: 'Changed', ...json(EventSchema) },
+    ...commonErrorResponses,
+    ...adminErrors,
+    ...problemResponses(
+      [404, 'No such event (not_found)'],
+      [409, 'Illegal status move (invalid_transition)'],
+    ),
+  },
+});
+
+const createCategory = createRoute({
+  ...admin,
+  method: 'post',
+  path: '/v1/admin/events/{eventId}/categories',
+  summary: 'Add a ticket category and seed its stock',
+  request: { params: EventParams, body: { required: true, ...json(CreateCategoryBody) } },
+  responses: {
+    201: { description: 'Created', ...json(CategorySchema) },
+    ...commonErrorResponses,
+    ...adminErrors,
+    ...problemResponses(
+      [404, 'No such event (not_found)'],
+      [409, 'A category of that name exists'],
+    ),
+  },
+});
+
+const patchCategory = createRoute({
+  ...admin,
+  method: 'patch',
+  path: '/v1/admin/events/{eventId}/categories/{categoryId}',
+  summary: 'Change a category; capacity may not go below held + sold',
+  request: { params: CategoryParams, body: { required: true, ...json(PatchCategoryBody) } },
+  responses: {
+    200: { description: 'Changed', ...json(CategorySchema) },
+    ...commonErrorResponses,
+    ...adminErrors,
+    ...problemResponses(
+      [404, 'No such event or category (not_found)'],
+      [409, 'capacity_below_sold'],
+    ),
+  },
+});
+
+export function adminEventRoutes(deps: { db: Db; holds: Holds; defaultHoldTtlSeconds: number }) {
+  const { db, holds, defaultHoldTtlSeconds } = deps;
+  const app = createRouter();
+
+  const redisState = (e: {
+    status: string;
+    holdTtlSeconds: number | null;
+    perUserLimit: number;
+  }) => ({
+    status: e.status,
+    holdTtlSeconds: e.holdTtlSeconds ?? defaultHoldTtlSeconds,
+    perUserLimit: e.perUserLimit,
+  });
+  const toDate = (iso: string | null | undefined) => (iso == null ? iso : new Date(iso));
+
+  app.openapi(createEvent, async (c) => {
+    const body = c.req.valid('json');
+    const actorId = principalOf(c).userId;
+    const event = await db.transaction(async (tx) => {
+      const row = await insertEvent(tx, {
+        ...body,
+        startsAt: new Date(body.startsAt),
+        endsAt: toDate(body.endsAt),
+        status: body.status ?? 'draft',
+      });
+      await recordAudit(tx, {
+        actorId,
+        action: 'event.created',
+        targetType: 'event',
+        targetId: row.id,
+        requestId: c.var.requestId,
+      });
+      await holds.setEventState(row.id, redisState(row));
+      return row;
+    });
+    c.header('Location', `/v1/events/${event.id}`);
+    return c.json(toEvent(event, defaultHoldTtlSeconds), 201);
+  });
+
+  app.openapi(patchEvent, async (c) => {
+    const { eventId } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    const actorId = principalOf(c).userId;
+    const event = await db.transaction(async (tx) => {
+      const current = await findEvent(tx, eventId, { lock: true });
+      if (!current) throw new ApiError('not_found', 'No such event');
+      if (patch.status && !canMove(current.status, patch.status)) {
+        throw new ApiError(
+          'invalid_transition',
+          `An event cannot move from ${current.status} to ${patch.status}`,
+          {
+            extra: { from: current.status, to: patch.status },
+          },
+        );
+      }
+      const startsAt = patch.startsAt ? new Date(patch.startsAt) : current.startsAt;
+      const endsAt = patch.endsAt === undefined ? current.endsAt : toDate(patch.endsAt);
+      if (endsAt && endsAt < startsAt) {
+        throw new ApiError('validation_failed', 'endsAt must not be before startsAt', {
+          extra: {
+            errors: [{ in: 'body', field: 'endsAt', message: 'must not be before startsAt' }],
+          },
+        });
+      }
+      const row = await updateEvent(tx, eventId, { ...patch, startsAt, endsAt });
+      await recordAudit(tx, {
+        actorId,
+        action:
+          patch.status && patch.status !== current.status
+            ? 'event.status_changed'
+            : 'event.updated',
+        targetType: 'event',
+        targetId: eventId,
+        details: { changes: patch, previousStatus: current.status },
+        requestId: c.var.requestId,
+      });
+      await holds.setEventState(eventId, redisState(row));
+      return row;
+    });
+    return c.json(toEvent(event, defaultHoldTtlSeconds), 200);
+  });
+
+  app.openapi(createCategory, async (c) => {
+    const { eventId } = c.req.valid('param');
+    const body = c.req.valid('json');
+    const actorId = principalOf(c).userId;
+    const category = await db.transaction(async (tx) => {
+      const event = await findEvent(tx, eventId, { lock: true });
+      if (!event) throw new ApiError('not_found', 'No such event');
+      if ((await listCategories(tx, eventId)).some((k) => k.name === body.name)) {
+        throw new ApiError('invalid_state', `The event has a category named ${body.name} already`);
+      }
+      const row = await insertCategory(tx, {
+        ...body,
+        eventId,
+        perUserLimit: body.perUserLimit ?? null,
+      });
+      await recordAudit(tx, {
+        actorId,
+        action: 'category.created',
+        targetType: 'ticket_category',
+        targetId: row.id,
+        details: { eventId, capacity: row.capacity },
+        requestId: c.var.requestId,
+      });
+      // The event's state is written too, so a drop works even if Redis lost it.
+      await holds.setEventState(eventId, redisState(event));
+      await asApi(() => holds.setCategory(eventId, row));
+      return row;
+    });
+    c.header('Location', `/v1/events/${eventId}`);
+    return c.json(toCategory(category), 201);
+  });
+
+  app.openapi(patchCategory, async (c) => {
+    const { eventId, categoryId } = c.req.valid('param');
+    const patch = c.req.valid('json');
+    const actorId = principalOf(c).userId;
+    const category = await db.transaction(async (tx) => {
+      const current = await findCategory(tx, eventId, categoryId, { lock: true });
+      if (!current) throw new ApiError('not_found', 'No such category in this event');
+      const row = await updateCategory(tx, categoryId, patch);
+      await recordAudit(tx, {
+        actorId,
+        action:
+          patch.capacity !== undefined && patch.capacity !== current.capacity
+            ? 'category.capacity_changed'
+            : 'category.updated',
+        targetType: 'ticket_category',
+        targetId: categoryId,
+        details: { eventId, changes: patch, previousCapacity: current.capacity },
+        requestId: c.var.requestId,
+      });
+      // Redis checks capacity against held + sold atomically; a refusal rolls Postgres back.
+      await asApi(() => holds.setCategory(eventId, row));
+      return row;
+    });
+    return c.json(toCategory(category), 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,215 @@
+// Reservations: hold stock, read, confirm (simulated payment), release or cancel.
+// Every state change is one Lua script in Redis; HTTP never waits on Kafka or Postgres.
+import { createRoute, z } from '@hono/zod-openapi';
+import { v7 as uuidv7 } from 'uuid';
+import type { Hold, Holds, Idempotency } from '../../common/reservations/holds.js';
+import { principalOf, requireUser } from '../auth/guards.js';
+import { asApi } from '../hold-errors.js';
+import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { createRouter } from '../router.js';
+import { Id, json, ReservationSchema, toReservation } from '../schemas.js';
+
+/** The simulated payment provider's token that always fails (SPEC §2). */
+export const FAILING_PAYMENT_TOKEN = 'tok_fail';
+
+const IdempotencyHeaders = z.object({
+  'idempotency-key': z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters')
+    .optional()
+    .openapi({ description: 'Replays return the original response; kept 24 h, per user' }),
+});
+
+const ReserveBody = z
+  .object({
+    eventId: z.uuid(),
+    categoryId: z.uuid(),
+    quantity: z.number().int().min(1).max(10),
+  })
+  .openapi('ReserveRequest');
+
+const ConfirmBody = z
+  .object({ paymentToken: z.string().min(1).max(200).optional() })
+  .openapi('ConfirmRequest');
+
+const ReservationParams = z.object({ id: Id('id') });
+const authed = {
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUser],
+  tags: ['reservations'],
+};
+const notFound = [404, 'No such reservation, or not yours (not_found)'] as [number, string];
+
+const reserve = createRoute({
+  ...authed,
+  method: 'post',
+  path: '/v1/reservations',
+  summary: 'Hold tickets (they expire unless confirmed)',
+  request: {
+    headers: IdempotencyHeaders,
+    body: { required: true, ...json(ReserveBody) },
+  },
+  responses: {
+    201: { description: 'Held', ...json(ReservationSchema) },
+    ...commonErrorResponses,
+    ...problemResponses(
+      [401, 'No valid access token (unauthorized)'],
+      [404, 'No such event or category (not_found)'],
+      [409, 'sold_out (with `available`), limit_exceeded or not_on_sale'],
+      [422, 'The Idempotency-Key was used with another body (idempotency_key_reused)'],
+    ),
+  },
+});
+
+const getReservation = createRoute({
+  ...authed,
+  method: 'get',
+  path: '/v1/reservations/{id}',
+  summary: 'A reservation (its owner, or an admin)',
+  request: { params: ReservationParams },
+  responses: {
+    200: { description: 'The reservation', ...json(ReservationSchema) },
+    ...commonErrorResponses,
+    ...problemResponses([401, 'No valid access token (unauthorized)'], notFound),
+  },
+});
+
+const confirm = createRoute({
+  ...authed,
+  method: 'post',
+  path: '/v1/reservations/{id}/confirm',
+  summary: 'Pay for a hold and confirm it',
+  description: `Payment is simulated: paymentToken "${FAILING_PAYMENT_TOKEN}" fails. Confirming twice returns the confirmed reservation.`,
+  request: {
+    params: ReservationParams,
+    headers: IdempotencyHeaders,
+    body: { required: false, ...json(ConfirmBody) },
+  },
+  responses: {
+    200: { description: 'Confirmed', ...json(ReservationSchema) },
+    ...commonErrorResponses,
+    ...problemResponses(
+      [401, 'No valid access token (unauthorized)'],
+      [402, 'The payment failed (payment_failed); the hold stays held'],
+      notFound,
+      [409, 'Released, cancelled, or being paid already (invalid_state)'],
+      [410, 'The hold expired (hold_expired)'],
+      [422, 'The Idempotency-Key was used with another body (idempotency_key_reused)'],
+    ),
+  },
+});
+
+const remove = createRoute({
+  ...authed,
+  method: 'delete',
+  path: '/v1/reservations/{id}',
+  summary: 'Release a hold, or cancel a confirmed reservation',
+  description: 'The tickets go back on sale at once.',
+  request: { params: ReservationParams },
+  responses: {
+    200: { description: 'Released or cancelled', ...json(ReservationSchema) },
+    ...commonErrorResponses,
+    ...problemResponses(
+      [401, 'No valid access token (unauthorized)'],
+      notFound,
+      [409, 'Being paid right now (invalid_state)'],
+      [410, 'The hold expired (hold_expired)'],
+    ),
+  },
+});
+
+export interface ReservationDeps {
+  holds: Holds;
+  paymentDelayMs: number;
+}
+
+const wait = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
+
+export function reservationRoutes({ holds, paymentDelayMs }: ReservationDeps) {
+  const app = createRouter();
+
+  /** The caller's hold, or 404 (also for someone else's, unless `adminMayRead`). */
+  async function ownHold(
+    holdId: string,
+    principal: { userId: string; role: string },
+    adminMayRead = false,
+  ) {
+    const hold = await holds.find(holdId);
+    const mayRead =
+      hold && (hold.userId === principal.userId || (adminMayRead && principal.role === 'admin'));
+    if (!hold || !mayRead) throw new ApiError('not_found', 'No such reservation');
+    return hold;
+  }
+
+  const idempotency = (key: string | undefined, fingerprint: string): Idempotency | undefined =>
+    key ? { key, fingerprint } : undefined;
+
+  app.openapi(reserve, async (c) => {
+    const { userId } = principalOf(c);
+    const body = c.req.valid('json');
+    const key = c.req.valid('header')['idempotency-key'];
+    const { hold, replayed } = await asApi(() =>
+      holds.reserve({
+        holdId: uuidv7(),
+        userId,
+        ...body,
+        idempotency: idempotency(
+          key,
+          `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
+        ),
+      }),
+    );
+    if (replayed) c.header('Idempotent-Replayed', 'true');
+    c.header('Location', `/v1/reservations/${hold.id}`);
+    return c.json(toReservation(hold), 201);
+  });
+
+  app.openapi(getReservation, async (c) => {
+    const hold = await ownHold(c.req.valid('param').id, principalOf(c), true);
+    return c.json(toReservation(hold), 200);
+  });
+
+  app.openapi(confirm, async (c) => {
+    const principal = principalOf(c);
+    const hold = await ownHold(c.req.valid('param').id, principal);
+    const { paymentToken } = c.req.valid('json') ?? {};
+    const key = c.req.valid('header')['idempotency-key'];
+    const idem = idempotency(key, `confirm|${hold.id}|${paymentToken ?? ''}`);
+
+    const begun = await asApi(() => holds.beginConfirm(hold, principal.userId, idem));
+    if (begun.alreadyConfirmed) return c.json(toReservation(begun.hold), 200);
+
+    // The simulated payment provider. The hold is `confirming` meanwhile: it cannot expire.
+    await wait(paymentDelayMs);
+    if (paymentToken === FAILING_PAYMENT_TOKEN) {
+      await asApi(() => holds.failPayment(hold, principal.userId, idem));
+      throw new ApiError(
+        'payment_failed',
+        'The payment was declined; the hold stays until it expires',
+      );
+    }
+    const confirmed: Hold = await asApi(() => holds.confirm(hold, principal.userId, idem));
+    return c.json(toReservation(confirmed), 200);
+  });
+
+  app.openapi(remove, async (c) => {
+    const principal = principalOf(c);
+    const hold = await ownHold(c.req.valid('param').id, principal);
+    const ended = await asApi(async () => {
+      if (hold.status === 'confirmed' || hold.status === 'cancelled') {
+        return holds.cancel(hold, principal.userId);
+      }
+      try {
+        return await holds.release(hold, principal.userId);
+      } catch (err) {
+        // Confirmed between our read and the release: cancel it instead.
+        const confirmedMeanwhile = (err as { info?: string[] }).info?.[0] === 'confirmed';
+        if (confirmedMeanwhile) return holds.cancel(hold, principal.userId);
+        throw err;
+      }
+    });
+    return c.json(toReservation(ended), 200);
+  });
+
+  return app;
+}

@@ -1,0 +1,116 @@
+// The resources of the API (SPEC §2) as zod/OpenAPI schemas, and how rows and holds
+// become them. Times are ISO 8601 strings; ids are UUIDs.
+import { z } from '@hono/zod-openapi';
+import type { CategoryRow, EventRow } from '../common/catalog/events.js';
+import type { Hold } from '../common/reservations/holds.js';
+import { EVENT_STATUSES, RESERVATION_STATUSES } from '../drizzle/schema/index.js';
+
+export const Id = (name: string) =>
+  z
+    .uuid({ message: 'must be a UUID' })
+    .openapi({ param: { name, in: 'path' }, example: '0193a0b2-7c1e-7d3a-9f00-1c2d3e4f5a6b' });
+
+export const EventSchema = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string(),
+    venue: z.string(),
+    startsAt: z.iso.datetime(),
+    endsAt: z.iso.datetime().nullable(),
+    status: z.enum(EVENT_STATUSES),
+    holdTtlSeconds: z.number().int(),
+    perUserLimit: z.number().int(),
+    ratingAverage: z.number().nullable(),
+    ratingCount: z.number().int(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi('Event');
+
+export const CategorySchema = z
+  .object({
+    id: z.uuid(),
+    eventId: z.uuid(),
+    name: z.string(),
+    priceCents: z.number().int(),
+    currency: z.string().length(3),
+    capacity: z.number().int(),
+    perUserLimit: z.number().int().nullable(),
+  })
+  .openapi('Category');
+
+export const EventWithCategoriesSchema = EventSchema.extend({
+  categories: z.array(CategorySchema),
+}).openapi('EventWithCategories');
+
+export const ReservationSchema = z
+  .object({
+    id: z.uuid(),
+    eventId: z.uuid(),
+    categoryId: z.uuid(),
+    userId: z.uuid(),
+    quantity: z.number().int(),
+    status: z.enum(RESERVATION_STATUSES),
+    expiresAt: z.iso.datetime(),
+    createdAt: z.iso.datetime(),
+    confirmedAt: z.iso.datetime().optional(),
+    endedAt: z.iso
+      .datetime()
+      .optional()
+      .openapi({ description: 'When it was released, expired or cancelled' }),
+  })
+  .openapi('Reservation');
+
+const iso = (d: Date | number) => new Date(d).toISOString();
+
+export function toEvent(row: EventRow, defaultHoldTtlSeconds: number): z.infer<typeof EventSchema> {
+  return {
+    id: row.id,
+    name: row.name,
+    description: row.description,
+    venue: row.venue,
+    startsAt: iso(row.startsAt),
+    endsAt: row.endsAt ? iso(row.endsAt) : null,
+    status: row.status,
+    holdTtlSeconds: row.holdTtlSeconds ?? defaultHoldTtlSeconds,
+    perUserLimit: row.perUserLimit,
+    ratingAverage:
+      row.ratingCount > 0 ? Math.round((row.ratingSum / row.ratingCount) * 100) / 100 : null,
+    ratingCount: row.ratingCount,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+export function toCategory(row: CategoryRow): z.infer<typeof CategorySchema> {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    name: row.name,
+    priceCents: row.priceCents,
+    currency: row.currency,
+    capacity: row.capacity,
+    perUserLimit: row.perUserLimit,
+  };
+}
+
+/** A hold as the API shows it; a payment in progress is still `held` to the client. */
+export function toReservation(hold: Hold): z.infer<typeof ReservationSchema> {
+  return {
+    id: hold.id,
+    eventId: hold.eventId,
+    categoryId: hold.categoryId,
+    userId: hold.userId,
+    quantity: hold.quantity,
+    status: hold.status === 'confirming' ? 'held' : hold.status,
+    expiresAt: iso(hold.expiresAt),
+    createdAt: iso(hold.createdAt),
+    ...(hold.confirmedAt ? { confirmedAt: iso(hold.confirmedAt) } : {}),
+    ...(hold.endedAt ? { endedAt: iso(hold.endedAt) } : {}),
+  };
+}
+
+export const json = <T extends z.ZodType>(schema: T) => ({
+  content: { 'application/json': { schema } },
+});

@@ -1,0 +1,453 @@
+// Holds: the typed face of the Lua scripts (one function per state change) and the reads
+// around them. Redis is the authority for live stock and holds; every change here is one
+// atomic script that also appends to the event's outbox.
+import { LRUCache } from 'lru-cache';
+import type { RedisClient } from '../redis.js';
+import { eventKeys, holdEventKey, LIVE_EVENTS, userIdempotencyKey } from './keys.js';
+import { defineScripts, type RunScript } from './scripts.js';
+
+/** The scripts' failure codes (negative replies), one enum for all of them. */
+export enum HoldError {
+  BadArguments = -1,
+  EventNotFound = -2,
+  CategoryNotFound = -3,
+  NotOnSale = -4,
+  SoldOut = -5,
+  LimitExceeded = -6,
+  IdempotencyKeyReused = -7,
+  HoldNotFound = -8,
+  NotOwner = -9,
+  HoldExpired = -10,
+  InvalidState = -11,
+  CapacityBelowSold = -12,
+  NotDue = -13,
+  PaymentFailedBefore = -15,
+}
+
+/** A script said no. `info` carries its extra reply fields (available, limit, status...). */
+export class HoldRefusal extends Error {
+  constructor(
+    readonly code: HoldError,
+    readonly info: string[],
+  ) {
+    super(
+      `hold script refused: ${HoldError[code] ?? code}${info.length ? ` (${info.join(', ')})` : ''}`,
+    );
+    this.name = 'HoldRefusal';
+  }
+}
+
+export const HOLD_STATUSES = [
+  'held',
+  'confirming',
+  'confirmed',
+  'released',
+  'expired',
+  'cancelled',
+] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
+
+export interface Hold {
+  id: string;
+  eventId: string;
+  categoryId: string;
+  userId: string;
+  quantity: number;
+  status: HoldStatus;
+  /** ms since epoch, Redis clock */
+  expiresAt: number;
+  createdAt: number;
+  confirmedAt?: number;
+  endedAt?: number;
+  /** the hold's step counter: orders its changes downstream */
+  seq: number;
+}
+
+export interface HoldRules {
+  /** Ended holds stay readable this long (≥ 24 h). */
+  retentionMs: number;
+  /** An Idempotency-Key is remembered this long (≥ 24 h). */
+  idempotencyTtlMs: number;
+  /** A hold's life when its event sets none. */
+  defaultHoldTtlSeconds: number;
+  /** How long a payment may take; a confirming hold lives at least this long. */
+  paymentWindowMs: number;
+}
+
+export const DEFAULT_RULES: Omit<HoldRules, 'defaultHoldTtlSeconds' | 'paymentWindowMs'> = {
+  retentionMs: 48 * 3600_000,
+  idempotencyTtlMs: 24 * 3600_000,
+};
+
+type Reply = (string | number)[];
+
+function check(reply: Reply): Reply {
+  const code = Number(reply[0]);
+  if (code < 0) throw new HoldRefusal(code as HoldError, reply.slice(1).map(String));
+  return reply;
+}
+
+/** Parses holdReply's layout: {code, id, eventId, categoryId, userId, quantity, status, ...}. */
+function parseHold(reply: Reply): Hold {
+  const [
+    ,
+    id,
+    eventId,
+    categoryId,
+    userId,
+    quantity,
+    status,
+    expiresAt,
+    createdAt,
+    confirmedAt,
+    endedAt,
+    seq,
+  ] = reply.map(String);
+  return {
+    id: id as string,
+    eventId: eventId as string,
+    categoryId: categoryId as string,
+    userId: userId as string,
+    quantity: Number(quantity),
+    status: status as HoldStatus,
+    expiresAt: Number(expiresAt),
+    createdAt: Number(createdAt),
+    confirmedAt: confirmedAt ? Number(confirmedAt) : undefined,
+    endedAt: endedAt ? Number(endedAt) : undefined,
+    seq: Number(seq),
+  };
+}
+
+function holdFromHash(h: Record<string, string>): Hold | null {
+  if (!h.id) return null;
+  return {
+    id: h.id,
+    eventId: h.eventId as string,
+    categoryId: h.categoryId as string,
+    userId: h.userId as string,
+    quantity: Number(h.quantity),
+    status: h.status as HoldStatus,
+    expiresAt: Number(h.expiresAt),
+    createdAt: Number(h.createdAt),
+    confirmedAt: h.confirmedAt ? Number(h.confirmedAt) : undefined,
+    endedAt: h.endedAt ? Number(h.endedAt) : undefined,
+    seq: Number(h.seq),
+  };
+}
+
+export interface EventState {
+  status: string;
+  holdTtlSeconds: number;
+  perUserLimit: number;
+}
+
+export interface CategoryStock {
+  id: string;
+  name: string;
+  capacity: number;
+  held: number;
+  confirmed: number;
+  available: number;
+  perUserLimit: number;
+}
+
+export interface Idempotency {
+  key: string;
+  fingerprint: string;
+}
+
+export function createHolds(
+  redis: RedisClient,
+  rules: HoldRules,
+  run: RunScript = defineScripts(redis),
+) {
+  // Which event a hold belongs to never changes: cache it in-process.
+  const eventOfHold = new LRUCache<string, string>({ max: 100_000 });
+
+  /**
+   * Claims a user's Idempotency-Key across events (the scripts keep it per event). Two
+   * different bodies under one key are refused here even when they name other events.
+   */
+  async function claimKey(userId: string, idem: Idempotency): Promise<void> {
+    const key = userIdempotencyKey(userId, idem.key);
+    const set = await redis.set(key, idem.fingerprint, 'PX', rules.idempotencyTtlMs, 'NX');
+    if (set) return;
+    const existing = await redis.get(key);
+    if (existing !== null && existing !== idem.fingerprint) {
+      throw new HoldRefusal(HoldError.IdempotencyKeyReused, []);
+    }
+  }
+
+  async function remember(holdId: string, eventId: string) {
+    eventOfHold.set(holdId, eventId);
+    await redis.set(holdEventKey(holdId), eventId, 'PX', rules.retentionMs + 3600_000);
+  }
+
+  return {
+    async setEventState(eventId: string, state: EventState): Promise<void> {
+      const k = eventKeys(eventId);
+      check(
+        await run(
+          'setEventState',
+          [k.event],
+          [state.status, state.holdTtlSeconds, state.perUserLimit],
+        ),
+      );
+      await redis.sadd(LIVE_EVENTS, eventId);
+    },
+
+    /** Seeds or adjusts a category's stock; returns what is available afterwards. */
+    async setCategory(
+      eventId: string,
+      category: { id: string; name: string; capacity: number; perUserLimit: number | null },
+    ): Promise<number> {
+      const k = eventKeys(eventId);
+      const reply = check(
+        await run(
+          'setCategory',
+          [k.category(category.id), k.categories],
+          [category.id, category.capacity, category.perUserLimit ?? 0, category.name],
+        ),
+      );
+      await redis.sadd(LIVE_EVENTS, eventId);
+      return Number(reply[1]);
+    },
+
+    /** Places a hold. `replayed` is true when an Idempotency-Key returned the original. */
+    async reserve(input: {
+      holdId: string;
+      eventId: string;
+      categoryId: string;
+      userId: string;
+      quantity: number;
+      idempotency?: Idempotency;
+    }): Promise<{ hold: Hold; replayed: boolean }> {
+      const { holdId, eventId, categoryId, userId, quantity, idempotency } = input;
+      if (idempotency) await claimKey(userId, idempotency);
+      const k = eventKeys(eventId);
+      const reply = check(
+        await run(
+          'reserve',
+          [
+            k.event,
+            k.category(categoryId),
+            k.user(userId),
+            k.hold(holdId),
+            k.expiry,
+            k.outbox,
+            k.idempotency(userId, idempotency?.key ?? '-'),
+          ],
+          [
+            holdId,
+            eventId,
+            categoryId,
+            userId,
+            quantity,
+            idempotency?.fingerprint ?? '',
+            rules.idempotencyTtlMs,
+            rules.defaultHoldTtlSeconds,
+          ],
+        ),
+      );
+      const id = String(reply[1]);
+      // Remembered before the client learns the id, so every later call can find it.
+      await remember(id, eventId);
+      return {
+        replayed: Number(reply[0]) === 2,
+        hold: {
+          id,
+          eventId,
+          categoryId,
+          userId,
+          quantity,
+          status: 'held',
+          expiresAt: Number(reply[2]),
+          createdAt: Number(reply[3]),
+          seq: 1,
+        },
+      };
+    },
+
+    /** Payment begins: held → confirming, alive through the payment window. */
+    async beginConfirm(hold: Hold, userId: string, idempotency?: Idempotency) {
+      if (idempotency) await claimKey(userId, idempotency);
+      const k = eventKeys(hold.eventId);
+      const reply = check(
+        await run(
+          'beginConfirm',
+          [k.hold(hold.id), k.expiry, k.idempotency(userId, idempotency?.key ?? '-')],
+          [userId, idempotency?.fingerprint ?? '', rules.paymentWindowMs],
+        ),
+      );
+      return { hold: parseHold(reply), alreadyConfirmed: Number(reply[0]) === 2 };
+    },
+
+    /** Payment succeeded: confirming → confirmed. */
+    async confirm(hold: Hold, userId: string, idempotency?: Idempotency): Promise<Hold> {
+      const k = eventKeys(hold.eventId);
+      const reply = check(
+        await run(
+          'confirm',
+          [
+            k.hold(hold.id),
+            k.category(hold.categoryId),
+            k.expiry,
+            k.outbox,
+            k.idempotency(userId, idempotency?.key ?? '-'),
+          ],
+          [userId, idempotency?.fingerprint ?? '', rules.idempotencyTtlMs, hold.categoryId],
+        ),
+      );
+      return parseHold(reply);
+    },
+
+    /** Payment refused: confirming → held, with its original expiry. */
+    async failPayment(hold: Hold, userId: string, idempotency?: Idempotency): Promise<Hold> {
+      const k = eventKeys(hold.eventId);
+      const reply = check(
+        await run(
+          'failPayment',
+          [k.hold(hold.id), k.expiry, k.idempotency(userId, idempotency?.key ?? '-')],
+          [userId, idempotency?.fingerprint ?? '', rules.idempotencyTtlMs],
+        ),
+      );
+      return parseHold(reply);
+    },
+
+    /** The owner gives a held hold back. */
+    async release(hold: Hold, userId: string): Promise<Hold> {
+      const k = eventKeys(hold.eventId);
+      const reply = check(
+        await run(
+          'release',
+          [k.hold(hold.id), k.category(hold.categoryId), k.user(hold.userId), k.expiry, k.outbox],
+          [userId, rules.retentionMs, hold.categoryId],
+        ),
+      );
+      return parseHold(reply);
+    },
+
+    /** The owner cancels a confirmed sale. */
+    async cancel(hold: Hold, userId: string): Promise<Hold> {
+      const k = eventKeys(hold.eventId);
+      const reply = check(
+        await run(
+          'cancel',
+          [k.hold(hold.id), k.category(hold.categoryId), k.user(hold.userId), k.outbox],
+          [userId, rules.retentionMs, hold.categoryId],
+        ),
+      );
+      return parseHold(reply);
+    },
+
+    /** Expires a due hold (the reaper). Returns how late (ms) it was expired. */
+    async expire(hold: Pick<Hold, 'id' | 'eventId' | 'categoryId' | 'userId'>): Promise<number> {
+      const k = eventKeys(hold.eventId);
+      const reply = check(
+        await run(
+          'expire',
+          [k.hold(hold.id), k.category(hold.categoryId), k.user(hold.userId), k.expiry, k.outbox],
+          [hold.id, rules.retentionMs, hold.categoryId, hold.userId],
+        ),
+      );
+      return Number(reply[1]);
+    },
+
+    /** The event a hold belongs to, or null for an unknown id. */
+    async eventOf(holdId: string): Promise<string | null> {
+      const cached = eventOfHold.get(holdId);
+      if (cached) return cached;
+      const eventId = await redis.get(holdEventKey(holdId));
+      if (eventId) eventOfHold.set(holdId, eventId);
+      return eventId;
+    },
+
+    /** A hold by id, or null when Redis does not know it (any more). */
+    async find(holdId: string): Promise<Hold | null> {
+      const eventId = await this.eventOf(holdId);
+      if (!eventId) return null;
+      return holdFromHash(await redis.hgetall(eventKeys(eventId).hold(holdId)));
+    },
+
+    async eventState(eventId: string): Promise<EventState | null> {
+      const h = await redis.hgetall(eventKeys(eventId).event);
+      if (!h.status) return null;
+      return {
+        status: h.status,
+        holdTtlSeconds: Number(h.holdTtl),
+        perUserLimit: Number(h.perUserLimit),
+      };
+    },
+
+    /** Live stock of every category of an event, read in one round trip per slot. */
+    async stock(eventId: string): Promise<CategoryStock[]> {
+      const k = eventKeys(eventId);
+      const ids = await redis.smembers(k.categories);
+      if (ids.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const id of ids) pipeline.hgetall(k.category(id));
+      const results = (await pipeline.exec()) ?? [];
+      return results
+        .map(([err, value]) => {
+          if (err) throw err;
+          const c = value as Record<string, string>;
+          const capacity = Number(c.capacity);
+          const held = Number(c.held);
+          const confirmed = Number(c.confirmed);
+          return {
+            id: c.id as string,
+            name: c.name as string,
+            capacity,
+            held,
+            confirmed,
+            available: capacity - held - confirmed,
+            perUserLimit: Number(c.perUserLimit),
+          };
+        })
+        .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+    },
+
+    /** Live holds of an event due by `nowMs`, oldest first (for the reaper). */
+    async due(eventId: string, nowMs: number, limit: number): Promise<string[]> {
+      return redis.zrangebyscore(eventKeys(eventId).expiry, '-inf', nowMs, 'LIMIT', 0, limit);
+    },
+
+    /** The hold fields the expire script needs, for many holds at once. */
+    async refs(eventId: string, holdIds: string[]) {
+      const k = eventKeys(eventId);
+      const pipeline = redis.pipeline();
+      for (const id of holdIds) pipeline.hmget(k.hold(id), 'categoryId', 'userId');
+      const results = (await pipeline.exec()) ?? [];
+      return holdIds.map((id, i) => {
+        const [err, value] = results[i] ?? [null, null];
+        if (err) throw err;
+        const [categoryId, userId] = (value as (string | null)[]) ?? [];
+        return { id, eventId, categoryId: categoryId ?? '', userId: userId ?? '' };
+      });
+    },
+
+    async liveEvents(): Promise<string[]> {
+      return redis.smembers(LIVE_EVENTS);
+    },
+
+    /** Redis's clock, in ms. */
+    async nowMs(): Promise<number> {
+      const [seconds, micros] = await redis.time();
+      return Number(seconds) * 1000 + Math.floor(Number(micros) / 1000);
+    },
+  };
+}
+
+export type Holds = ReturnType<typeof createHolds>;
+
+/** Holds with the rules from the configuration. */
+export function createHoldsFromConfig(
+  redis: RedisClient,
+  config: { HOLD_TTL_SECONDS: number; PAYMENT_WINDOW_SECONDS: number },
+): Holds {
+  return createHolds(redis, {
+    ...DEFAULT_RULES,
+    defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
+    paymentWindowMs: config.PAYMENT_WINDOW_SECONDS * 1000,
+  });
+}

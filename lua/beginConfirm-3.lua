@@ -1,0 +1,55 @@
+--[[
+  beginConfirm: the payment of a hold begins. The hold becomes `confirming` and lives at
+  least until the payment window closes, so it cannot expire under a running payment.
+
+  KEYS[1] hold     {ev:E}:hold:H
+  KEYS[2] expiry   {ev:E}:expiry     zset: holdId -> expiresAt (ms)
+  KEYS[3] idem     {ev:E}:idem:U:K   the confirm's Idempotency-Key record (unused without)
+
+  ARGV[1] userId          the caller; only the owner confirms
+  ARGV[2] fingerprint     of the confirm request; '' without an Idempotency-Key
+  ARGV[3] paymentWindowMs how long a payment may take
+
+  Returns
+    {1, ...hold}   payment may proceed (hold fields as in holdReply)
+    {2, ...hold}   already confirmed: the same confirmed reservation
+    {-8} no such hold   {-9} not the owner   {-10} expired   {-11, status} wrong state
+    {-7} the key was used with another body   {-15} the key's payment failed before
+]]
+--- @include "nowMs"
+--- @include "int"
+--- @include "readHold"
+--- @include "holdReply"
+
+local holdKey, expiryKey, idemKey = KEYS[1], KEYS[2], KEYS[3]
+local userId, fingerprint = ARGV[1], ARGV[2]
+local windowMs = tonumber(ARGV[3])
+if userId == nil or userId == '' or fingerprint == nil or not windowMs or windowMs < 1 then
+  return {-1}
+end
+
+local h = readHold(holdKey)
+if not h then return {-8} end
+if h.userId ~= userId then return {-9} end
+
+if fingerprint ~= '' then
+  local record = redis.call('GET', idemKey)
+  if record then
+    local original = cjson.decode(record)
+    if original.fingerprint ~= fingerprint then return {-7} end
+    if original.outcome == 'payment_failed' then return {-15} end
+    return holdReply(2, h)
+  end
+end
+
+if h.status == 'confirmed' then return holdReply(2, h) end
+if h.status == 'expired' then return {-10} end
+if h.status ~= 'held' then return {-11, h.status} end
+local now = nowMs()
+if now >= h.expiresAt then return {-10} end
+
+h.status = 'confirming'
+h.expiresAt = math.max(h.expiresAt, now + windowMs)
+redis.call('HSET', holdKey, 'status', 'confirming', 'expiresAt', int(h.expiresAt))
+redis.call('ZADD', expiryKey, h.expiresAt, h.id)
+return holdReply(1, h)

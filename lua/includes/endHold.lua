@@ -1,0 +1,15 @@
+--- Ends a live hold (held or confirming) and puts its stock back: the category's `held`
+--- and the user's totals go down by its quantity, it leaves the expiry set, its record
+--- stays readable for `retentionMs`, and the change goes to the outbox.
+local function endHold(keys, h, status, nowMs, retentionMs)
+  redis.call('HINCRBY', keys.category, 'held', -h.quantity)
+  redis.call('HINCRBY', keys.user, 'total', -h.quantity)
+  redis.call('HINCRBY', keys.user, 'c:' .. h.categoryId, -h.quantity)
+  redis.call('ZREM', keys.expiry, h.id)
+  h.status = status
+  h.seq = h.seq + 1
+  h.endedAt = int(nowMs)
+  redis.call('HSET', keys.hold, 'status', status, 'seq', int(h.seq), 'endedAt', h.endedAt)
+  redis.call('PEXPIRE', keys.hold, retentionMs)
+  appendOutbox(keys.outbox, 'reservation.' .. status, h, nowMs)
+end
