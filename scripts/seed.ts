@@ -1,7 +1,13 @@
-// `npm run seed`: a demo drop to try the engine with. Idempotent: fixed ids, upserts.
-import { eq, sql as raw } from 'drizzle-orm';
+// `npm run seed`: a demo drop to try the engine with, in Postgres and its stock in Redis.
+// Idempotent: fixed ids; Postgres stays the source of what the drop is, and Redis is set
+// from it without touching what is already held or sold.
+import { eq } from 'drizzle-orm';
+import { listCategories } from '../common/catalog/events.js';
 import { loadConfigOrExit } from '../common/config.js';
+import { connectRedis } from '../common/connect.js';
 import { createDb, createSql } from '../common/db/client.js';
+import { createLogger } from '../common/logger.js';
+import { createHoldsFromConfig, HoldRefusal } from '../common/reservations/holds.js';
 import { events, ticketCategories } from '../drizzle/schema/index.js';
 
 export const DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000001';
@@ -16,7 +22,9 @@ const DEMO_CATEGORIES = [
 ];
 
 const config = loadConfigOrExit();
+const logger = createLogger({ ...config, LOG_LEVEL: 'warn' }, 'seed');
 const sql = createSql(config);
+const redis = await connectRedis(config, logger);
 try {
   const db = createDb(sql);
   const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 5, 21, 19, 0));
@@ -36,19 +44,38 @@ try {
     .insert(ticketCategories)
     .values(DEMO_CATEGORIES.map((c) => ({ ...c, eventId: DEMO_EVENT_ID, currency: 'EUR' })))
     .onConflictDoNothing();
-  const [{ count } = { count: 0 }] = await db
-    .select({ count: raw<number>`count(*)::int` })
-    .from(ticketCategories)
-    .where(eq(ticketCategories.eventId, DEMO_EVENT_ID));
+
+  const [event] = await db.select().from(events).where(eq(events.id, DEMO_EVENT_ID));
+  if (!event) throw new Error('the demo event vanished');
+  const holds = createHoldsFromConfig(redis, config);
+  await holds.setEventState(event.id, {
+    status: event.status,
+    holdTtlSeconds: event.holdTtlSeconds ?? config.HOLD_TTL_SECONDS,
+    perUserLimit: event.perUserLimit,
+  });
+  const categories = await listCategories(db, event.id);
+  for (const category of categories) {
+    await holds.setCategory(event.id, category).catch((err) => {
+      // Someone lowered the capacity below what is sold: Redis keeps the truth it has.
+      if (!(err instanceof HoldRefusal)) throw err;
+    });
+  }
+
   const base = `http://127.0.0.1:${config.PORT}`;
+  const json = `-H 'content-type: application/json'`;
+  const [first] = categories;
   console.log(
     [
-      `demo drop ready: event ${DEMO_EVENT_ID} with ${count} categories`,
+      `demo drop ready: "${event.name}" (${event.status}), event ${event.id}`,
+      ...categories.map((c) => `  ${c.name}: ${c.capacity} seats, category ${c.id}`),
       'try it once the api is up:',
-      `  curl -s ${base}/readyz`,
-      `  curl -s ${base}/openapi.json | head -c 300`,
+      `  curl -s ${base}/v1/events/${event.id}/availability`,
+      `  curl -s -XPOST ${base}/v1/auth/register ${json} -d '{"email":"fan@example.com","password":"demo password"}'`,
+      `  TOKEN=$(curl -s -XPOST ${base}/v1/auth/login ${json} -d '{"email":"fan@example.com","password":"demo password"}' | sed -E 's/.*"accessToken":"([^"]+)".*/\\1/')`,
+      `  curl -s -XPOST ${base}/v1/reservations -H "authorization: Bearer $TOKEN" ${json} -d '{"eventId":"${event.id}","categoryId":"${first?.id}","quantity":2}'`,
     ].join('\n'),
   );
 } finally {
+  redis.disconnect();
   await sql.end({ timeout: 5 });
 }
