@@ -1,0 +1,120 @@
+// A ticket drop under load: N users hammer POST /v1/reservations on one category.
+//
+//   npm run bench:drop            (starts everything and checks the outcome), or by hand:
+//   k6 run -e USERS_FILE=.stack/drop-users.json -e BASE_URL=http://127.0.0.1:8080 k6/drop.js
+//
+// setup() signs in as the admin and creates an on-sale event with CAPACITY seats and
+// HOLD_TTL-second holds; each virtual user is one load-test user (npm run token --
+// --create-users). Every answer must be 201 or a refusal the drop expects (sold_out,
+// limit_exceeded): anything else counts as an error and fails the run.
+import { check } from 'k6';
+import http from 'k6/http';
+import { Counter } from 'k6/metrics';
+
+const BASE = __ENV.BASE_URL || 'http://127.0.0.1:8080';
+const CAPACITY = Number(__ENV.CAPACITY || 1000);
+const REQUESTS = Number(__ENV.REQUESTS || 20000);
+const HOLD_TTL = Number(__ENV.HOLD_TTL || 60);
+const users = JSON.parse(open(__ENV.USERS_FILE || '../.stack/drop-users.json'));
+
+const seatsHeld = new Counter('drop_seats_held');
+const soldOut = new Counter('drop_sold_out');
+const limited = new Counter('drop_limit_exceeded');
+const unexpected = new Counter('drop_unexpected');
+
+export const options = {
+  scenarios: {
+    drop: {
+      executor: 'shared-iterations',
+      vus: users.length,
+      iterations: REQUESTS,
+      maxDuration: '5m',
+    },
+  },
+  thresholds: {
+    drop_unexpected: ['count==0'],
+    'http_req_duration{name:reserve}': ['p(99)<1000'],
+  },
+  summaryTrendStats: ['avg', 'med', 'p(95)', 'p(99)', 'max'],
+};
+
+const json = (token) => ({
+  headers: {
+    'Content-Type': 'application/json',
+    ...(token ? { Authorization: `Bearer ${token}` } : {}),
+  },
+});
+
+export function setup() {
+  const login = http.post(
+    `${BASE}/v1/auth/login`,
+    JSON.stringify({
+      email: __ENV.ADMIN_EMAIL || 'admin@example.com',
+      password: __ENV.ADMIN_PASSWORD || 'admin-dev-password',
+    }),
+    json(),
+  );
+  if (login.status !== 200) throw new Error(`admin login: ${login.status} ${login.body}`);
+  const admin = login.json('accessToken');
+  const event = http.post(
+    `${BASE}/v1/admin/events`,
+    JSON.stringify({
+      name: `k6 drop ${Date.now()}`,
+      venue: 'Load Hall',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      status: 'on_sale',
+      holdTtlSeconds: HOLD_TTL,
+      perUserLimit: 10,
+    }),
+    json(admin),
+  );
+  if (event.status !== 201) throw new Error(`create event: ${event.status} ${event.body}`);
+  const eventId = event.json('id');
+  const category = http.post(
+    `${BASE}/v1/admin/events/${eventId}/categories`,
+    JSON.stringify({ name: 'GA', priceCents: 5000, capacity: CAPACITY }),
+    json(admin),
+  );
+  if (category.status !== 201)
+    throw new Error(`create category: ${category.status} ${category.body}`);
+  return { eventId, categoryId: category.json('id') };
+}
+
+export default function ({ eventId, categoryId }) {
+  const user = users[(__VU - 1) % users.length];
+  const res = http.post(
+    `${BASE}/v1/reservations`,
+    JSON.stringify({ eventId, categoryId, quantity: 1 }),
+    { ...json(user.accessToken), tags: { name: 'reserve' } },
+  );
+  const code = res.status === 201 ? 'held' : res.json('code');
+  if (code === 'held') seatsHeld.add(res.json('quantity'));
+  else if (code === 'sold_out') soldOut.add(1);
+  else if (code === 'limit_exceeded') limited.add(1);
+  else unexpected.add(1);
+  check(res, {
+    'held or an expected refusal': () => ['held', 'sold_out', 'limit_exceeded'].includes(code),
+  });
+}
+
+export function handleSummary(data) {
+  const count = (name) => data.metrics[name]?.values.count ?? 0;
+  const reserve =
+    data.metrics['http_req_duration{name:reserve}']?.values ??
+    data.metrics.http_req_duration.values;
+  const summary = {
+    eventId: data.setup_data?.eventId,
+    categoryId: data.setup_data?.categoryId,
+    requests: count('http_reqs') - 3,
+    seatsHeld: count('drop_seats_held'),
+    soldOut: count('drop_sold_out'),
+    limitExceeded: count('drop_limit_exceeded'),
+    unexpected: count('drop_unexpected'),
+    rps: data.metrics.http_reqs.values.rate,
+    reserveMs: { med: reserve.med, p95: reserve['p(95)'], p99: reserve['p(99)'], max: reserve.max },
+  };
+  return {
+    stdout: `${JSON.stringify(summary, null, 2)}\n`,
+    [__ENV.SUMMARY_FILE || '../.stack/drop-summary.json']: JSON.stringify(summary),
+  };
+}
