@@ -24,7 +24,12 @@ export async function createApiServices(
     passwords: await createPasswords(config.BCRYPT_COST),
     accessTokens: await createAccessTokens(config),
     refreshTokens: createRefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS),
-    rateLimits: createRateLimits(connections.redis, config, registry),
+    rateLimits: createRateLimits(
+      connections.redis,
+      config,
+      registry,
+      `${config.REDIS_KEY_PREFIX}rl`,
+    ),
     loadShedder: createLoadShedder(registry, {
       maxInFlight: config.SHED_MAX_IN_FLIGHT,
       maxEventLoopDelayMs: config.SHED_MAX_EVENT_LOOP_DELAY_MS,

@@ -57,12 +57,22 @@ export const configSchema = z
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6390'),
     /** When set, the engine talks to a Redis Cluster through these seed nodes instead. */
     REDIS_CLUSTER_NODES: hostPortList.optional(),
+    /** Before every Redis key: lets several engines (or test runs) share one Redis. */
+    REDIS_KEY_PREFIX: z
+      .string()
+      .regex(/^[\w:.-]*$/, 'letters, digits and _ : . - only')
+      .default(''),
     DATABASE_URL: url(['postgres:', 'postgresql:']).default(
       'postgres://drop:drop@127.0.0.1:5440/drop',
     ),
     DATABASE_POOL_SIZE: int(1, 500).default(10),
     KAFKA_BROKERS: hostPortList.default('127.0.0.1:9192'),
     KAFKA_CLIENT_ID: z.string().trim().min(1).default('drop-engine'),
+    /** Before every topic and consumer group name: isolates engines sharing one cluster. */
+    KAFKA_TOPIC_PREFIX: z
+      .string()
+      .regex(/^[\w.-]*$/, 'letters, digits and _ . - only')
+      .default(''),
     KAFKA_RESERVATIONS_PARTITIONS: int(1, 1000).default(6),
     KAFKA_CATALOG_PARTITIONS: int(1, 1000).default(3),
     KAFKA_REPLICATION_FACTOR: int(1, 10).default(1),
@@ -91,6 +101,17 @@ export const configSchema = z
     /** Simulated payment latency (the payment provider is simulated, SPEC §2). */
     PAYMENT_DELAY_MS: int(0, 60_000).default(0),
     RELAY_ENABLED: bool.default(true),
+
+    /** Where user notifications go: a log line, or a signed webhook POST. */
+    NOTIFY_CHANNEL: z.enum(['log', 'webhook']).default('log'),
+    NOTIFY_WEBHOOK_URL: url(['http:', 'https:']).optional(),
+    /** HMAC-SHA256 key of the webhook's X-Drop-Signature header. */
+    NOTIFY_WEBHOOK_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+    /** Deliveries tried before a notification is dead-lettered. */
+    NOTIFY_MAX_ATTEMPTS: int(1, 50).default(6),
+    /** First retry delay; each next one doubles. */
+    NOTIFY_RETRY_BASE_MS: int(10, 3_600_000).default(1000),
+    NOTIFY_POLL_MS: int(10, 60_000).default(200),
 
     /** Requests per second per client IP across the api; 0 turns the limit off. */
     RATE_LIMIT_PER_IP: int(0).default(100),
@@ -126,6 +147,16 @@ export const configSchema = z
             message: `a PEM key is required with JWT_ALGORITHM ${c.JWT_ALGORITHM}`,
           });
         }
+      }
+    }
+    if (c.NOTIFY_CHANNEL === 'webhook') {
+      for (const key of ['NOTIFY_WEBHOOK_URL', 'NOTIFY_WEBHOOK_SECRET'] as const) {
+        if (!c[key])
+          ctx.addIssue({
+            code: 'custom',
+            path: [key],
+            message: 'required with NOTIFY_CHANNEL webhook',
+          });
       }
     }
     if (c.NODE_ENV !== 'production') return;

@@ -1,7 +1,7 @@
 // Start-up connections shared by the api, worker and reaper. Each waits (bounded by
 // STARTUP_TIMEOUT_MS) for its dependency to really answer, then returns a live client;
 // a dependency still down at the deadline stops the process with a clear message.
-import type { Admin } from 'kafkajs';
+import type { Admin, Kafka } from 'kafkajs';
 import type { Config } from './config.js';
 import { createSql, type Sql } from './db/client.js';
 import { postgresProbe, waitUntilReachable } from './health.js';
@@ -34,13 +34,14 @@ export async function connectPostgres(config: Config, logger: Logger): Promise<S
   return sql;
 }
 
-/** A connected Kafka admin client, after making sure the engine's topics exist. */
-export async function connectKafkaAdmin(
+/** A Kafka client and a connected admin, after making sure the engine's topics exist. */
+export async function connectKafka(
   config: Config,
   logger: Logger,
   role: string,
-): Promise<Admin> {
-  const admin = createKafka(config, logger, role).admin({ retry: { retries: 2 } });
+): Promise<{ kafka: Kafka; admin: Admin }> {
+  const kafka = createKafka(config, logger, role);
+  const admin = kafka.admin({ retry: { retries: 2 } });
   await waitUntilReachable(
     'kafka',
     async () => {
@@ -54,7 +55,7 @@ export async function connectKafkaAdmin(
     throw err;
   });
   logger.info({ kafka: config.KAFKA_BROKERS }, 'kafka connected, topics ensured');
-  return admin;
+  return { kafka, admin };
 }
 
 /** A connection URL without its password, fit for a log line. */

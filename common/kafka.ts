@@ -3,12 +3,18 @@ import { type Admin, Kafka, type LogEntry, logLevel } from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
 
-export const TOPICS = {
-  /** Every hold change, key = eventId so one event's changes stay in order. */
-  reservations: 'reservations.v1',
-  /** Event and category changes made by admins. */
-  catalog: 'catalog.v1',
-} as const;
+/** The engine's topics and consumer groups, behind KAFKA_TOPIC_PREFIX (empty by default). */
+export function kafkaNames(prefix = '') {
+  return {
+    /** Every hold change, key = eventId so one event's changes stay in order. */
+    reservations: `${prefix}reservations.v1`,
+    /** Event and category changes made by admins. */
+    catalog: `${prefix}catalog.v1`,
+    group: (name: 'persister' | 'notifier') => `${prefix}${name}`,
+  };
+}
+
+export const TOPICS = kafkaNames();
 
 const PINO_LEVEL: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -45,13 +51,17 @@ export async function ensureTopics(
   admin: Admin,
   config: Pick<
     Config,
-    'KAFKA_RESERVATIONS_PARTITIONS' | 'KAFKA_CATALOG_PARTITIONS' | 'KAFKA_REPLICATION_FACTOR'
+    | 'KAFKA_RESERVATIONS_PARTITIONS'
+    | 'KAFKA_CATALOG_PARTITIONS'
+    | 'KAFKA_REPLICATION_FACTOR'
+    | 'KAFKA_TOPIC_PREFIX'
   >,
 ): Promise<void> {
+  const names = kafkaNames(config.KAFKA_TOPIC_PREFIX);
   const existing = new Set(await admin.listTopics());
   const wanted = [
-    { topic: TOPICS.reservations, numPartitions: config.KAFKA_RESERVATIONS_PARTITIONS },
-    { topic: TOPICS.catalog, numPartitions: config.KAFKA_CATALOG_PARTITIONS },
+    { topic: names.reservations, numPartitions: config.KAFKA_RESERVATIONS_PARTITIONS },
+    { topic: names.catalog, numPartitions: config.KAFKA_CATALOG_PARTITIONS },
   ].filter((t) => !existing.has(t.topic));
   if (wanted.length === 0) return;
   try {

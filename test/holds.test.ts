@@ -18,9 +18,14 @@ import { eventKeys } from '../common/reservations/keys.js';
 import { defineScripts } from '../common/reservations/scripts.js';
 import { createReaper } from '../reaper/reaper.js';
 import { checkInvariants, snapshot } from './helpers/invariants.js';
-import { eventually, services } from './helpers/services.js';
+import { eventually, REDIS_KEY_PREFIX, services } from './helpers/services.js';
 
-const RULES = { ...DEFAULT_RULES, defaultHoldTtlSeconds: 300, paymentWindowMs: 60_000 };
+const RULES = {
+  ...DEFAULT_RULES,
+  defaultHoldTtlSeconds: 300,
+  paymentWindowMs: 60_000,
+  keyPrefix: REDIS_KEY_PREFIX,
+};
 const CONNECTIONS = 4;
 let clients: Redis[];
 let pool: Holds[];
@@ -85,7 +90,7 @@ async function settle(calls: Promise<{ hold: Hold }>[]) {
 }
 
 const outboxTypes = async (eventId: string) =>
-  (await redis.xrange(eventKeys(eventId).outbox, '-', '+')).map(([, fields]) => {
+  (await redis.xrange(eventKeys(eventId, REDIS_KEY_PREFIX).outbox, '-', '+')).map(([, fields]) => {
     const f: Record<string, string> = {};
     for (let i = 0; i < fields.length; i += 2) f[fields[i] as string] = fields[i + 1] as string;
     return f;
@@ -259,7 +264,7 @@ describe('refusals change nothing', () => {
   it('garbage or missing arguments return an error code and write nothing', async () => {
     const { eventId, categoryId } = await newDrop({ capacity: 5 });
     const run = defineScripts(redis);
-    const k = eventKeys(eventId);
+    const k = eventKeys(eventId, REDIS_KEY_PREFIX);
     const userId = randomUUID();
     const keys = [
       k.event,
@@ -341,7 +346,9 @@ describe('lifecycle', () => {
     expect((await holds.release(second, userId)).status).toBe('released');
     expect((await checkInvariants(redis, eventId))[categoryId]).toMatchObject({ available: 10 });
     // Ended holds stay readable for at least 24 h.
-    expect(await redis.pttl(eventKeys(eventId).hold(second.id))).toBeGreaterThan(24 * 3600_000);
+    expect(await redis.pttl(eventKeys(eventId, REDIS_KEY_PREFIX).hold(second.id))).toBeGreaterThan(
+      24 * 3600_000,
+    );
     expect((await holds.find(second.id))?.status).toBe('released');
 
     const types = (await outboxTypes(eventId)).map((e) => `${e.type}#${e.seq}`);
@@ -386,10 +393,13 @@ describe('expiry', () => {
       expect(granted).toHaveLength(400);
       const reapers = startReapers(n);
       try {
-        await eventually(async () => (await redis.zcard(eventKeys(eventId).expiry)) === 0, {
-          timeoutMs: 10_000,
-          what: 'every hold expired',
-        });
+        await eventually(
+          async () => (await redis.zcard(eventKeys(eventId, REDIS_KEY_PREFIX).expiry)) === 0,
+          {
+            timeoutMs: 10_000,
+            what: 'every hold expired',
+          },
+        );
       } finally {
         await Promise.all(reapers.map(({ reaper }) => reaper.stop()));
       }
@@ -433,10 +443,13 @@ describe('expiry', () => {
       }),
     );
     try {
-      await eventually(async () => (await redis.zcard(eventKeys(eventId).expiry)) === 0, {
-        timeoutMs: 10_000,
-        what: 'no live hold left',
-      });
+      await eventually(
+        async () => (await redis.zcard(eventKeys(eventId, REDIS_KEY_PREFIX).expiry)) === 0,
+        {
+          timeoutMs: 10_000,
+          what: 'no live hold left',
+        },
+      );
     } finally {
       await Promise.all(reapers.map(({ reaper }) => reaper.stop()));
     }

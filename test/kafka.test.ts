@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureTopics, TOPICS } from '../common/kafka.js';
+import { ensureTopics, kafkaNames } from '../common/kafka.js';
 import { services, testConfig } from './helpers/services.js';
 
 let kafka: Kafka;
@@ -29,11 +29,13 @@ describe('kafka', () => {
     const config = testConfig();
     await Promise.all([ensureTopics(admin, config), ensureTopics(admin, config)]);
     await ensureTopics(admin, config);
-    const meta = await admin.fetchTopicMetadata({ topics: [TOPICS.reservations, TOPICS.catalog] });
+    const names = kafkaNames(config.KAFKA_TOPIC_PREFIX);
+    expect(names.reservations).toBe(`${config.KAFKA_TOPIC_PREFIX}reservations.v1`);
+    const meta = await admin.fetchTopicMetadata({ topics: [names.reservations, names.catalog] });
     const partitions = Object.fromEntries(meta.topics.map((t) => [t.name, t.partitions.length]));
     expect(partitions).toEqual({
-      [TOPICS.reservations]: config.KAFKA_RESERVATIONS_PARTITIONS,
-      [TOPICS.catalog]: config.KAFKA_CATALOG_PARTITIONS,
+      [names.reservations]: config.KAFKA_RESERVATIONS_PARTITIONS,
+      [names.catalog]: config.KAFKA_CATALOG_PARTITIONS,
     });
   });
 

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from './helpers/app.js';
 import { bearer, postJson, register, signedInUser } from './helpers/auth.js';
-import { eventually, testConfig } from './helpers/services.js';
+import { eventually, REDIS_KEY_PREFIX, testConfig } from './helpers/services.js';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
 const apps: TestApp[] = [];
@@ -102,7 +102,7 @@ describe('rate limits', () => {
     );
     expect(burst.filter((r) => r.status === 429).length).toBeGreaterThanOrEqual(4);
     // Both instances counted into the one Redis key: more than either one sent.
-    const counted = Number(await a.redis.get(`rl:ip:${ip}`));
+    const counted = Number(await a.redis.get(`${REDIS_KEY_PREFIX}rl:ip:${ip}`));
     expect(counted).toBeGreaterThan(6);
   });
 

@@ -1,22 +1,48 @@
-// The worker process: consumes Kafka and keeps Postgres as the durable record. The
-// consumer groups (persister, notifier) plug in here; for now it owns its connections,
-// the topics and its ops server.
-import { connectKafkaAdmin, connectPostgres } from '../common/connect.js';
+// The worker process: consumes reservations.v1 in two groups — `persister` keeps Postgres
+// as the durable record, `notifier` stores and delivers user notifications.
+import { connectKafka, connectPostgres } from '../common/connect.js';
 import { kafkaProbe, postgresProbe } from '../common/health.js';
+import { kafkaNames } from '../common/kafka.js';
 import { runOpsProcess } from '../common/ops-process.js';
+import { logChannel, webhookChannel } from '../common/pipeline/notifications.js';
+import { createNotifier } from './notifier.js';
+import { createPersister } from './persister.js';
 
 await runOpsProcess(
   'worker',
   (config) => config.WORKER_METRICS_PORT,
-  async ({ config, logger }) => {
-    const [sql, kafkaAdmin] = await Promise.all([
+  async ({ config, logger, registry }) => {
+    const [sql, { kafka, admin }] = await Promise.all([
       connectPostgres(config, logger),
-      connectKafkaAdmin(config, logger, 'worker'),
+      connectKafka(config, logger, 'worker'),
     ]);
+    const names = kafkaNames(config.KAFKA_TOPIC_PREFIX);
+    const persister = createPersister(kafka, sql, logger, registry, {
+      topic: names.reservations,
+      groupId: names.group('persister'),
+    });
+    const webhook = config.NOTIFY_CHANNEL === 'webhook';
+    const notifier = createNotifier(kafka, sql, logger, registry, {
+      topic: names.reservations,
+      groupId: names.group('notifier'),
+      channel: webhook
+        ? webhookChannel(
+            config.NOTIFY_WEBHOOK_URL as string,
+            config.NOTIFY_WEBHOOK_SECRET as string,
+          )
+        : logChannel(logger),
+      channelName: config.NOTIFY_CHANNEL,
+      maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
+      retryBaseMs: config.NOTIFY_RETRY_BASE_MS,
+      pollMs: config.NOTIFY_POLL_MS,
+    });
+    await Promise.all([persister.start(), notifier.start()]);
+    logger.info('persister and notifier consuming');
     return {
-      probes: { postgres: postgresProbe(sql), kafka: kafkaProbe(kafkaAdmin) },
+      probes: { postgres: postgresProbe(sql), kafka: kafkaProbe(admin) },
       shutdown: [
-        ['kafka', () => kafkaAdmin.disconnect()],
+        ['consumers', () => Promise.all([persister.stop(), notifier.stop()])],
+        ['kafka', () => admin.disconnect()],
         ['postgres', () => sql.end({ timeout: 5 })],
       ],
     };

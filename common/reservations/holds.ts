@@ -3,7 +3,7 @@
 // atomic script that also appends to the event's outbox.
 import { LRUCache } from 'lru-cache';
 import type { RedisClient } from '../redis.js';
-import { eventKeys, holdEventKey, LIVE_EVENTS, userIdempotencyKey } from './keys.js';
+import { keyspace } from './keys.js';
 import { defineScripts, type RunScript } from './scripts.js';
 
 /** The scripts' failure codes (negative replies), one enum for all of them. */
@@ -72,6 +72,8 @@ export interface HoldRules {
   defaultHoldTtlSeconds: number;
   /** How long a payment may take; a confirming hold lives at least this long. */
   paymentWindowMs: number;
+  /** Before every key (REDIS_KEY_PREFIX): isolates engines sharing one Redis. */
+  keyPrefix?: string;
 }
 
 export const DEFAULT_RULES: Omit<HoldRules, 'defaultHoldTtlSeconds' | 'paymentWindowMs'> = {
@@ -161,6 +163,8 @@ export function createHolds(
   rules: HoldRules,
   run: RunScript = defineScripts(redis),
 ) {
+  const keys = keyspace(rules.keyPrefix);
+  const eventKeys = keys.event;
   // Which event a hold belongs to never changes: cache it in-process.
   const eventOfHold = new LRUCache<string, string>({ max: 100_000 });
 
@@ -169,7 +173,7 @@ export function createHolds(
    * different bodies under one key are refused here even when they name other events.
    */
   async function claimKey(userId: string, idem: Idempotency): Promise<void> {
-    const key = userIdempotencyKey(userId, idem.key);
+    const key = keys.userIdempotency(userId, idem.key);
     const set = await redis.set(key, idem.fingerprint, 'PX', rules.idempotencyTtlMs, 'NX');
     if (set) return;
     const existing = await redis.get(key);
@@ -180,10 +184,12 @@ export function createHolds(
 
   async function remember(holdId: string, eventId: string) {
     eventOfHold.set(holdId, eventId);
-    await redis.set(holdEventKey(holdId), eventId, 'PX', rules.retentionMs + 3600_000);
+    await redis.set(keys.holdEvent(holdId), eventId, 'PX', rules.retentionMs + 3600_000);
   }
 
   return {
+    keys,
+
     async setEventState(eventId: string, state: EventState): Promise<void> {
       const k = eventKeys(eventId);
       check(
@@ -193,7 +199,7 @@ export function createHolds(
           [state.status, state.holdTtlSeconds, state.perUserLimit],
         ),
       );
-      await redis.sadd(LIVE_EVENTS, eventId);
+      await redis.sadd(keys.liveEvents, eventId);
     },
 
     /** Seeds or adjusts a category's stock; returns what is available afterwards. */
@@ -209,7 +215,7 @@ export function createHolds(
           [category.id, category.capacity, category.perUserLimit ?? 0, category.name],
         ),
       );
-      await redis.sadd(LIVE_EVENTS, eventId);
+      await redis.sadd(keys.liveEvents, eventId);
       return Number(reply[1]);
     },
 
@@ -357,7 +363,7 @@ export function createHolds(
     async eventOf(holdId: string): Promise<string | null> {
       const cached = eventOfHold.get(holdId);
       if (cached) return cached;
-      const eventId = await redis.get(holdEventKey(holdId));
+      const eventId = await redis.get(keys.holdEvent(holdId));
       if (eventId) eventOfHold.set(holdId, eventId);
       return eventId;
     },
@@ -427,7 +433,7 @@ export function createHolds(
     },
 
     async liveEvents(): Promise<string[]> {
-      return redis.smembers(LIVE_EVENTS);
+      return redis.smembers(keys.liveEvents);
     },
 
     /** Redis's clock, in ms. */
@@ -443,10 +449,11 @@ export type Holds = ReturnType<typeof createHolds>;
 /** Holds with the rules from the configuration. */
 export function createHoldsFromConfig(
   redis: RedisClient,
-  config: { HOLD_TTL_SECONDS: number; PAYMENT_WINDOW_SECONDS: number },
+  config: { HOLD_TTL_SECONDS: number; PAYMENT_WINDOW_SECONDS: number; REDIS_KEY_PREFIX: string },
 ): Holds {
   return createHolds(redis, {
     ...DEFAULT_RULES,
+    keyPrefix: config.REDIS_KEY_PREFIX,
     defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
     paymentWindowMs: config.PAYMENT_WINDOW_SECONDS * 1000,
   });

@@ -2,8 +2,9 @@
 // tag {ev:<eventId>}, so all keys one script touches live in one slot and the engine runs
 // unchanged on Redis Cluster. Ids are validated UUIDs before they get here.
 
-export function eventKeys(eventId: string) {
-  const tag = `{ev:${eventId}}`;
+export function eventKeys(eventId: string, prefix = '') {
+  // The prefix goes before the hash tag: the tag alone decides the slot.
+  const tag = `${prefix}{ev:${eventId}}`;
   return {
     /** hash: status, holdTtl, perUserLimit */
     event: `${tag}:event`,
@@ -19,6 +20,8 @@ export function eventKeys(eventId: string) {
     expiry: `${tag}:expiry`,
     /** stream: every hold change, relayed to Kafka */
     outbox: `${tag}:outbox`,
+    /** string: which relay publishes this outbox now (one at a time keeps the order) */
+    outboxLease: `${tag}:outbox:lease`,
     /** string: an Idempotency-Key's record for this user in this event */
     idempotency: (userId: string, key: string) => `${tag}:idem:${userId}:${key}`,
   };
@@ -26,11 +29,21 @@ export function eventKeys(eventId: string) {
 
 export type EventKeys = ReturnType<typeof eventKeys>;
 
-/** Which event a hold belongs to (holds are addressed by id alone in the API). */
-export const holdEventKey = (holdId: string) => `hold-event:${holdId}`;
+/**
+ * Every key of one engine: a prefix (REDIS_KEY_PREFIX, empty by default) lets several
+ * engines, or test files, share one Redis without seeing each other's data.
+ */
+export function keyspace(prefix = '') {
+  return {
+    prefix,
+    event: (eventId: string) => eventKeys(eventId, prefix),
+    /** Which event a hold belongs to (holds are addressed by id alone in the API). */
+    holdEvent: (holdId: string) => `${prefix}hold-event:${holdId}`,
+    /** A user's Idempotency-Key across all events: catches one key reused for another event. */
+    userIdempotency: (userId: string, key: string) => `${prefix}idem:${userId}:${key}`,
+    /** Events with stock in Redis: where the reaper and the relay look. */
+    liveEvents: `${prefix}events:live`,
+  };
+}
 
-/** A user's Idempotency-Key across all events: catches one key reused for another event. */
-export const userIdempotencyKey = (userId: string, key: string) => `idem:${userId}:${key}`;
-
-/** Events with stock in Redis: where the reaper looks for due holds. */
-export const LIVE_EVENTS = 'events:live';
+export type Keyspace = ReturnType<typeof keyspace>;

@@ -1,8 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, pgTable, text, uuid } from 'drizzle-orm/pg-core';
 import { at, createdAt, sqlList, updatedAt } from './columns.js';
-import { events, ticketCategories } from './events.js';
-import { users } from './users.js';
 
 export const RESERVATION_STATUSES = [
   'held',
@@ -17,21 +15,19 @@ export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
  * The durable record of every hold, written by the worker from Kafka. Redis stays the
  * authority for live holds; `seq` is the hold's step counter, so a redelivered or
  * out-of-order message never moves a row backwards.
+ *
+ * No foreign keys: this table records what Redis decided, and must take every step it is
+ * sent — a constraint refusing a sale here would stall the pipeline behind it. The ids
+ * still point at events, categories and users; the rebuild reads them back.
  */
 export const reservations = pgTable(
   'reservations',
   {
     /** The id the api handed out for the hold; no default, Redis chose it. */
     id: uuid('id').primaryKey(),
-    eventId: uuid('event_id')
-      .notNull()
-      .references(() => events.id, { onDelete: 'restrict' }),
-    categoryId: uuid('category_id')
-      .notNull()
-      .references(() => ticketCategories.id, { onDelete: 'restrict' }),
-    userId: uuid('user_id')
-      .notNull()
-      .references(() => users.id, { onDelete: 'restrict' }),
+    eventId: uuid('event_id').notNull(),
+    categoryId: uuid('category_id').notNull(),
+    userId: uuid('user_id').notNull(),
     quantity: integer('quantity').notNull(),
     status: text('status', { enum: RESERVATION_STATUSES }).notNull(),
     seq: integer('seq').notNull(),

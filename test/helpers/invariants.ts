@@ -2,6 +2,7 @@
 // counters agree with the hold records they summarise, and nothing is oversold.
 import type { Redis } from 'ioredis';
 import { eventKeys } from '../../common/reservations/keys.js';
+import { REDIS_KEY_PREFIX } from './services.js';
 
 interface HoldRecord {
   id: string;
@@ -11,8 +12,12 @@ interface HoldRecord {
   status: string;
 }
 
-export async function holdsOf(redis: Redis, eventId: string): Promise<HoldRecord[]> {
-  const pattern = eventKeys(eventId).hold('*');
+export async function holdsOf(
+  redis: Redis,
+  eventId: string,
+  prefix = REDIS_KEY_PREFIX,
+): Promise<HoldRecord[]> {
+  const pattern = eventKeys(eventId, prefix).hold('*');
   const keys: string[] = [];
   let cursor = '0';
   do {
@@ -50,9 +55,10 @@ export interface CategoryCounts {
 export async function checkInvariants(
   redis: Redis,
   eventId: string,
+  prefix = REDIS_KEY_PREFIX,
 ): Promise<Record<string, CategoryCounts>> {
-  const k = eventKeys(eventId);
-  const holds = await holdsOf(redis, eventId);
+  const k = eventKeys(eventId, prefix);
+  const holds = await holdsOf(redis, eventId, prefix);
   const live = (h: HoldRecord) => h.status === 'held' || h.status === 'confirming';
   const counts: Record<string, CategoryCounts> = {};
   for (const categoryId of await redis.smembers(k.categories)) {
@@ -97,11 +103,21 @@ export async function checkInvariants(
 }
 
 /** Every key of the event with its content, to compare before and after a refusal. */
-export async function snapshot(redis: Redis, eventId: string): Promise<Record<string, unknown>> {
+export async function snapshot(
+  redis: Redis,
+  eventId: string,
+  prefix = REDIS_KEY_PREFIX,
+): Promise<Record<string, unknown>> {
   const keys: string[] = [];
   let cursor = '0';
   do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', `{ev:${eventId}}:*`, 'COUNT', 1000);
+    const [next, batch] = await redis.scan(
+      cursor,
+      'MATCH',
+      `${prefix}{ev:${eventId}}:*`,
+      'COUNT',
+      1000,
+    );
     cursor = next;
     keys.push(...batch);
   } while (cursor !== '0');

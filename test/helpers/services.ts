@@ -17,10 +17,26 @@ declare module 'vitest' {
 
 export const services = (): Services => inject('services');
 
-/** Environment variables pointing a process at the test services. */
+/**
+ * This test file's own namespace in the shared Redis and Kafka: its relays, reapers and
+ * consumers see only its own events and topics, so files run in parallel undisturbed.
+ */
+export const NAMESPACE = `t${Math.random().toString(36).slice(2, 10)}`;
+export const REDIS_KEY_PREFIX = `${NAMESPACE}:`;
+export const KAFKA_TOPIC_PREFIX = `${NAMESPACE}.`;
+
+/** Environment variables pointing a process at the test services and this namespace. */
 export function serviceEnv(): Record<string, string> {
   const s = services();
-  return { REDIS_URL: s.redisUrl, DATABASE_URL: s.databaseUrl, KAFKA_BROKERS: s.kafkaBrokers };
+  return {
+    REDIS_URL: s.redisUrl,
+    DATABASE_URL: s.databaseUrl,
+    KAFKA_BROKERS: s.kafkaBrokers,
+    REDIS_KEY_PREFIX,
+    KAFKA_TOPIC_PREFIX,
+    KAFKA_RESERVATIONS_PARTITIONS: '2',
+    KAFKA_CATALOG_PARTITIONS: '1',
+  };
 }
 
 /** A validated config for the test services, with overrides; never reads a config.yml. */

@@ -1,0 +1,203 @@
+// The relay: publishes every event's outbox stream (written by the hold scripts in the
+// same atomic step as each change) to Kafka, and deletes from the stream only what Kafka
+// acknowledged (idempotent producer, acks=all). HTTP never waits on it: with Kafka down
+// the outbox just grows, and drains when Kafka is back.
+//
+// Order: one relay at a time publishes a given event's outbox — it holds a lease in
+// Redis — and reads the stream from its start, so a reservation's steps reach Kafka in
+// the order they happened. A relay that dies loses its lease after LEASE_MS and the next
+// one starts over from whatever was not deleted: at-least-once, never lost; the consumers
+// are idempotent.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Producer } from 'kafkajs';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import type { Logger } from '../logger.js';
+import type { RedisClient } from '../redis.js';
+import type { Keyspace } from '../reservations/keys.js';
+import { defineScripts } from '../reservations/scripts.js';
+import { fromOutboxEntry } from './messages.js';
+
+export interface RelayOptions {
+  topic: string;
+  intervalMs?: number;
+  batchSize?: number;
+  leaseMs?: number;
+}
+
+export function createRelay(
+  redis: RedisClient,
+  keys: Keyspace,
+  producer: Producer,
+  logger: Logger,
+  registry: Registry,
+  options: RelayOptions,
+) {
+  const { topic, intervalMs = 50, batchSize = 500, leaseMs = 30_000 } = options;
+  const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const run = defineScripts(redis);
+
+  const published = new Counter({
+    name: 'relay_published_total',
+    help: 'Outbox entries published to Kafka',
+    registers: [registry],
+  });
+  const produceErrors = new Counter({
+    name: 'relay_produce_errors_total',
+    help: 'Failed publishes to Kafka (retried)',
+    registers: [registry],
+  });
+  const poison = new Counter({
+    name: 'relay_poison_total',
+    help: 'Outbox entries that could not be read, moved aside',
+    registers: [registry],
+  });
+  const produceLatency = new Histogram({
+    name: 'relay_produce_duration_seconds',
+    help: 'Time for Kafka to acknowledge one batch (acks=all)',
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 5],
+    registers: [registry],
+  });
+  let depth = 0;
+  let lagSeconds = 0;
+  new Gauge({
+    name: 'outbox_depth',
+    help: 'Outbox entries not yet in Kafka (last pass)',
+    registers: [registry],
+    collect() {
+      this.set(depth);
+    },
+  });
+  new Gauge({
+    name: 'relay_lag_seconds',
+    help: 'Age of the oldest outbox entry not yet in Kafka (last pass)',
+    registers: [registry],
+    collect() {
+      this.set(lagSeconds);
+    },
+  });
+
+  const lease = async (key: string) =>
+    Number((await run('acquireLease', [key], [owner, leaseMs]))[0]) === 1;
+
+  /** Publishes one event's outbox if this relay holds its lease; returns entries published. */
+  async function relayEvent(eventId: string): Promise<number> {
+    const k = keys.event(eventId);
+    if (!(await lease(k.outboxLease))) return 0;
+    let sent = 0;
+    for (;;) {
+      const entries = await redis.xrange(k.outbox, '-', '+', 'COUNT', batchSize);
+      if (entries.length === 0) return sent;
+      const messages = [];
+      const ids: string[] = [];
+      for (const [id, fields] of entries) {
+        try {
+          const event = fromOutboxEntry(fields);
+          messages.push({
+            key: event.eventId,
+            value: JSON.stringify(event),
+            headers: { 'outbox-id': id },
+          });
+          ids.push(id);
+        } catch (err) {
+          // Only our scripts write here, so this is a bug: keep the entry aside, go on.
+          poison.inc();
+          logger.error(
+            { err, eventId, id },
+            'unreadable outbox entry moved to the dead-letter stream',
+          );
+          await redis.xadd(`${k.outbox}:dead`, '*', ...fields);
+          await redis.xdel(k.outbox, id);
+        }
+      }
+      if (messages.length > 0) {
+        const stop = produceLatency.startTimer();
+        try {
+          await producer.send({ topic, acks: -1, messages });
+        } catch (err) {
+          produceErrors.inc();
+          throw err;
+        } finally {
+          stop();
+        }
+        // Acknowledged by Kafka: only now leave the outbox.
+        await redis.xdel(k.outbox, ...ids);
+        published.inc(ids.length);
+        sent += ids.length;
+      }
+      if (entries.length < batchSize) return sent;
+      await lease(k.outboxLease);
+    }
+  }
+
+  /** One pass over every live event with something in its outbox. */
+  async function tick(): Promise<number> {
+    const events = await redis.smembers(keys.liveEvents);
+    const lengths = await Promise.all(events.map((e) => redis.xlen(keys.event(e).outbox)));
+    const waiting = events.filter((_, i) => (lengths[i] ?? 0) > 0);
+    const firsts = await Promise.all(
+      waiting.map((e) => redis.xrange(keys.event(e).outbox, '-', '+', 'COUNT', 1)),
+    );
+    const oldest = Math.min(
+      ...firsts.map(([first]) => Number(first?.[0].split('-')[0] ?? Date.now())),
+    );
+    depth = lengths.reduce((a, b) => a + b, 0);
+    lagSeconds = waiting.length > 0 ? Math.max(0, (Date.now() - oldest) / 1000) : 0;
+
+    let sent = 0;
+    let failure: unknown;
+    for (const eventId of waiting) {
+      try {
+        sent += await relayEvent(eventId);
+      } catch (err) {
+        failure ??= err;
+      }
+    }
+    if (failure) throw failure;
+    return sent;
+  }
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<unknown> = Promise.resolve();
+  let stopped = true;
+  let failures = 0;
+
+  function schedule(delay: number) {
+    if (stopped) return;
+    timer = setTimeout(() => {
+      running = tick()
+        .then(() => {
+          if (failures > 0) logger.info({ after: failures }, 'relay publishing again');
+          failures = 0;
+        })
+        .catch((err) => {
+          // Kafka (or Redis) is down: keep everything, back off, try again.
+          if (failures === 0)
+            logger.warn({ err: String(err) }, 'relay cannot publish; the outbox keeps the changes');
+          failures += 1;
+        })
+        .finally(() =>
+          schedule(failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, 2000)),
+        );
+    }, delay);
+  }
+
+  return {
+    tick,
+    start() {
+      stopped = false;
+      schedule(0);
+    },
+    /** Stops after the pass in progress and gives the leases back. */
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running.catch(() => {});
+      for (const eventId of await redis.smembers(keys.liveEvents).catch(() => [])) {
+        await run('releaseLease', [keys.event(eventId).outboxLease], [owner]).catch(() => {});
+      }
+    },
+  };
+}
+
+export type Relay = ReturnType<typeof createRelay>;
