@@ -22,6 +22,7 @@ import { adminEventRoutes } from './routes/admin-events.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
+import { recordRoutes } from './routes/records.js';
 import { reservationRoutes } from './routes/reservations.js';
 import type { ApiServices } from './services.js';
 
@@ -88,7 +89,11 @@ export function createApp(deps: AppDeps) {
   };
   app.route('/', eventRoutes(catalog));
   app.route('/', adminEventRoutes(catalog));
-  app.route('/', reservationRoutes({ holds: deps.holds, paymentDelayMs: config.PAYMENT_DELAY_MS }));
+  app.route(
+    '/',
+    reservationRoutes({ holds: deps.holds, db: deps.db, paymentDelayMs: config.PAYMENT_DELAY_MS }),
+  );
+  app.route('/', recordRoutes({ db: deps.db }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -2,6 +2,7 @@
 // become them. Times are ISO 8601 strings; ids are UUIDs.
 import { z } from '@hono/zod-openapi';
 import type { CategoryRow, EventRow } from '../common/catalog/events.js';
+import type { NotificationRow, ReservationRow } from '../common/pipeline/reservation-records.js';
 import type { Hold } from '../common/reservations/holds.js';
 import { EVENT_STATUSES, RESERVATION_STATUSES } from '../drizzle/schema/index.js';
 
@@ -108,6 +109,48 @@ export function toReservation(hold: Hold): z.infer<typeof ReservationSchema> {
     createdAt: iso(hold.createdAt),
     ...(hold.confirmedAt ? { confirmedAt: iso(hold.confirmedAt) } : {}),
     ...(hold.endedAt ? { endedAt: iso(hold.endedAt) } : {}),
+  };
+}
+
+/** A reservation as the durable record has it (after Redis forgot it). */
+export function toReservationFromRecord(row: ReservationRow): z.infer<typeof ReservationSchema> {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    categoryId: row.categoryId,
+    userId: row.userId,
+    quantity: row.quantity,
+    status: row.status,
+    expiresAt: iso(row.expiresAt),
+    createdAt: iso(row.createdAt),
+    ...(row.confirmedAt ? { confirmedAt: iso(row.confirmedAt) } : {}),
+    ...(row.endedAt ? { endedAt: iso(row.endedAt) } : {}),
+  };
+}
+
+export const NotificationSchema = z
+  .object({
+    id: z.uuid(),
+    kind: z.string().openapi({ example: 'reservation.confirmed' }),
+    eventId: z.uuid().nullable(),
+    reservationId: z.uuid().nullable(),
+    payload: z.record(z.string(), z.unknown()),
+    status: z.string().openapi({ description: 'pending, sent, failed or dead' }),
+    createdAt: z.iso.datetime(),
+    deliveredAt: z.iso.datetime().nullable(),
+  })
+  .openapi('Notification');
+
+export function toNotification(row: NotificationRow): z.infer<typeof NotificationSchema> {
+  return {
+    id: row.id,
+    kind: row.kind,
+    eventId: row.eventId,
+    reservationId: row.reservationId,
+    payload: row.payload as Record<string, unknown>,
+    status: row.status,
+    createdAt: iso(row.createdAt),
+    deliveredAt: row.deliveredAt ? iso(row.deliveredAt) : null,
   };
 }
 

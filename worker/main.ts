@@ -20,11 +20,13 @@ await runOpsProcess(
     const persister = createPersister(kafka, sql, logger, registry, {
       topic: names.reservations,
       groupId: names.group('persister'),
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     });
     const webhook = config.NOTIFY_CHANNEL === 'webhook';
     const notifier = createNotifier(kafka, sql, logger, registry, {
       topic: names.reservations,
       groupId: names.group('notifier'),
+      sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       channel: webhook
         ? webhookChannel(
             config.NOTIFY_WEBHOOK_URL as string,

@@ -43,7 +43,10 @@ export function createNotifier(
   options: ConsumerOptions &
     DeliveryOptions & { channel: Channel; channelName: string; pollMs: number },
 ) {
-  const consumer = kafka.consumer({ groupId: options.groupId, sessionTimeout: 30_000 });
+  const consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+  });
   const stored = new Counter({
     name: 'notifications_stored_total',
     help: 'Notifications created',

@@ -20,6 +20,7 @@ export function parseJson(value: Buffer | null): unknown {
 export interface ConsumerOptions {
   topic: string;
   groupId: string;
+  sessionTimeoutMs?: number;
 }
 
 export function createPersister(
@@ -31,7 +32,7 @@ export function createPersister(
 ) {
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: 30_000,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3000,
   });
   const persisted = new Counter({

@@ -2,12 +2,14 @@
 // Every state change is one Lua script in Redis; HTTP never waits on Kafka or Postgres.
 import { createRoute, z } from '@hono/zod-openapi';
 import { v7 as uuidv7 } from 'uuid';
+import type { Db } from '../../common/db/client.js';
+import { findReservation } from '../../common/pipeline/reservation-records.js';
 import type { Hold, Holds, Idempotency } from '../../common/reservations/holds.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import { asApi } from '../hold-errors.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';
-import { Id, json, ReservationSchema, toReservation } from '../schemas.js';
+import { Id, json, ReservationSchema, toReservation, toReservationFromRecord } from '../schemas.js';
 
 /** The simulated payment provider's token that always fails (SPEC §2). */
 export const FAILING_PAYMENT_TOKEN = 'tok_fail';
@@ -120,24 +122,20 @@ const remove = createRoute({
 
 export interface ReservationDeps {
   holds: Holds;
+  db: Db;
   paymentDelayMs: number;
 }
 
 const wait = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
-export function reservationRoutes({ holds, paymentDelayMs }: ReservationDeps) {
+export function reservationRoutes({ holds, db, paymentDelayMs }: ReservationDeps) {
   const app = createRouter();
 
-  /** The caller's hold, or 404 (also for someone else's, unless `adminMayRead`). */
-  async function ownHold(
-    holdId: string,
-    principal: { userId: string; role: string },
-    adminMayRead = false,
-  ) {
+  /** The caller's live hold, or 404 (also for someone else's: no BOLA oracle). */
+  async function ownHold(holdId: string, principal: { userId: string }) {
     const hold = await holds.find(holdId);
-    const mayRead =
-      hold && (hold.userId === principal.userId || (adminMayRead && principal.role === 'admin'));
-    if (!hold || !mayRead) throw new ApiError('not_found', 'No such reservation');
+    if (!hold || hold.userId !== principal.userId)
+      throw new ApiError('not_found', 'No such reservation');
     return hold;
   }
 
@@ -165,8 +163,20 @@ export function reservationRoutes({ holds, paymentDelayMs }: ReservationDeps) {
   });
 
   app.openapi(getReservation, async (c) => {
-    const hold = await ownHold(c.req.valid('param').id, principalOf(c), true);
-    return c.json(toReservation(hold), 200);
+    const { id } = c.req.valid('param');
+    const principal = principalOf(c);
+    const hold = await holds.find(id);
+    if (hold) {
+      if (hold.userId === principal.userId || principal.role === 'admin')
+        return c.json(toReservation(hold), 200);
+      throw new ApiError('not_found', 'No such reservation');
+    }
+    // Redis forgets ended holds after a while; the durable record does not.
+    const row = await findReservation(db, id);
+    if (!row || (row.userId !== principal.userId && principal.role !== 'admin')) {
+      throw new ApiError('not_found', 'No such reservation');
+    }
+    return c.json(toReservationFromRecord(row), 200);
   });
 
   app.openapi(confirm, async (c) => {

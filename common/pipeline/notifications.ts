@@ -36,9 +36,13 @@ export async function storeNotifications(
     channel,
   }));
   const inserted = await sql`
-    insert into notifications (user_id, event_id, reservation_id, kind, dedupe_key, payload, channel, next_attempt_at)
-    select n.user_id, e.id, n.reservation_id, n.kind, n.dedupe_key, n.payload, n.channel, now()
-    from json_to_recordset(${JSON.stringify(rows)}::json) as n(
+    insert into notifications (user_id, event_id, reservation_id, kind, dedupe_key, payload, channel, next_attempt_at, created_at)
+    -- created_at in whole milliseconds: page cursors carry JavaScript (ms) times.
+    select n.user_id, e.id, n.reservation_id, n.kind, n.dedupe_key, n.payload, n.channel, now(),
+      date_trunc('milliseconds', now())
+    -- Sent as text and cast here: the same statement then works on a client whose json
+    -- serialiser drizzle replaced and on a plain one.
+    from json_to_recordset(${JSON.stringify(rows)}::text::json) as n(
       user_id uuid, event_id uuid, reservation_id uuid, kind text, dedupe_key text, payload jsonb, channel text)
     join users u on u.id = n.user_id
     left join events e on e.id = n.event_id
@@ -99,6 +103,8 @@ export const webhookChannel =
   };
 
 export interface DeliveryOptions {
+  /** Only notifications stored for this channel are delivered here (log, webhook). */
+  channelName: string;
   maxAttempts: number;
   retryBaseMs: number;
   batchSize?: number;
@@ -115,7 +121,7 @@ export async function deliverDue(
   channel: Channel,
   options: DeliveryOptions,
 ): Promise<number> {
-  const { maxAttempts, retryBaseMs, batchSize = 50, claimMs = 30_000 } = options;
+  const { channelName, maxAttempts, retryBaseMs, batchSize = 50, claimMs = 30_000 } = options;
   const claimed = await sql<
     {
       id: string;
@@ -129,7 +135,7 @@ export async function deliverDue(
     update notifications set next_attempt_at = now() + ${claimMs} * interval '1 millisecond'
     where id in (
       select id from notifications
-      where status in ('pending', 'failed') and next_attempt_at <= now()
+      where status in ('pending', 'failed') and next_attempt_at <= now() and channel = ${channelName}
       order by next_attempt_at
       limit ${batchSize}
       for update skip locked)
@@ -144,7 +150,7 @@ export async function deliverDue(
           kind: row.kind,
           payload: row.payload,
           attempts,
-          createdAt: row.created_at,
+          createdAt: new Date(row.created_at),
         });
         await sql`
           update notifications set status = 'sent', attempts = ${attempts}, delivered_at = now(),

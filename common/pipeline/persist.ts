@@ -20,6 +20,10 @@ interface Row {
   ended_at: Date | null;
 }
 
+// Times go to Postgres as ISO strings: a client shared with drizzle has its Date
+// serialisers replaced, and a string reads the same to both.
+const isoOrNull = (d: Date | null) => (d ? d.toISOString() : null);
+
 const statusOf = (type: ReservationEvent['type']) => type.slice('reservation.'.length) as Status;
 
 /** Folds a batch's steps into one row per reservation (one upsert may not touch a row twice). */
@@ -65,9 +69,16 @@ export function foldSteps(steps: ReservationEvent[]): Row[] {
 export async function persistSteps(sql: Sql, steps: ReservationEvent[]): Promise<number> {
   const rows = foldSteps(steps);
   if (rows.length === 0) return 0;
+  const values = rows.map((r) => ({
+    ...r,
+    expires_at: r.expires_at.toISOString(),
+    created_at: r.created_at.toISOString(),
+    confirmed_at: isoOrNull(r.confirmed_at),
+    ended_at: isoOrNull(r.ended_at),
+  }));
   await sql`
     insert into reservations ${sql(
-      rows,
+      values,
       'id',
       'event_id',
       'category_id',

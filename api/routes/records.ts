@@ -1,0 +1,110 @@
+// Reads of the durable record (Postgres, eventually consistent with Redis, normally
+// well under a second behind): a user's reservations and notifications, and an event's
+// reservations for admins. Newest first, keyset-paged.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Db } from '../../common/db/client.js';
+import { listNotifications, listReservations } from '../../common/pipeline/reservation-records.js';
+import { RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
+import { principalOf, requireRole, requireUser } from '../auth/guards.js';
+import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
+import { commonErrorResponses, problemResponses } from '../problem.js';
+import { createRouter } from '../router.js';
+import {
+  Id,
+  json,
+  NotificationSchema,
+  ReservationSchema,
+  toNotification,
+  toReservationFromRecord,
+} from '../schemas.js';
+
+const ReservationQuery = PageQuery.extend({ status: z.enum(RESERVATION_STATUSES).optional() });
+const unauthorized = problemResponses([401, 'No valid access token (unauthorized)']);
+const position = (row: { createdAt: Date; id: string }) => ({
+  t: row.createdAt.toISOString(),
+  id: row.id,
+});
+
+const myReservations = createRoute({
+  method: 'get',
+  path: '/v1/me/reservations',
+  tags: ['reservations'],
+  summary: "The caller's reservations, newest first (from Postgres)",
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUser],
+  request: { query: ReservationQuery },
+  responses: {
+    200: { description: 'A page', ...json(PageSchema(ReservationSchema)) },
+    ...commonErrorResponses,
+    ...unauthorized,
+  },
+});
+
+const myNotifications = createRoute({
+  method: 'get',
+  path: '/v1/me/notifications',
+  tags: ['notifications'],
+  summary: "The caller's notifications, newest first",
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUser],
+  request: { query: PageQuery },
+  responses: {
+    200: { description: 'A page', ...json(PageSchema(NotificationSchema)) },
+    ...commonErrorResponses,
+    ...unauthorized,
+  },
+});
+
+const eventReservations = createRoute({
+  method: 'get',
+  path: '/v1/admin/events/{eventId}/reservations',
+  tags: ['admin'],
+  summary: "An event's reservations, newest first (from Postgres)",
+  security: [{ bearerAuth: [] }],
+  middleware: [requireRole('admin')],
+  request: { params: z.object({ eventId: Id('eventId') }), query: ReservationQuery },
+  responses: {
+    200: { description: 'A page', ...json(PageSchema(ReservationSchema)) },
+    ...commonErrorResponses,
+    ...unauthorized,
+    ...problemResponses([403, 'Not an admin (forbidden)']),
+  },
+});
+
+export function recordRoutes({ db }: { db: Db }) {
+  const app = createRouter();
+
+  app.openapi(myReservations, async (c) => {
+    const { limit, cursor, status } = c.req.valid('query');
+    const rows = await listReservations(
+      db,
+      { userId: principalOf(c).userId, status },
+      { limit, after: decodeCursor(cursor) },
+    );
+    const { items, nextCursor } = page(rows, limit, position);
+    return c.json({ items: items.map(toReservationFromRecord), nextCursor }, 200);
+  });
+
+  app.openapi(myNotifications, async (c) => {
+    const { limit, cursor } = c.req.valid('query');
+    const rows = await listNotifications(db, principalOf(c).userId, {
+      limit,
+      after: decodeCursor(cursor),
+    });
+    const { items, nextCursor } = page(rows, limit, position);
+    return c.json({ items: items.map(toNotification), nextCursor }, 200);
+  });
+
+  app.openapi(eventReservations, async (c) => {
+    const { limit, cursor, status } = c.req.valid('query');
+    const rows = await listReservations(
+      db,
+      { eventId: c.req.valid('param').eventId, status },
+      { limit, after: decodeCursor(cursor) },
+    );
+    const { items, nextCursor } = page(rows, limit, position);
+    return c.json({ items: items.map(toReservationFromRecord), nextCursor }, 200);
+  });
+
+  return app;
+}
