@@ -7,9 +7,11 @@ import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { timeout } from 'hono/timeout';
+import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../common/config.js';
 import type { Probes } from '../common/health.js';
+import { kafkaNames } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
 import { authenticate } from './auth/guards.js';
 import { isDependencyDown } from './dependency-errors.js';
@@ -28,6 +30,8 @@ import type { ApiServices } from './services.js';
 
 export interface AppDeps extends ApiServices {
   config: Config;
+  /** For the rebuild: whether the persister has caught up with Kafka. */
+  kafkaAdmin: Admin;
   logger: Logger;
   registry: Registry;
   /** Dependency probes behind /readyz. */
@@ -88,7 +92,18 @@ export function createApp(deps: AppDeps) {
     defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
   };
   app.route('/', eventRoutes(catalog));
-  app.route('/', adminEventRoutes(catalog));
+  const kafka = kafkaNames(config.KAFKA_TOPIC_PREFIX);
+  app.route(
+    '/',
+    adminEventRoutes({
+      ...catalog,
+      rebuild: {
+        kafkaAdmin: deps.kafkaAdmin,
+        topic: kafka.reservations,
+        persisterGroup: kafka.group('persister'),
+      },
+    }),
+  );
   app.route(
     '/',
     reservationRoutes({ holds: deps.holds, db: deps.db, paymentDelayMs: config.PAYMENT_DELAY_MS }),

@@ -52,6 +52,7 @@ try {
 
   const app = createApp({
     ...services,
+    kafkaAdmin: kafkaAdmin,
     config,
     logger,
     registry,

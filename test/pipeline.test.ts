@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaNames } from '../common/kafka.js';
 import { type Delivery, signWebhook, webhookChannel } from '../common/pipeline/notifications.js';
 import { buildTestApp } from './helpers/app.js';
-import { bearer, signedInUser } from './helpers/auth.js';
+import { signedInUser } from './helpers/auth.js';
 import { adminToken, createDrop, send } from './helpers/drop.js';
+import { checkInvariants } from './helpers/invariants.js';
 import { ownBroker } from './helpers/kafka-broker.js';
 import { caughtUp, startConsumers, startRelay, testKafka } from './helpers/pipeline.js';
 import { runEntry, terminate } from './helpers/processes.js';
@@ -398,4 +399,117 @@ describe('faults', () => {
       await app.close();
     }
   }, 180_000);
+
+  it('Redis flushed mid-drop, then rebuilt from Postgres: sales resume with no oversell', async () => {
+    const isolated = {
+      ...config,
+      KAFKA_TOPIC_PREFIX: `${config.KAFKA_TOPIC_PREFIX}rb.`,
+      REDIS_KEY_PREFIX: `${config.REDIS_KEY_PREFIX}rb:`,
+    };
+    const app = await buildTestApp(isolated);
+    const relay = await startRelay(isolated, redis);
+    const consumers = await startConsumers(isolated, ctx.sql, recordChannel);
+    try {
+      const adminT = await adminToken(app);
+      const drop = await createDrop(app.app, adminT, { capacity: 100, perUserLimit: 10 });
+      const users = await Promise.all(Array.from({ length: 20 }, () => signedInUser(app.app)));
+      const holds: { id: string; token: string }[] = [];
+      for (const u of users) {
+        for (let i = 0; i < 3; i++) {
+          const r = await body(
+            await send(app.app, 'POST', '/v1/reservations', u.accessToken, {
+              ...drop,
+              quantity: 1,
+            }),
+          );
+          holds.push({ id: r.id as string, token: u.accessToken });
+        }
+      }
+      for (const h of holds.slice(0, 30)) {
+        expect(
+          (await send(app.app, 'POST', `/v1/reservations/${h.id}/confirm`, h.token, {})).status,
+        ).toBe(200);
+      }
+      await eventually(
+        async () =>
+          (await rowsOf(drop.eventId)).filter((r) => r.status === 'confirmed').length === 30,
+        { timeoutMs: 15_000, what: 'the record has the drop' },
+      );
+
+      // Redis loses everything of this engine.
+      let cursor = '0';
+      do {
+        const [next, keys] = await redis.scan(
+          cursor,
+          'MATCH',
+          `${isolated.REDIS_KEY_PREFIX}*`,
+          'COUNT',
+          1000,
+        );
+        cursor = next;
+        if (keys.length) await redis.del(...keys);
+      } while (cursor !== '0');
+      const lost = await send(app.app, 'POST', '/v1/reservations', users[0]?.accessToken, {
+        ...drop,
+        quantity: 1,
+      });
+      expect(lost.status).toBe(404);
+
+      const rebuilt = await send(
+        app.app,
+        'POST',
+        `/v1/admin/events/${drop.eventId}/rebuild`,
+        adminT,
+      );
+      expect(rebuilt.status).toBe(200);
+      expect(await body(rebuilt)).toMatchObject({
+        eventId: drop.eventId,
+        restoredHolds: 60,
+        categories: [
+          { id: drop.categoryId, capacity: 100, held: 30, confirmed: 30, available: 40 },
+        ],
+      });
+      const again = await send(app.app, 'POST', `/v1/admin/events/${drop.eventId}/rebuild`, adminT);
+      expect(again.status).toBe(409);
+
+      // A restored hold is a hold: its owner can still confirm it.
+      const restored = holds[45] as { id: string; token: string };
+      expect(
+        (
+          await body(
+            await send(
+              app.app,
+              'POST',
+              `/v1/reservations/${restored.id}/confirm`,
+              restored.token,
+              {},
+            ),
+          )
+        ).status,
+      ).toBe('confirmed');
+
+      // The rush after the rebuild: 40 seats left, 300 attempts from 30 new users.
+      const rush = await Promise.all(Array.from({ length: 30 }, () => signedInUser(app.app)));
+      const answers = await Promise.all(
+        Array.from({ length: 300 }, (_, i) =>
+          send(app.app, 'POST', '/v1/reservations', rush[i % 30]?.accessToken, {
+            ...drop,
+            quantity: 1,
+          }),
+        ),
+      );
+      expect(answers.filter((r) => r.status === 201)).toHaveLength(40);
+      const counts = await checkInvariants(redis, drop.eventId, isolated.REDIS_KEY_PREFIX);
+      expect(counts[drop.categoryId]).toEqual({
+        capacity: 100,
+        held: 29 + 40,
+        confirmed: 31,
+        available: 0,
+      });
+    } finally {
+      await relay.stop();
+      await consumers.stop();
+      await app.close();
+    }
+  }, 120_000);
 });

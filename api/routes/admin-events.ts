@@ -15,6 +15,7 @@ import {
 } from '../../common/catalog/events.js';
 import { canMove, INITIAL_STATUSES } from '../../common/catalog/status.js';
 import type { Db } from '../../common/db/client.js';
+import { type RebuildDeps, RebuildRefused, rebuildEvent } from '../../common/pipeline/rebuild.js';
 import type { Holds } from '../../common/reservations/holds.js';
 import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
 import { principalOf, requireRole } from '../auth/guards.js';
@@ -141,9 +142,98 @@ const patchCategory = createRoute({
   },
 });
 
-export function adminEventRoutes(deps: { db: Db; holds: Holds; defaultHoldTtlSeconds: number }) {
+const rebuild = createRoute({
+  ...admin,
+  method: 'post',
+  path: '/v1/admin/events/{eventId}/rebuild',
+  summary: "Recompute the event's Redis stock from Postgres after a Redis data loss",
+  description:
+    'Holds sales, waits for the persister to catch up, then restores capacity − confirmed − still-valid holds. Refused when Redis still has the stock, unless force=true.',
+  request: {
+    params: EventParams,
+    query: z.object({ force: z.enum(['true', 'false']).optional() }),
+  },
+  responses: {
+    200: {
+      description: 'Rebuilt; sales resumed',
+      ...json(
+        z.object({
+          eventId: z.uuid(),
+          restoredHolds: z.number().int(),
+          categories: z.array(
+            z.object({
+              id: z.uuid(),
+              name: z.string(),
+              capacity: z.number().int(),
+              held: z.number().int(),
+              confirmed: z.number().int(),
+              available: z.number().int(),
+            }),
+          ),
+        }),
+      ),
+    },
+    ...commonErrorResponses,
+    ...adminErrors,
+    ...problemResponses(
+      [404, 'No such event (not_found)'],
+      [409, 'Redis still has the stock (invalid_state); force=true rebuilds anyway'],
+    ),
+  },
+});
+
+export function adminEventRoutes(deps: {
+  db: Db;
+  holds: Holds;
+  defaultHoldTtlSeconds: number;
+  rebuild: Omit<RebuildDeps, 'db' | 'holds' | 'defaultHoldTtlSeconds'>;
+}) {
   const { db, holds, defaultHoldTtlSeconds } = deps;
   const app = createRouter();
+
+  app.openapi(rebuild, async (c) => {
+    const { eventId } = c.req.valid('param');
+    try {
+      const result = await rebuildEvent(
+        { ...deps.rebuild, db, holds, defaultHoldTtlSeconds },
+        eventId,
+        {
+          force: c.req.valid('query').force === 'true',
+        },
+      );
+      await recordAudit(db, {
+        actorId: principalOf(c).userId,
+        action: 'event.rebuilt',
+        targetType: 'event',
+        targetId: eventId,
+        details: { restoredHolds: result.restoredHolds },
+        requestId: c.var.requestId,
+      });
+      return c.json(
+        {
+          ...result,
+          categories: result.categories.map(
+            ({ id, name, capacity, held, confirmed, available }) => ({
+              id,
+              name,
+              capacity,
+              held,
+              confirmed,
+              available,
+            }),
+          ),
+        },
+        200,
+      );
+    } catch (err) {
+      if (!(err instanceof RebuildRefused)) throw err;
+      if (err.reason === 'not_found') throw new ApiError('not_found', err.message);
+      if (err.reason === 'stock_present') throw new ApiError('invalid_state', err.message);
+      throw new ApiError('dependency_unavailable', err.message, {
+        headers: { 'Retry-After': '5' },
+      });
+    }
+  });
 
   const redisState = (e: {
     status: string;

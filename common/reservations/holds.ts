@@ -359,6 +359,36 @@ export function createHolds(
       return Number(reply[1]);
     },
 
+    /** Whether Redis holds any stock of the event (a rebuild only runs where it does not). */
+    async hasStock(eventId: string): Promise<boolean> {
+      return (await redis.exists(eventKeys(eventId).categories)) === 1;
+    },
+
+    /** Puts a hold back from the durable record (rebuild); false if it was there already. */
+    async restore(hold: Hold & { status: 'held' | 'confirmed' }): Promise<boolean> {
+      const k = eventKeys(hold.eventId);
+      const reply = check(
+        await run(
+          'restoreHold',
+          [k.hold(hold.id), k.category(hold.categoryId), k.user(hold.userId), k.expiry],
+          [
+            hold.id,
+            hold.eventId,
+            hold.categoryId,
+            hold.userId,
+            hold.quantity,
+            hold.status,
+            hold.expiresAt,
+            hold.createdAt,
+            hold.confirmedAt ?? '',
+            hold.seq,
+          ],
+        ),
+      );
+      await remember(hold.id, hold.eventId);
+      return Number(reply[0]) === 1;
+    },
+
     /** The event a hold belongs to, or null for an unknown id. */
     async eventOf(holdId: string): Promise<string | null> {
       const cached = eventOfHold.get(holdId);

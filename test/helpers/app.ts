@@ -24,6 +24,7 @@ export async function buildTestApp(config: Config) {
   const services = await createApiServices(config, registry, { redis, sql });
   const app = createApp({
     ...services,
+    kafkaAdmin: admin,
     config,
     logger,
     registry,

@@ -1,0 +1,47 @@
+// `npm run rebuild -- --event <eventId> [--force]`: after a Redis data loss, recompute an
+// event's live stock from Postgres (the same as POST /v1/admin/events/:id/rebuild).
+import { parseArgs } from 'node:util';
+import { loadConfigOrExit } from '../common/config.js';
+import { connectKafka, connectPostgres, connectRedis } from '../common/connect.js';
+import { createDb } from '../common/db/client.js';
+import { kafkaNames } from '../common/kafka.js';
+import { createLogger } from '../common/logger.js';
+import { rebuildEvent } from '../common/pipeline/rebuild.js';
+import { createHoldsFromConfig } from '../common/reservations/holds.js';
+
+const { values } = parseArgs({
+  options: { event: { type: 'string' }, force: { type: 'boolean', default: false } },
+});
+if (!values.event) {
+  console.error('usage: npm run rebuild -- --event <eventId> [--force]');
+  process.exit(2);
+}
+const config = loadConfigOrExit();
+const logger = createLogger({ ...config, LOG_LEVEL: 'warn' }, 'rebuild');
+const [redis, sql, { admin }] = await Promise.all([
+  connectRedis(config, logger),
+  connectPostgres(config, logger),
+  connectKafka(config, logger, 'rebuild'),
+]);
+try {
+  const names = kafkaNames(config.KAFKA_TOPIC_PREFIX);
+  const result = await rebuildEvent(
+    {
+      db: createDb(sql),
+      holds: createHoldsFromConfig(redis, config),
+      kafkaAdmin: admin,
+      topic: names.reservations,
+      persisterGroup: names.group('persister'),
+      defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
+    },
+    values.event,
+    { force: values.force },
+  );
+  console.log(JSON.stringify(result, null, 2));
+} catch (err) {
+  console.error(`rebuild failed: ${err instanceof Error ? err.message : String(err)}`);
+  process.exitCode = 1;
+} finally {
+  redis.disconnect();
+  await Promise.all([sql.end({ timeout: 5 }), admin.disconnect()]);
+}
