@@ -77,7 +77,7 @@ export const configSchema = z
     KAFKA_CATALOG_PARTITIONS: int(1, 1000).default(3),
     KAFKA_REPLICATION_FACTOR: int(1, 10).default(1),
     /** How long a silent consumer keeps its partitions before the group rebalances. */
-    KAFKA_SESSION_TIMEOUT_MS: int(6000, 300_000).default(30_000),
+    KAFKA_SESSION_TIMEOUT_MS: int(6000, 300_000).default(10_000),
 
     /** HS256 with JWT_SECRET by default; EdDSA or RS256 with a PEM key pair. */
     JWT_ALGORITHM: z.enum(['HS256', 'EdDSA', 'RS256']).default('HS256'),

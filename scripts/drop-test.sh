@@ -6,31 +6,9 @@
 # 60 s, longer than the run) is over the reaper has put all CAPACITY seats back.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-source scripts/prepare.sh
-
 CAPACITY="${CAPACITY:-1000}" REQUESTS="${REQUESTS:-20000}" USERS="${USERS:-200}" HOLD_TTL="${HOLD_TTL:-60}"
-export PORT="${PORT:-8090}" WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9111}" REAPER_METRICS_PORT="${REAPER_METRICS_PORT:-9112}"
-# Limits off as in every benchmark (SPEC §4); warn-level logs keep 20k request lines off stdout.
-export RATE_LIMIT_PER_IP=0 RATE_LIMIT_PER_USER=0 LOG_LEVEL="${LOG_LEVEL:-warn}"
-BASE="http://127.0.0.1:$PORT"
-
-K6="$(command -v k6 || true)"
-if [ -z "$K6" ]; then
-  K6="$(go env GOPATH)/bin/k6"
-  [ -x "$K6" ] || { echo "[drop] installing k6 (go install go.k6.io/k6@v1.8.1)" >&2; go install go.k6.io/k6@v1.8.1; }
-fi
-
-node --import tsx scripts/migrate.ts
-node --import tsx scripts/token.ts --create-users "$USERS" --prefix drop --out .stack/drop-users.json
-
-node scripts/run-all.mjs &
-ENGINE=$!
-trap 'kill -TERM $ENGINE 2>/dev/null; wait $ENGINE 2>/dev/null || true' EXIT
-end=$((SECONDS + 60))
-until curl -sf "$BASE/readyz" >/dev/null; do
-  ((SECONDS < end)) || { echo "[drop] the api did not get ready" >&2; exit 1; }
-  sleep 0.2
-done
+source scripts/bench-lib.sh
+bench_users "$USERS" drop .stack/drop-users.json
 
 "$K6" run --quiet -e BASE_URL="$BASE" -e VUS="$USERS" -e REQUESTS="$REQUESTS" \
   -e SUMMARY_FILE="$PWD/.stack/baseline-summary.json" k6/baseline.js

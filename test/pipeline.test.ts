@@ -288,11 +288,14 @@ describe('faults', () => {
       await new Promise((r) => setTimeout(r, Math.max(0, downFor - (Date.now() - downSince))));
       expect(await redis.xlen(outbox)).toBe(2000);
 
+      const restart = Date.now();
       await broker.start();
+      const up = Date.now();
       await eventually(async () => (await redis.xlen(outbox)) === 0, {
         timeoutMs: 60_000,
         what: 'the outbox drained',
       });
+      const drained = Date.now();
       await eventually(
         async () => {
           const [r] =
@@ -300,6 +303,9 @@ describe('faults', () => {
           return r?.n === 1000;
         },
         { timeoutMs: 60_000, intervalMs: 200, what: '1,000 confirmations in Postgres' },
+      );
+      console.log(
+        `Kafka back: broker up in ${up - restart} ms, outbox drained ${drained - up} ms later, all 1,000 in Postgres ${Date.now() - drained} ms after that`,
       );
       const rows = await rowsOf(drop.eventId);
       expect(rows).toHaveLength(1000);

@@ -70,10 +70,12 @@ export async function startConsumers(
   const persister = createPersister(kafka, sql, logger, registry, {
     topic: names.reservations,
     groupId: names.group('persister'),
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
   });
   const notifier = createNotifier(kafka, sql, logger, registry, {
     topic: names.reservations,
     groupId: names.group('notifier'),
+    sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     channel,
     channelName: config.NOTIFY_CHANNEL,
     maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
