@@ -9,6 +9,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { timeout } from 'hono/timeout';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import { appendCatalogChange } from '../common/catalog/changes.js';
 import type { Config } from '../common/config.js';
 import type { Probes } from '../common/health.js';
 import { kafkaNames } from '../common/kafka.js';
@@ -97,6 +98,7 @@ export function createApp(deps: AppDeps) {
     '/',
     adminEventRoutes({
       ...catalog,
+      publish: (change) => appendCatalogChange(deps.redis, deps.holds.keys, change),
       rebuild: {
         kafkaAdmin: deps.kafkaAdmin,
         topic: kafka.reservations,

@@ -43,6 +43,7 @@ try {
   });
   const relay = createRelay(redis, services.holds.keys, producer, logger, registry, {
     topic: kafkaNames(config.KAFKA_TOPIC_PREFIX).reservations,
+    catalogTopic: kafkaNames(config.KAFKA_TOPIC_PREFIX).catalog,
   });
   if (config.RELAY_ENABLED) {
     await producer.connect();

@@ -254,6 +254,76 @@ describe('outbox → Kafka → Postgres', () => {
       receiver.close();
     }
   });
+  it('tells every holder once when an event moves, changes venue or is cancelled (catalog.v1)', async () => {
+    const isolated = {
+      ...config,
+      KAFKA_TOPIC_PREFIX: `${config.KAFKA_TOPIC_PREFIX}cat.`,
+      REDIS_KEY_PREFIX: `${config.REDIS_KEY_PREFIX}cat:`,
+    };
+    const app = await buildTestApp(isolated);
+    const relay = await startRelay(isolated, redis);
+    const consumers = await startConsumers(isolated, ctx.sql, recordChannel);
+    try {
+      const adminT = await adminToken(app);
+      const drop = await createDrop(app.app, adminT, { capacity: 10 });
+      const [holding, buying, leaving] = await Promise.all(
+        [1, 2, 3].map(() => signedInUser(app.app)),
+      );
+      const reserve = async (token: string) =>
+        body(await send(app.app, 'POST', '/v1/reservations', token, { ...drop, quantity: 1 }));
+      await reserve(holding?.accessToken as string);
+      await buyTickets(app.app, buying?.accessToken as string, drop, 1);
+      const left = await reserve(leaving?.accessToken as string);
+      await send(app.app, 'DELETE', `/v1/reservations/${left.id}`, leaving?.accessToken);
+      await eventually(
+        async () =>
+          (await rowsOf(drop.eventId))
+            .map((r) => r.status)
+            .sort()
+            .join() === 'confirmed,held,released',
+        {
+          timeoutMs: 10_000,
+          what: 'the record has the holders',
+        },
+      );
+
+      const patch = (b: Json) =>
+        send(app.app, 'PATCH', `/v1/admin/events/${drop.eventId}`, adminT, b);
+      expect((await patch({ name: 'Renamed' })).status).toBe(200);
+      expect((await patch({ venue: 'Bigger Hall' })).status).toBe(200);
+      expect(
+        (await patch({ startsAt: new Date(Date.now() + 60 * 86_400_000).toISOString() })).status,
+      ).toBe(200);
+      expect((await patch({ status: 'cancelled' })).status).toBe(200);
+
+      const notices = () =>
+        ctx.sql`select user_id, kind from notifications where event_id = ${drop.eventId} and kind like 'event.%' order by kind, user_id`;
+      await eventually(async () => (await notices()).length === 6, {
+        timeoutMs: 15_000,
+        what: 'six notices',
+      });
+      const rows = await notices();
+      for (const kind of ['event.cancelled', 'event.rescheduled', 'event.venue_changed']) {
+        expect(new Set(rows.filter((r) => r.kind === kind).map((r) => r.user_id))).toEqual(
+          new Set([holding?.id, buying?.id]),
+        );
+      }
+      expect(rows.some((r) => r.user_id === leaving?.id)).toBe(false);
+      const audit =
+        await ctx.sql`select action from audit_log where target_id = ${drop.eventId} order by created_at`;
+      expect(audit.map((r) => r.action)).toEqual([
+        'event.created',
+        'event.updated',
+        'event.updated',
+        'event.updated',
+        'event.status_changed',
+      ]);
+    } finally {
+      await relay.stop();
+      await consumers.stop();
+      await app.close();
+    }
+  });
 });
 
 describe('faults', () => {

@@ -26,6 +26,7 @@ await runOpsProcess(
     const notifier = createNotifier(kafka, sql, logger, registry, {
       topic: names.reservations,
       groupId: names.group('notifier'),
+      catalogTopic: names.catalog,
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       channel: webhook
         ? webhookChannel(

@@ -3,6 +3,7 @@
 // and a delivery loop sends them through the configured channel with retries.
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
+import { CatalogChange, HOLDER_NOTICES } from '../common/catalog/changes.js';
 import type { Sql } from '../common/db/client.js';
 import type { Logger } from '../common/logger.js';
 import { ReservationEvent } from '../common/outbox/messages.js';
@@ -35,13 +36,28 @@ export function toNotification(step: ReservationEvent): NewNotification | null {
   };
 }
 
+/** One notice per holder (held or confirmed tickets) of the changed event. */
+async function holderNotices(sql: Sql, change: CatalogChange): Promise<NewNotification[]> {
+  const holders = await sql<{ user_id: string }[]>`
+    select distinct user_id from reservations
+    where event_id = ${change.eventId} and status in ('held', 'confirmed')`;
+  return holders.map(({ user_id }) => ({
+    userId: user_id,
+    eventId: change.eventId,
+    reservationId: null,
+    kind: change.type,
+    dedupeKey: `${change.type}:${change.eventId}:${change.at}:${user_id}`,
+    payload: { eventId: change.eventId, changes: change.changes, at: change.at },
+  }));
+}
+
 export function createNotifier(
   kafka: Kafka,
   sql: Sql,
   logger: Logger,
   registry: Registry,
   options: ConsumerOptions &
-    DeliveryOptions & { channel: Channel; channelName: string; pollMs: number },
+    DeliveryOptions & { channel: Channel; pollMs: number; catalogTopic?: string },
 ) {
   const consumer = kafka.consumer({
     groupId: options.groupId,
@@ -83,7 +99,8 @@ export function createNotifier(
 
   async function start() {
     await consumer.connect();
-    await consumer.subscribe({ topic: options.topic, fromBeginning: true });
+    const topics = options.catalogTopic ? [options.topic, options.catalogTopic] : [options.topic];
+    await consumer.subscribe({ topics, fromBeginning: true });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
@@ -91,6 +108,13 @@ export function createNotifier(
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         const items: NewNotification[] = [];
         for (const message of batch.messages) {
+          if (batch.topic === options.catalogTopic) {
+            const change = CatalogChange.safeParse(parseJson(message.value));
+            if (change.success && HOLDER_NOTICES.has(change.data.type)) {
+              items.push(...(await holderNotices(sql, change.data)));
+            }
+            continue;
+          }
           const parsed = ReservationEvent.safeParse(parseJson(message.value));
           const item = parsed.success ? toNotification(parsed.data) : null;
           if (item) items.push(item);

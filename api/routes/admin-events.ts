@@ -4,6 +4,7 @@
 // (capacity below sold) or fails, Postgres rolls back and nothing changed.
 import { createRoute, z } from '@hono/zod-openapi';
 import { recordAudit } from '../../common/audit.js';
+import { type CatalogChange, eventChangeType } from '../../common/catalog/changes.js';
 import {
   findCategory,
   findEvent,
@@ -186,9 +187,12 @@ export function adminEventRoutes(deps: {
   db: Db;
   holds: Holds;
   defaultHoldTtlSeconds: number;
+  /** Appends a change to the catalog outbox (relayed to catalog.v1). */
+  publish: (change: CatalogChange) => Promise<void>;
   rebuild: Omit<RebuildDeps, 'db' | 'holds' | 'defaultHoldTtlSeconds'>;
 }) {
-  const { db, holds, defaultHoldTtlSeconds } = deps;
+  const { db, holds, defaultHoldTtlSeconds, publish } = deps;
+  const now = () => new Date().toISOString();
   const app = createRouter();
 
   app.openapi(rebuild, async (c) => {
@@ -264,6 +268,7 @@ export function adminEventRoutes(deps: {
         requestId: c.var.requestId,
       });
       await holds.setEventState(row.id, redisState(row));
+      await publish({ type: 'event.created', eventId: row.id, at: now(), changes: body });
       return row;
     });
     c.header('Location', `/v1/events/${event.id}`);
@@ -308,6 +313,8 @@ export function adminEventRoutes(deps: {
         requestId: c.var.requestId,
       });
       await holds.setEventState(eventId, redisState(row));
+      // A new date, venue, or a cancellation reaches every holder (the notifier fans out).
+      await publish({ type: eventChangeType(current, row), eventId, at: now(), changes: patch });
       return row;
     });
     return c.json(toEvent(event, defaultHoldTtlSeconds), 200);
@@ -339,6 +346,13 @@ export function adminEventRoutes(deps: {
       // The event's state is written too, so a drop works even if Redis lost it.
       await holds.setEventState(eventId, redisState(event));
       await asApi(() => holds.setCategory(eventId, row));
+      await publish({
+        type: 'category.created',
+        eventId,
+        categoryId: row.id,
+        at: now(),
+        changes: body,
+      });
       return row;
     });
     c.header('Location', `/v1/events/${eventId}`);
@@ -366,6 +380,7 @@ export function adminEventRoutes(deps: {
       });
       // Redis checks capacity against held + sold atomically; a refusal rolls Postgres back.
       await asApi(() => holds.setCategory(eventId, row));
+      await publish({ type: 'category.updated', eventId, categoryId, at: now(), changes: patch });
       return row;
     });
     return c.json(toCategory(category), 200);

@@ -12,6 +12,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
+import { CatalogChange } from '../catalog/changes.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis.js';
 import type { Keyspace } from '../reservations/keys.js';
@@ -19,7 +20,10 @@ import { defineScripts } from '../reservations/scripts.js';
 import { fromOutboxEntry } from './messages.js';
 
 export interface RelayOptions {
+  /** reservations.v1: every event's hold changes */
   topic: string;
+  /** catalog.v1: admin changes, when this relay also carries them */
+  catalogTopic?: string;
   intervalMs?: number;
   batchSize?: number;
   leaseMs?: number;
@@ -80,40 +84,69 @@ export function createRelay(
   const lease = async (key: string) =>
     Number((await run('acquireLease', [key], [owner, leaseMs]))[0]) === 1;
 
-  /** Publishes one event's outbox if this relay holds its lease; returns entries published. */
-  async function relayEvent(eventId: string): Promise<number> {
+  interface Stream {
+    key: string;
+    lease: string;
+    topic: string;
+    /** An entry as a Kafka message's key and value; throws for an unreadable entry. */
+    toMessage: (fields: string[]) => { key: string; value: string };
+  }
+
+  const eventStream = (eventId: string): Stream => {
     const k = keys.event(eventId);
-    if (!(await lease(k.outboxLease))) return 0;
+    return {
+      key: k.outbox,
+      lease: k.outboxLease,
+      topic,
+      toMessage: (fields) => {
+        const event = fromOutboxEntry(fields);
+        return { key: event.eventId, value: JSON.stringify(event) };
+      },
+    };
+  };
+
+  const catalogStream: Stream | null = options.catalogTopic
+    ? {
+        key: keys.catalogOutbox,
+        lease: keys.catalogOutboxLease,
+        topic: options.catalogTopic,
+        toMessage: (fields) => {
+          const change = CatalogChange.parse(
+            JSON.parse(fields[fields.indexOf('change') + 1] ?? ''),
+          );
+          return { key: change.eventId, value: JSON.stringify(change) };
+        },
+      }
+    : null;
+
+  /** Publishes one outbox stream if this relay holds its lease; returns entries published. */
+  async function relayStream(stream: Stream): Promise<number> {
+    if (!(await lease(stream.lease))) return 0;
     let sent = 0;
     for (;;) {
-      const entries = await redis.xrange(k.outbox, '-', '+', 'COUNT', batchSize);
+      const entries = await redis.xrange(stream.key, '-', '+', 'COUNT', batchSize);
       if (entries.length === 0) return sent;
       const messages = [];
       const ids: string[] = [];
       for (const [id, fields] of entries) {
         try {
-          const event = fromOutboxEntry(fields);
-          messages.push({
-            key: event.eventId,
-            value: JSON.stringify(event),
-            headers: { 'outbox-id': id },
-          });
+          messages.push({ ...stream.toMessage(fields), headers: { 'outbox-id': id } });
           ids.push(id);
         } catch (err) {
-          // Only our scripts write here, so this is a bug: keep the entry aside, go on.
+          // Only our code writes here, so this is a bug: keep the entry aside, go on.
           poison.inc();
           logger.error(
-            { err, eventId, id },
+            { err, stream: stream.key, id },
             'unreadable outbox entry moved to the dead-letter stream',
           );
-          await redis.xadd(`${k.outbox}:dead`, '*', ...fields);
-          await redis.xdel(k.outbox, id);
+          await redis.xadd(`${stream.key}:dead`, '*', ...fields);
+          await redis.xdel(stream.key, id);
         }
       }
       if (messages.length > 0) {
         const stop = produceLatency.startTimer();
         try {
-          await producer.send({ topic, acks: -1, messages });
+          await producer.send({ topic: stream.topic, acks: -1, messages });
         } catch (err) {
           produceErrors.inc();
           throw err;
@@ -121,12 +154,12 @@ export function createRelay(
           stop();
         }
         // Acknowledged by Kafka: only now leave the outbox.
-        await redis.xdel(k.outbox, ...ids);
+        await redis.xdel(stream.key, ...ids);
         published.inc(ids.length);
         sent += ids.length;
       }
       if (entries.length < batchSize) return sent;
-      await lease(k.outboxLease);
+      await lease(stream.lease);
     }
   }
 
@@ -146,9 +179,11 @@ export function createRelay(
 
     let sent = 0;
     let failure: unknown;
-    for (const eventId of waiting) {
+    const streams = waiting.map(eventStream);
+    if (catalogStream && (await redis.xlen(catalogStream.key)) > 0) streams.push(catalogStream);
+    for (const stream of streams) {
       try {
-        sent += await relayEvent(eventId);
+        sent += await relayStream(stream);
       } catch (err) {
         failure ??= err;
       }
@@ -193,8 +228,11 @@ export function createRelay(
       stopped = true;
       clearTimeout(timer);
       await running.catch(() => {});
-      for (const eventId of await redis.smembers(keys.liveEvents).catch(() => [])) {
-        await run('releaseLease', [keys.event(eventId).outboxLease], [owner]).catch(() => {});
+      const leases = (await redis.smembers(keys.liveEvents).catch(() => [])).map(
+        (e) => keys.event(e).outboxLease,
+      );
+      for (const leaseKey of [...leases, keys.catalogOutboxLease]) {
+        await run('releaseLease', [leaseKey], [owner]).catch(() => {});
       }
     },
   };

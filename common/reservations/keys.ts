@@ -43,6 +43,9 @@ export function keyspace(prefix = '') {
     userIdempotency: (userId: string, key: string) => `${prefix}idem:${userId}:${key}`,
     /** Events with stock in Redis: where the reaper and the relay look. */
     liveEvents: `${prefix}events:live`,
+    /** stream: admin changes to the catalog, relayed to catalog.v1 */
+    catalogOutbox: `${prefix}catalog:outbox`,
+    catalogOutboxLease: `${prefix}catalog:outbox:lease`,
   };
 }
 

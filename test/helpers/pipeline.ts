@@ -44,7 +44,11 @@ export async function startRelay(config: Config, redis: Redis, brokers = config.
     producer,
     createLogger(config, 'relay-test'),
     registry,
-    { topic: kafkaNames(config.KAFKA_TOPIC_PREFIX).reservations, intervalMs: 20 },
+    {
+      topic: kafkaNames(config.KAFKA_TOPIC_PREFIX).reservations,
+      catalogTopic: kafkaNames(config.KAFKA_TOPIC_PREFIX).catalog,
+      intervalMs: 20,
+    },
   );
   relay.start();
   return {
@@ -75,6 +79,7 @@ export async function startConsumers(
   const notifier = createNotifier(kafka, sql, logger, registry, {
     topic: names.reservations,
     groupId: names.group('notifier'),
+    catalogTopic: names.catalog,
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     channel,
     channelName: config.NOTIFY_CHANNEL,
