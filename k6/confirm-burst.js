@@ -7,8 +7,8 @@ import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
+import { adminLogin, BASE, createDrop, json } from './lib.js';
 
-const BASE = __ENV.BASE_URL || 'http://127.0.0.1:8080';
 const BURST = Number(__ENV.BURST || 5000);
 const users = JSON.parse(open(__ENV.USERS_FILE || '../.stack/lag-users.json'));
 const failures = new Counter('confirm_failures');
@@ -29,50 +29,11 @@ export const options = {
   summaryTrendStats: ['med', 'p(95)', 'p(99)', 'max'],
 };
 
-const json = (token) => ({
-  headers: {
-    'Content-Type': 'application/json',
-    ...(token ? { Authorization: `Bearer ${token}` } : {}),
-  },
-});
-
-function createEvent(admin, name, capacity) {
-  const event = http.post(
-    `${BASE}/v1/admin/events`,
-    JSON.stringify({
-      name,
-      venue: 'Lag Hall',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      status: 'on_sale',
-      perUserLimit: 10,
-    }),
-    json(admin),
-  );
-  if (event.status !== 201) throw new Error(`create event: ${event.status} ${event.body}`);
-  const category = http.post(
-    `${BASE}/v1/admin/events/${event.json('id')}/categories`,
-    JSON.stringify({ name: 'GA', priceCents: 5000, capacity }),
-    json(admin),
-  );
-  if (category.status !== 201)
-    throw new Error(`create category: ${category.status} ${category.body}`);
-  return { eventId: event.json('id'), categoryId: category.json('id') };
-}
-
 export function setup() {
-  const login = http.post(
-    `${BASE}/v1/auth/login`,
-    JSON.stringify({
-      email: __ENV.ADMIN_EMAIL || 'admin@example.com',
-      password: __ENV.ADMIN_PASSWORD || 'admin-dev-password',
-    }),
-    json(),
-  );
-  if (login.status !== 200) throw new Error(`admin login: ${login.status} ${login.body}`);
-  const admin = login.json('accessToken');
+  const admin = adminLogin();
   return {
-    idle: createEvent(admin, `lag idle ${Date.now()}`, 20),
-    burst: createEvent(admin, `lag burst ${Date.now()}`, BURST),
+    idle: createDrop(admin, { name: `lag idle ${Date.now()}`, capacity: 20 }),
+    burst: createDrop(admin, { name: `lag burst ${Date.now()}`, capacity: BURST }),
   };
 }
 

@@ -10,8 +10,8 @@
 import { check } from 'k6';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
+import { adminLogin, BASE, createDrop, json } from './lib.js';
 
-const BASE = __ENV.BASE_URL || 'http://127.0.0.1:8080';
 const CAPACITY = Number(__ENV.CAPACITY || 1000);
 const REQUESTS = Number(__ENV.REQUESTS || 20000);
 const HOLD_TTL = Number(__ENV.HOLD_TTL || 60);
@@ -38,46 +38,12 @@ export const options = {
   summaryTrendStats: ['avg', 'med', 'p(95)', 'p(99)', 'max'],
 };
 
-const json = (token) => ({
-  headers: {
-    'Content-Type': 'application/json',
-    ...(token ? { Authorization: `Bearer ${token}` } : {}),
-  },
-});
-
 export function setup() {
-  const login = http.post(
-    `${BASE}/v1/auth/login`,
-    JSON.stringify({
-      email: __ENV.ADMIN_EMAIL || 'admin@example.com',
-      password: __ENV.ADMIN_PASSWORD || 'admin-dev-password',
-    }),
-    json(),
-  );
-  if (login.status !== 200) throw new Error(`admin login: ${login.status} ${login.body}`);
-  const admin = login.json('accessToken');
-  const event = http.post(
-    `${BASE}/v1/admin/events`,
-    JSON.stringify({
-      name: `k6 drop ${Date.now()}`,
-      venue: 'Load Hall',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      status: 'on_sale',
-      holdTtlSeconds: HOLD_TTL,
-      perUserLimit: 10,
-    }),
-    json(admin),
-  );
-  if (event.status !== 201) throw new Error(`create event: ${event.status} ${event.body}`);
-  const eventId = event.json('id');
-  const category = http.post(
-    `${BASE}/v1/admin/events/${eventId}/categories`,
-    JSON.stringify({ name: 'GA', priceCents: 5000, capacity: CAPACITY }),
-    json(admin),
-  );
-  if (category.status !== 201)
-    throw new Error(`create category: ${category.status} ${category.body}`);
-  return { eventId, categoryId: category.json('id') };
+  return createDrop(adminLogin(), {
+    name: `k6 drop ${Date.now()}`,
+    capacity: CAPACITY,
+    holdTtlSeconds: HOLD_TTL,
+  });
 }
 
 export default function ({ eventId, categoryId }) {

@@ -5,6 +5,7 @@
 // fire-and-forget and lost while a reaper is down.
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Logger } from '../common/logger.js';
+import { createLoop } from '../common/loop.js';
 import { HoldError, HoldRefusal, type Holds } from '../common/reservations/holds.js';
 
 export interface ReaperOptions {
@@ -75,34 +76,20 @@ export function createReaper(
     }
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = true;
-
-  function schedule() {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick()
-        .then((n) => {
-          if (n > 0) logger.debug({ expired: n }, 'holds expired');
-        })
-        .catch((err) => logger.error({ err }, 'reaper tick failed; retrying next tick'))
-        .finally(schedule);
-    }, options.intervalMs);
-  }
+  const loop = createLoop(
+    async () => {
+      const n = await tick();
+      if (n > 0) logger.debug({ expired: n }, 'holds expired');
+    },
+    () => options.intervalMs,
+    (err) => logger.error({ err }, 'reaper tick failed; retrying next tick'),
+  );
 
   return {
     tick,
-    start() {
-      stopped = false;
-      schedule();
-    },
+    start: () => loop.start(),
     /** Stops scheduling and waits for the tick in progress. */
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-    },
+    stop: () => loop.stop(),
   };
 }
 

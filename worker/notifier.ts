@@ -6,7 +6,9 @@ import { Counter, type Registry } from 'prom-client';
 import { CatalogChange, HOLDER_NOTICES } from '../common/catalog/changes.js';
 import type { Sql } from '../common/db/client.js';
 import type { Logger } from '../common/logger.js';
+import { createLoop } from '../common/loop.js';
 import { ReservationEvent } from '../common/outbox/messages.js';
+import { createBatchConsumer, parseJson } from '../common/pipeline/batch-consumer.js';
 import {
   type Channel,
   type DeliveryOptions,
@@ -14,7 +16,7 @@ import {
   type NewNotification,
   storeNotifications,
 } from '../common/pipeline/notifications.js';
-import { type ConsumerOptions, parseJson } from './persister.js';
+import type { ConsumerOptions } from './persister.js';
 
 const NOTIFIED = new Set(['reservation.confirmed', 'reservation.cancelled', 'reservation.expired']);
 
@@ -59,10 +61,6 @@ export function createNotifier(
   options: ConsumerOptions &
     DeliveryOptions & { channel: Channel; pollMs: number; catalogTopic?: string },
 ) {
-  const consumer = kafka.consumer({
-    groupId: options.groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-  });
   const stored = new Counter({
     name: 'notifications_stored_total',
     help: 'Notifications created',
@@ -85,62 +83,41 @@ export function createNotifier(
     }
   };
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = true;
-  const loop = () => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = deliverDue(sql, channel, options)
-        .catch((err) => logger.error({ err }, 'notification delivery pass failed'))
-        .finally(loop);
-    }, options.pollMs);
-  };
+  const delivery = createLoop(
+    () => deliverDue(sql, channel, options),
+    () => options.pollMs,
+    (err) => logger.error({ err }, 'notification delivery pass failed'),
+  );
+  const consumer = createBatchConsumer(kafka, {
+    groupId: options.groupId,
+    topics: options.catalogTopic ? [options.topic, options.catalogTopic] : [options.topic],
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    handle: async (topic, _partition, messages) => {
+      const items: NewNotification[] = [];
+      for (const message of messages) {
+        if (topic === options.catalogTopic) {
+          const change = CatalogChange.safeParse(parseJson(message.value));
+          if (change.success && HOLDER_NOTICES.has(change.data.type)) {
+            items.push(...(await holderNotices(sql, change.data)));
+          }
+          continue;
+        }
+        const parsed = ReservationEvent.safeParse(parseJson(message.value));
+        const item = parsed.success ? toNotification(parsed.data) : null;
+        if (item) items.push(item);
+      }
+      stored.inc(await storeNotifications(sql, options.channelName, items));
+    },
+  });
 
   async function start() {
-    await consumer.connect();
-    const topics = options.catalogTopic ? [options.topic, options.catalogTopic] : [options.topic];
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const items: NewNotification[] = [];
-        for (const message of batch.messages) {
-          if (batch.topic === options.catalogTopic) {
-            const change = CatalogChange.safeParse(parseJson(message.value));
-            if (change.success && HOLDER_NOTICES.has(change.data.type)) {
-              items.push(...(await holderNotices(sql, change.data)));
-            }
-            continue;
-          }
-          const parsed = ReservationEvent.safeParse(parseJson(message.value));
-          const item = parsed.success ? toNotification(parsed.data) : null;
-          if (item) items.push(item);
-        }
-        stored.inc(await storeNotifications(sql, options.channelName, items));
-        const last = batch.messages[batch.messages.length - 1]?.offset as string;
-        resolveOffset(last);
-        await consumer.commitOffsets([
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: (BigInt(last) + 1n).toString(),
-          },
-        ]);
-        await heartbeat();
-      },
-    });
-    stopped = false;
-    loop();
+    await consumer.start();
+    delivery.start();
   }
 
   async function stop() {
-    stopped = true;
-    clearTimeout(timer);
-    await running;
-    await consumer.disconnect();
+    await delivery.stop();
+    await consumer.stop();
   }
 
   return { start, stop, deliverNow: () => deliverDue(sql, channel, options) };

@@ -1,21 +1,12 @@
-// Consumer group `persister`: reservations.v1 → Postgres, in batches. A batch is written
-// in one idempotent upsert and its offset committed only after that write is durable, so
-// a crash anywhere means a redelivery, never a loss; redeliveries change nothing.
-import type { Consumer, Kafka } from 'kafkajs';
+// Consumer group `persister`: reservations.v1 → Postgres, in batches: one idempotent
+// upsert per batch, its offset committed only after the write (see batch-consumer.ts).
+import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Sql } from '../common/db/client.js';
 import type { Logger } from '../common/logger.js';
 import { ReservationEvent } from '../common/outbox/messages.js';
+import { createBatchConsumer, parseJson } from '../common/pipeline/batch-consumer.js';
 import { persistSteps } from '../common/pipeline/persist.js';
-
-/** A message value as JSON, or undefined when it is not JSON at all. */
-export function parseJson(value: Buffer | null): unknown {
-  try {
-    return JSON.parse(String(value ?? ''));
-  } catch {
-    return undefined;
-  }
-}
 
 export interface ConsumerOptions {
   topic: string;
@@ -30,11 +21,6 @@ export function createPersister(
   registry: Registry,
   options: ConsumerOptions,
 ) {
-  const consumer: Consumer = kafka.consumer({
-    groupId: options.groupId,
-    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
-    heartbeatInterval: 3000,
-  });
   const persisted = new Counter({
     name: 'persister_messages_total',
     help: 'Reservation steps persisted',
@@ -58,46 +44,29 @@ export function createPersister(
     registers: [registry],
   });
 
-  async function start() {
-    await consumer.connect();
-    await consumer.subscribe({ topic: options.topic, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
-        if (!isRunning() || isStale() || batch.messages.length === 0) return;
-        const steps: ReservationEvent[] = [];
-        for (const message of batch.messages) {
-          const parsed = ReservationEvent.safeParse(parseJson(message.value));
-          if (parsed.success) steps.push(parsed.data);
-          else {
-            rejected.inc();
-            logger.error(
-              { offset: message.offset, partition: batch.partition },
-              'unreadable reservation message skipped',
-            );
-          }
+  return createBatchConsumer(kafka, {
+    groupId: options.groupId,
+    topics: [options.topic],
+    sessionTimeoutMs: options.sessionTimeoutMs,
+    handle: async (_topic, partition, messages) => {
+      const steps: ReservationEvent[] = [];
+      for (const message of messages) {
+        const parsed = ReservationEvent.safeParse(parseJson(message.value));
+        if (parsed.success) steps.push(parsed.data);
+        else {
+          rejected.inc();
+          logger.error(
+            { offset: message.offset, partition },
+            'unreadable reservation message skipped',
+          );
         }
-        const stop = batchSeconds.startTimer();
-        await persistSteps(sql, steps);
-        stop();
-        const now = Date.now();
-        for (const step of steps) lag.observe((now - Date.parse(step.at)) / 1000);
-        persisted.inc(steps.length);
-        const last = batch.messages[batch.messages.length - 1]?.offset as string;
-        resolveOffset(last);
-        // Durable in Postgres: now, and only now, Kafka may forget it.
-        await consumer.commitOffsets([
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: (BigInt(last) + 1n).toString(),
-          },
-        ]);
-        await heartbeat();
-      },
-    });
-  }
-
-  return { start, stop: () => consumer.disconnect(), consumer };
+      }
+      const stop = batchSeconds.startTimer();
+      await persistSteps(sql, steps);
+      stop();
+      const now = Date.now();
+      for (const step of steps) lag.observe((now - Date.parse(step.at)) / 1000);
+      persisted.inc(steps.length);
+    },
+  });
 }

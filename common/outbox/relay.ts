@@ -14,6 +14,7 @@ import type { Producer } from 'kafkajs';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { CatalogChange } from '../catalog/changes.js';
 import type { Logger } from '../logger.js';
+import { createLoop } from '../loop.js';
 import type { RedisClient } from '../redis.js';
 import type { Keyspace } from '../reservations/keys.js';
 import { defineScripts } from '../reservations/scripts.js';
@@ -192,42 +193,28 @@ export function createRelay(
     return sent;
   }
 
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<unknown> = Promise.resolve();
-  let stopped = true;
-  let failures = 0;
-
-  function schedule(delay: number) {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      running = tick()
-        .then(() => {
-          if (failures > 0) logger.info({ after: failures }, 'relay publishing again');
-          failures = 0;
-        })
-        .catch((err) => {
-          // Kafka (or Redis) is down: keep everything, back off, try again.
-          if (failures === 0)
-            logger.warn({ err: String(err) }, 'relay cannot publish; the outbox keeps the changes');
-          failures += 1;
-        })
-        .finally(() =>
-          schedule(failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, 2000)),
-        );
-    }, delay);
-  }
+  let failing = false;
+  const loop = createLoop(
+    async () => {
+      await tick();
+      if (failing) logger.info('relay publishing again');
+      failing = false;
+    },
+    // Kafka (or Redis) down: keep everything, back off up to 2 s, try again.
+    (failures) => (failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, 2000)),
+    (err) => {
+      if (!failing)
+        logger.warn({ err: String(err) }, 'relay cannot publish; the outbox keeps the changes');
+      failing = true;
+    },
+  );
 
   return {
     tick,
-    start() {
-      stopped = false;
-      schedule(0);
-    },
+    start: () => loop.start(0),
     /** Stops after the pass in progress and gives the leases back. */
     async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running.catch(() => {});
+      await loop.stop();
       const leases = (await redis.smembers(keys.liveEvents).catch(() => [])).map(
         (e) => keys.event(e).outboxLease,
       );

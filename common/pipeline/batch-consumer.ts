@@ -1,0 +1,55 @@
+// A Kafka consumer that handles whole batches and commits a batch's offset only after
+// its handler resolved — the handler's work is durable by then — so a crash anywhere
+// means a redelivery, never a loss. Handlers must therefore be idempotent.
+import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
+
+export interface BatchConsumerOptions {
+  groupId: string;
+  topics: string[];
+  sessionTimeoutMs?: number;
+  /** Writes the batch durably; throwing makes Kafka deliver it again. */
+  handle: (topic: string, partition: number, messages: KafkaMessage[]) => Promise<void>;
+}
+
+export function createBatchConsumer(kafka: Kafka, options: BatchConsumerOptions) {
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: options.sessionTimeoutMs ?? 30_000,
+    heartbeatInterval: 3000,
+  });
+
+  async function start() {
+    await consumer.connect();
+    await consumer.subscribe({ topics: options.topics, fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+        if (!isRunning() || isStale() || batch.messages.length === 0) return;
+        await options.handle(batch.topic, batch.partition, batch.messages);
+        const last = batch.messages[batch.messages.length - 1]?.offset as string;
+        resolveOffset(last);
+        // Durable: now, and only now, Kafka may forget it.
+        await consumer.commitOffsets([
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            offset: (BigInt(last) + 1n).toString(),
+          },
+        ]);
+        await heartbeat();
+      },
+    });
+  }
+
+  return { start, stop: () => consumer.disconnect() };
+}
+
+/** A message value as JSON, or undefined when it is not JSON at all. */
+export function parseJson(value: Buffer | null): unknown {
+  try {
+    return JSON.parse(String(value ?? ''));
+  } catch {
+    return undefined;
+  }
+}
