@@ -90,9 +90,10 @@ export function createApp(deps: AppDeps) {
   const catalog = {
     db: deps.db,
     holds: deps.holds,
+    cache: deps.cache,
     defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
   };
-  app.route('/', eventRoutes(catalog));
+  app.route('/', eventRoutes({ ...catalog, availabilityCacheMs: config.AVAILABILITY_CACHE_MS }));
   const kafka = kafkaNames(config.KAFKA_TOPIC_PREFIX);
   app.route(
     '/',

@@ -25,7 +25,7 @@ try {
     connectKafka(config, logger, 'api'),
   ]);
 
-  const services = await createApiServices(config, registry, { redis, sql });
+  const services = await createApiServices(config, registry, { redis, sql }, logger);
   const admin = await ensureAdmin(
     services.db,
     services.passwords,
@@ -74,6 +74,7 @@ try {
   onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
     ['http', () => closeServer(server)],
     ['load-shedder', () => services.loadShedder.stop()],
+    ['catalog-cache', () => services.cache.close()],
     ['relay', () => relay.stop()],
     ['kafka', () => Promise.all([producer.disconnect(), kafkaAdmin.disconnect()])],
     ['redis', () => redis.quit()],

@@ -1,6 +1,7 @@
 // The resources of the API (SPEC §2) as zod/OpenAPI schemas, and how rows and holds
 // become them. Times are ISO 8601 strings; ids are UUIDs.
 import { z } from '@hono/zod-openapi';
+import type { CommentRow } from '../common/catalog/comments.js';
 import type { CategoryRow, EventRow } from '../common/catalog/events.js';
 import type { NotificationRow, ReservationRow } from '../common/pipeline/reservation-records.js';
 import type { Hold } from '../common/reservations/holds.js';
@@ -151,6 +152,31 @@ export function toNotification(row: NotificationRow): z.infer<typeof Notificatio
     status: row.status,
     createdAt: iso(row.createdAt),
     deliveredAt: row.deliveredAt ? iso(row.deliveredAt) : null,
+  };
+}
+
+export const CommentSchema = z
+  .object({
+    id: z.uuid(),
+    eventId: z.uuid(),
+    userId: z.uuid(),
+    rating: z.number().int().min(1).max(5),
+    /** As written: returned as JSON, never rendered */
+    text: z.string(),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi('Comment');
+
+export function toComment(row: CommentRow): z.infer<typeof CommentSchema> {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    userId: row.userId,
+    rating: row.rating,
+    text: row.text,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
   };
 }
 

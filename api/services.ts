@@ -4,8 +4,10 @@ import type { Registry } from 'prom-client';
 import { createAccessTokens } from '../common/auth/access-tokens.js';
 import { createPasswords } from '../common/auth/passwords.js';
 import { createRefreshTokens } from '../common/auth/refresh-tokens.js';
+import { createCatalogCache } from '../common/catalog/cache.js';
 import type { Config } from '../common/config.js';
 import { createDb, type Sql } from '../common/db/client.js';
+import type { Logger } from '../common/logger.js';
 import type { RedisClient } from '../common/redis.js';
 import { createHoldsFromConfig } from '../common/reservations/holds.js';
 import { createLoadShedder } from './protection/load-shedding.js';
@@ -15,9 +17,24 @@ export async function createApiServices(
   config: Config,
   registry: Registry,
   connections: { redis: RedisClient; sql: Sql },
+  logger: Logger,
 ) {
   const db = createDb(connections.sql);
+  // Pub/sub needs a connection of its own: a subscribed client runs no other commands.
+  const cache = createCatalogCache(
+    connections.redis,
+    connections.redis.duplicate(),
+    registry,
+    logger,
+    {
+      prefix: config.REDIS_KEY_PREFIX,
+      localTtlMs: config.CATALOG_CACHE_LOCAL_TTL_MS,
+      sharedTtlMs: config.CATALOG_CACHE_SHARED_TTL_MS,
+    },
+  );
+  await cache.ready;
   return {
+    cache,
     db,
     redis: connections.redis,
     holds: createHoldsFromConfig(connections.redis, config),

@@ -115,6 +115,12 @@ export const configSchema = z
     NOTIFY_RETRY_BASE_MS: int(10, 3_600_000).default(1000),
     NOTIFY_POLL_MS: int(10, 60_000).default(200),
 
+    /** Catalog cache (event detail, search pages): in-process and Redis lifetimes. */
+    CATALOG_CACHE_LOCAL_TTL_MS: int(0, 600_000).default(5000),
+    CATALOG_CACHE_SHARED_TTL_MS: int(1, 3_600_000).default(30_000),
+    /** Availability micro-cache; 0 = every read goes to Redis. Never more than 500 ms. */
+    AVAILABILITY_CACHE_MS: int(0, 500).default(0),
+
     /** Requests per second per client IP across the api; 0 turns the limit off. */
     RATE_LIMIT_PER_IP: int(0).default(100),
     /** Requests per second per signed-in user; 0 turns the limit off. */

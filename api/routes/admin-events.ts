@@ -4,10 +4,13 @@
 // (capacity below sold) or fails, Postgres rolls back and nothing changed.
 import { createRoute, z } from '@hono/zod-openapi';
 import { recordAudit } from '../../common/audit.js';
+import type { CatalogCache } from '../../common/catalog/cache.js';
 import { type CatalogChange, eventChangeType } from '../../common/catalog/changes.js';
 import {
+  deleteEventRow,
   findCategory,
   findEvent,
+  hasReservations,
   insertCategory,
   insertEvent,
   listCategories,
@@ -109,6 +112,23 @@ const patchEvent = createRoute({
   },
 });
 
+const deleteEvent = createRoute({
+  ...admin,
+  method: 'delete',
+  path: '/v1/admin/events/{eventId}',
+  summary: 'Delete an event that has no reservations',
+  request: { params: EventParams },
+  responses: {
+    204: { description: 'Deleted' },
+    ...commonErrorResponses,
+    ...adminErrors,
+    ...problemResponses(
+      [404, 'No such event (not_found)'],
+      [409, 'It has reservations (has_reservations)'],
+    ),
+  },
+});
+
 const createCategory = createRoute({
   ...admin,
   method: 'post',
@@ -189,9 +209,10 @@ export function adminEventRoutes(deps: {
   defaultHoldTtlSeconds: number;
   /** Appends a change to the catalog outbox (relayed to catalog.v1). */
   publish: (change: CatalogChange) => Promise<void>;
+  cache: CatalogCache;
   rebuild: Omit<RebuildDeps, 'db' | 'holds' | 'defaultHoldTtlSeconds'>;
 }) {
-  const { db, holds, defaultHoldTtlSeconds, publish } = deps;
+  const { db, holds, defaultHoldTtlSeconds, publish, cache } = deps;
   const now = () => new Date().toISOString();
   const app = createRouter();
 
@@ -271,6 +292,7 @@ export function adminEventRoutes(deps: {
       await publish({ type: 'event.created', eventId: row.id, at: now(), changes: body });
       return row;
     });
+    await cache.invalidate();
     c.header('Location', `/v1/events/${event.id}`);
     return c.json(toEvent(event, defaultHoldTtlSeconds), 201);
   });
@@ -317,7 +339,38 @@ export function adminEventRoutes(deps: {
       await publish({ type: eventChangeType(current, row), eventId, at: now(), changes: patch });
       return row;
     });
+    // After the commit: an edit is visible at once here, within a second everywhere.
+    await cache.invalidate();
     return c.json(toEvent(event, defaultHoldTtlSeconds), 200);
+  });
+
+  app.openapi(deleteEvent, async (c) => {
+    const { eventId } = c.req.valid('param');
+    const actorId = principalOf(c).userId;
+    await db.transaction(async (tx) => {
+      const event = await findEvent(tx, eventId, { lock: true });
+      if (!event) throw new ApiError('not_found', 'No such event');
+      // Stop sales first, so no hold can slip in between the check and the delete.
+      await holds.setEventState(eventId, { ...redisState(event), status: 'paused' });
+      const live = (await holds.stock(eventId)).some((k) => k.held + k.confirmed > 0);
+      const recorded = await hasReservations(tx, eventId);
+      if (live || recorded) {
+        await holds.setEventState(eventId, redisState(event));
+        throw new ApiError('has_reservations', 'The event has reservations; cancel it instead');
+      }
+      await deleteEventRow(tx, eventId);
+      await recordAudit(tx, {
+        actorId,
+        action: 'event.deleted',
+        targetType: 'event',
+        targetId: eventId,
+        requestId: c.var.requestId,
+      });
+      await publish({ type: 'event.deleted', eventId, at: now(), changes: {} });
+      await holds.forgetEvent(eventId);
+    });
+    await cache.invalidate();
+    return c.body(null, 204);
   });
 
   app.openapi(createCategory, async (c) => {
@@ -355,6 +408,7 @@ export function adminEventRoutes(deps: {
       });
       return row;
     });
+    await cache.invalidate();
     c.header('Location', `/v1/events/${eventId}`);
     return c.json(toCategory(category), 201);
   });
@@ -383,6 +437,7 @@ export function adminEventRoutes(deps: {
       await publish({ type: 'category.updated', eventId, categoryId, at: now(), changes: patch });
       return row;
     });
+    await cache.invalidate();
     return c.json(toCategory(category), 200);
   });
 

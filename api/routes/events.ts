@@ -1,15 +1,40 @@
-// Public catalog reads: an event with its categories (Postgres), and live availability
-// (Redis, the authority for stock) with an ETag so polling clients get 304s.
+// Public catalog: search, an event with its categories (both cache-aside, Postgres behind),
+// live availability (Redis, the authority for stock) with an ETag, comments and ratings.
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
+import type { CatalogCache } from '../../common/catalog/cache.js';
+import {
+  deleteComment,
+  findComment,
+  listComments,
+  upsertComment,
+} from '../../common/catalog/comments.js';
 import { findEvent, listCategories } from '../../common/catalog/events.js';
+import { searchEvents } from '../../common/catalog/search.js';
 import type { Db } from '../../common/db/client.js';
 import type { Holds } from '../../common/reservations/holds.js';
+import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
+import { principalOf, requireUser } from '../auth/guards.js';
+import type { AppEnv } from '../env.js';
+import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';
-import { EventWithCategoriesSchema, Id, json, toCategory, toEvent } from '../schemas.js';
+import {
+  CommentSchema,
+  EventSchema,
+  EventWithCategoriesSchema,
+  Id,
+  json,
+  toCategory,
+  toComment,
+  toEvent,
+} from '../schemas.js';
 
 const EventParams = z.object({ eventId: Id('eventId') });
+const notFound = problemResponses([
+  404,
+  'No such event (not_found); drafts are hidden from non-admins',
+]);
 
 const AvailabilitySchema = z
   .object({
@@ -27,6 +52,31 @@ const AvailabilitySchema = z
   })
   .openapi('Availability');
 
+const SearchQuery = PageQuery.extend({
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: 'Part of the name, any case' }),
+  status: z.enum(EVENT_STATUSES).optional(),
+  from: z.iso.datetime({ offset: true }).optional().openapi({ description: 'startsAt ≥ from' }),
+  to: z.iso.datetime({ offset: true }).optional().openapi({ description: 'startsAt ≤ to' }),
+});
+
+const search = createRoute({
+  method: 'get',
+  path: '/v1/events',
+  tags: ['catalog'],
+  summary: 'Search events, ordered by start time',
+  request: { query: SearchQuery },
+  responses: {
+    200: { description: 'A page', ...json(PageSchema(EventSchema)) },
+    ...commonErrorResponses,
+  },
+});
+
 const getEvent = createRoute({
   method: 'get',
   path: '/v1/events/{eventId}',
@@ -36,7 +86,7 @@ const getEvent = createRoute({
   responses: {
     200: { description: 'The event', ...json(EventWithCategoriesSchema) },
     ...commonErrorResponses,
-    ...problemResponses([404, 'No such event (not_found); drafts are hidden from non-admins']),
+    ...notFound,
   },
 });
 
@@ -54,40 +104,163 @@ const getAvailability = createRoute({
     200: { description: 'Availability now', ...json(AvailabilitySchema) },
     304: { description: 'Unchanged since the ETag given' },
     ...commonErrorResponses,
-    ...problemResponses([404, 'No such event (not_found)']),
+    ...notFound,
   },
 });
 
-export function eventRoutes(deps: { db: Db; holds: Holds; defaultHoldTtlSeconds: number }) {
-  const { db, holds } = deps;
-  const app = createRouter();
-  const notFound = () => new ApiError('not_found', 'No such event');
+const CommentBody = z
+  .object({
+    rating: z.number().int().min(1).max(5),
+    text: z.string().min(1).max(2000),
+  })
+  .openapi('CommentRequest');
+const CommentParams = EventParams.extend({ commentId: Id('commentId') });
 
-  app.openapi(getEvent, async (c) => {
-    const event = await findEvent(db, c.req.valid('param').eventId);
-    if (!event || (event.status === 'draft' && c.get('principal')?.role !== 'admin'))
-      throw notFound();
-    const categories = await listCategories(db, event.id);
-    return c.json(
-      { ...toEvent(event, deps.defaultHoldTtlSeconds), categories: categories.map(toCategory) },
-      200,
-    );
+const listCommentsRoute = createRoute({
+  method: 'get',
+  path: '/v1/events/{eventId}/comments',
+  tags: ['catalog'],
+  summary: "An event's comments, newest first",
+  request: { params: EventParams, query: PageQuery },
+  responses: {
+    200: { description: 'A page', ...json(PageSchema(CommentSchema)) },
+    ...commonErrorResponses,
+    ...notFound,
+  },
+});
+
+const postComment = createRoute({
+  method: 'post',
+  path: '/v1/events/{eventId}/comments',
+  tags: ['catalog'],
+  summary: 'Rate and comment an event (one per user: a second post replaces it)',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUser],
+  request: { params: EventParams, body: { required: true, ...json(CommentBody) } },
+  responses: {
+    201: { description: 'Created', ...json(CommentSchema) },
+    200: { description: 'Your earlier comment, replaced', ...json(CommentSchema) },
+    ...commonErrorResponses,
+    ...notFound,
+    ...problemResponses([401, 'No valid access token (unauthorized)']),
+  },
+});
+
+const removeComment = createRoute({
+  method: 'delete',
+  path: '/v1/events/{eventId}/comments/{commentId}',
+  tags: ['catalog'],
+  summary: 'Delete a comment (its author or an admin)',
+  security: [{ bearerAuth: [] }],
+  middleware: [requireUser],
+  request: { params: CommentParams },
+  responses: {
+    204: { description: 'Deleted' },
+    ...commonErrorResponses,
+    ...problemResponses(
+      [401, 'No valid access token (unauthorized)'],
+      [404, 'No such comment, or not yours (not_found)'],
+    ),
+  },
+});
+
+export interface EventRouteDeps {
+  db: Db;
+  holds: Holds;
+  cache: CatalogCache;
+  defaultHoldTtlSeconds: number;
+  availabilityCacheMs: number;
+}
+
+const isAdmin = (c: { get(key: 'principal'): AppEnv['Variables']['principal'] }) =>
+  c.get('principal')?.role === 'admin';
+
+export function eventRoutes(deps: EventRouteDeps) {
+  const { db, holds, cache } = deps;
+  const app = createRouter();
+  const missing = () => new ApiError('not_found', 'No such event');
+
+  /** The event as the caller may see it (drafts only for admins), cached. */
+  async function visibleEvent(eventId: string, admin: boolean) {
+    const event = await cache.get(`event:${eventId}`, async () => {
+      const row = await findEvent(db, eventId);
+      if (!row) return null;
+      const categories = await listCategories(db, eventId);
+      return {
+        ...toEvent(row, deps.defaultHoldTtlSeconds),
+        categories: categories.map(toCategory),
+      };
+    });
+    if (!event || (event.status === 'draft' && !admin)) throw missing();
+    return event;
+  }
+
+  app.openapi(search, async (c) => {
+    const query = c.req.valid('query');
+    const admin = isAdmin(c);
+    const after = decodeCursor(query.cursor);
+    const key = `search:${admin ? 'admin' : 'public'}:${JSON.stringify([query.q, query.status, query.from, query.to, query.limit, query.cursor])}`;
+    const result = await cache.get(key, async () => {
+      const rows = await searchEvents(db, {
+        q: query.q,
+        status: query.status,
+        from: query.from ? new Date(query.from) : undefined,
+        to: query.to ? new Date(query.to) : undefined,
+        includeDrafts: admin,
+        limit: query.limit,
+        after,
+      });
+      const { items, nextCursor } = page(rows, query.limit, (e) => ({
+        t: e.startsAt.toISOString(),
+        id: e.id,
+      }));
+      return { items: items.map((e) => toEvent(e, deps.defaultHoldTtlSeconds)), nextCursor };
+    });
+    return c.json(result, 200);
   });
 
-  app.openapi(getAvailability, async (c) => {
-    const { eventId } = c.req.valid('param');
+  app.openapi(getEvent, async (c) => {
+    return c.json(await visibleEvent(c.req.valid('param').eventId, isAdmin(c)), 200);
+  });
+
+  // Availability changes with every hold: at most a micro-cache, never stale beyond it.
+  const recent = new Map<
+    string,
+    { at: number; state: Awaited<ReturnType<typeof readAvailability>> }
+  >();
+  async function readAvailability(eventId: string) {
     const state = await holds.eventState(eventId);
-    if (!state || (state.status === 'draft' && c.get('principal')?.role !== 'admin'))
-      throw notFound();
+    if (!state) return null;
     const categories = (await holds.stock(eventId)).map(({ id, name, capacity, available }) => ({
       id,
       name,
       capacity,
       available,
     }));
+    return { status: state.status, categories };
+  }
+
+  app.openapi(getAvailability, async (c) => {
+    const { eventId } = c.req.valid('param');
+    let state: Awaited<ReturnType<typeof readAvailability>>;
+    const cached = recent.get(eventId);
+    if (
+      deps.availabilityCacheMs > 0 &&
+      cached &&
+      Date.now() - cached.at < deps.availabilityCacheMs
+    ) {
+      state = cached.state;
+    } else {
+      state = await readAvailability(eventId);
+      if (deps.availabilityCacheMs > 0) {
+        if (recent.size > 10_000) recent.clear();
+        recent.set(eventId, { at: Date.now(), state });
+      }
+    }
+    if (!state || (state.status === 'draft' && !isAdmin(c))) throw missing();
     // The ETag covers what can change, not the timestamp.
     const etag = `"${createHash('sha1')
-      .update(JSON.stringify([state.status, categories]))
+      .update(JSON.stringify([state.status, state.categories]))
       .digest('base64url')}"`;
     c.header('ETag', etag);
     c.header('Cache-Control', 'no-cache');
@@ -95,10 +268,45 @@ export function eventRoutes(deps: { db: Db; holds: Holds; defaultHoldTtlSeconds:
     if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
       return c.body(null, 304);
     }
-    return c.json(
-      { eventId, status: state.status, categories, asOf: new Date().toISOString() },
-      200,
-    );
+    return c.json({ eventId, ...state, asOf: new Date().toISOString() }, 200);
+  });
+
+  app.openapi(listCommentsRoute, async (c) => {
+    const { eventId } = c.req.valid('param');
+    await visibleEvent(eventId, isAdmin(c));
+    const { limit, cursor } = c.req.valid('query');
+    const rows = await listComments(db, eventId, limit, decodeCursor(cursor));
+    const { items, nextCursor } = page(rows, limit, (r) => ({
+      t: r.createdAt.toISOString(),
+      id: r.id,
+    }));
+    return c.json({ items: items.map(toComment), nextCursor }, 200);
+  });
+
+  app.openapi(postComment, async (c) => {
+    const { eventId } = c.req.valid('param');
+    const principal = principalOf(c);
+    await visibleEvent(eventId, principal.role === 'admin');
+    const { comment, created } = await upsertComment(db, {
+      eventId,
+      userId: principal.userId,
+      ...c.req.valid('json'),
+    });
+    // The event's rating changed: its cached detail and pages with it.
+    await cache.invalidate();
+    return c.json(toComment(comment), created ? 201 : 200);
+  });
+
+  app.openapi(removeComment, async (c) => {
+    const { eventId, commentId } = c.req.valid('param');
+    const principal = principalOf(c);
+    const comment = await findComment(db, eventId, commentId);
+    if (!comment || (comment.userId !== principal.userId && principal.role !== 'admin')) {
+      throw new ApiError('not_found', 'No such comment');
+    }
+    await deleteComment(db, comment);
+    await cache.invalidate();
+    return c.body(null, 204);
   });
 
   return app;

@@ -12,6 +12,7 @@ export const CATALOG_CHANGE_TYPES = [
   'event.rescheduled',
   'event.venue_changed',
   'event.cancelled',
+  'event.deleted',
   'category.created',
   'category.updated',
 ] as const;

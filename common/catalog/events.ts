@@ -1,6 +1,6 @@
 // Events and their ticket categories in Postgres: the catalog's durable record.
 import { asc, eq } from 'drizzle-orm';
-import { events, ticketCategories } from '../../drizzle/schema/index.js';
+import { events, reservations, ticketCategories } from '../../drizzle/schema/index.js';
 import type { Db } from '../db/client.js';
 
 export type EventRow = typeof events.$inferSelect;
@@ -73,4 +73,18 @@ export async function updateCategory(
     .returning();
   if (!row) throw new Error(`category ${id} vanished during its update`);
   return row;
+}
+
+export async function hasReservations(db: DbOrTx, eventId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ id: reservations.id })
+    .from(reservations)
+    .where(eq(reservations.eventId, eventId))
+    .limit(1);
+  return row !== undefined;
+}
+
+/** Deletes the event with its categories and comments (cascade). */
+export async function deleteEventRow(db: DbOrTx, eventId: string): Promise<void> {
+  await db.delete(events).where(eq(events.id, eventId));
 }

@@ -359,6 +359,21 @@ export function createHolds(
       return Number(reply[1]);
     },
 
+    /** Forgets an event's stock (it was deleted, without reservations). */
+    async forgetEvent(eventId: string): Promise<void> {
+      const k = eventKeys(eventId);
+      const categories = await redis.smembers(k.categories);
+      // One slot: a multi-key DEL is fine on a cluster too.
+      await redis.del(
+        k.event,
+        k.categories,
+        k.expiry,
+        k.outbox,
+        ...categories.map((c) => k.category(c)),
+      );
+      await redis.srem(keys.liveEvents, eventId);
+    },
+
     /** Whether Redis holds any stock of the event (a rebuild only runs where it does not). */
     async hasStock(eventId: string): Promise<boolean> {
       return (await redis.exists(eventKeys(eventId).categories)) === 1;

@@ -21,7 +21,7 @@ export async function buildTestApp(config: Config) {
     retry: { retries: 1 },
   }).admin();
   await Promise.all([admin.connect(), redisReady(redis, 10_000)]);
-  const services = await createApiServices(config, registry, { redis, sql });
+  const services = await createApiServices(config, registry, { redis, sql }, logger);
   const app = createApp({
     ...services,
     kafkaAdmin: admin,
@@ -32,6 +32,7 @@ export async function buildTestApp(config: Config) {
   });
   const close = async () => {
     services.loadShedder.stop();
+    await services.cache.close();
     redis.disconnect();
     await Promise.all([sql.end({ timeout: 1 }), admin.disconnect()]);
   };
