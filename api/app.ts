@@ -109,7 +109,12 @@ export function createApp(deps: AppDeps) {
   );
   app.route(
     '/',
-    reservationRoutes({ holds: deps.holds, db: deps.db, paymentDelayMs: config.PAYMENT_DELAY_MS }),
+    reservationRoutes({
+      holds: deps.holds,
+      db: deps.db,
+      metrics: deps.metrics,
+      paymentDelayMs: config.PAYMENT_DELAY_MS,
+    }),
   );
   app.route('/', recordRoutes({ db: deps.db }));
 

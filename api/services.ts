@@ -10,6 +10,7 @@ import { createDb, type Sql } from '../common/db/client.js';
 import type { Logger } from '../common/logger.js';
 import type { RedisClient } from '../common/redis.js';
 import { createHoldsFromConfig } from '../common/reservations/holds.js';
+import { createDomainMetrics } from './domain-metrics.js';
 import { createLoadShedder } from './protection/load-shedding.js';
 import { createRateLimits } from './protection/rate-limits.js';
 
@@ -33,11 +34,13 @@ export async function createApiServices(
     },
   );
   await cache.ready;
+  const holds = createHoldsFromConfig(connections.redis, config, registry);
   return {
     cache,
+    metrics: createDomainMetrics(registry, holds),
     db,
     redis: connections.redis,
-    holds: createHoldsFromConfig(connections.redis, config),
+    holds,
     passwords: await createPasswords(config.BCRYPT_COST),
     accessTokens: await createAccessTokens(config),
     refreshTokens: createRefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS),

@@ -11,7 +11,7 @@ await runOpsProcess(
   (config) => config.REAPER_METRICS_PORT,
   async ({ config, logger, registry }) => {
     const redis = await connectRedis(config, logger);
-    const reaper = createReaper(createHoldsFromConfig(redis, config), logger, registry, {
+    const reaper = createReaper(createHoldsFromConfig(redis, config, registry), logger, registry, {
       intervalMs: config.REAPER_INTERVAL_MS,
       batchSize: config.REAPER_BATCH_SIZE,
     });

@@ -1,9 +1,12 @@
 // The worker process: consumes reservations.v1 in two groups — `persister` keeps Postgres
 // as the durable record, `notifier` stores and delivers user notifications.
+
+import { Gauge } from 'prom-client';
 import { connectKafka, connectPostgres } from '../common/connect.js';
 import { kafkaProbe, postgresProbe } from '../common/health.js';
 import { kafkaNames } from '../common/kafka.js';
 import { runOpsProcess } from '../common/ops-process.js';
+import { consumerLag } from '../common/pipeline/lag.js';
 import { logChannel, webhookChannel } from '../common/pipeline/notifications.js';
 import { createNotifier } from './notifier.js';
 import { createPersister } from './persister.js';
@@ -38,6 +41,17 @@ await runOpsProcess(
       maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
       retryBaseMs: config.NOTIFY_RETRY_BASE_MS,
       pollMs: config.NOTIFY_POLL_MS,
+    });
+    new Gauge({
+      name: 'kafka_consumer_lag',
+      help: 'Messages of reservations.v1 a consumer group has not committed yet',
+      labelNames: ['group'] as const,
+      registers: [registry],
+      async collect() {
+        for (const group of [names.group('persister'), names.group('notifier')]) {
+          this.set({ group }, await consumerLag(admin, names.reservations, group));
+        }
+      },
     });
     await Promise.all([persister.start(), notifier.start()]);
     logger.info('persister and notifier consuming');

@@ -4,8 +4,9 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../common/db/client.js';
 import { findReservation } from '../../common/pipeline/reservation-records.js';
-import type { Hold, Holds, Idempotency } from '../../common/reservations/holds.js';
+import type { Holds, Idempotency } from '../../common/reservations/holds.js';
 import { principalOf, requireUser } from '../auth/guards.js';
+import type { DomainMetrics } from '../domain-metrics.js';
 import { asApi } from '../hold-errors.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';
@@ -122,13 +123,14 @@ const remove = createRoute({
 
 export interface ReservationDeps {
   holds: Holds;
+  metrics: DomainMetrics;
   db: Db;
   paymentDelayMs: number;
 }
 
 const wait = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
 
-export function reservationRoutes({ holds, db, paymentDelayMs }: ReservationDeps) {
+export function reservationRoutes({ holds, db, metrics, paymentDelayMs }: ReservationDeps) {
   const app = createRouter();
 
   /** The caller's live hold, or 404 (also for someone else's: no BOLA oracle). */
@@ -146,16 +148,18 @@ export function reservationRoutes({ holds, db, paymentDelayMs }: ReservationDeps
     const { userId } = principalOf(c);
     const body = c.req.valid('json');
     const key = c.req.valid('header')['idempotency-key'];
-    const { hold, replayed } = await asApi(() =>
-      holds.reserve({
-        holdId: uuidv7(),
-        userId,
-        ...body,
-        idempotency: idempotency(
-          key,
-          `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
-        ),
-      }),
+    const { hold, replayed } = await metrics.track('reserve', () =>
+      asApi(() =>
+        holds.reserve({
+          holdId: uuidv7(),
+          userId,
+          ...body,
+          idempotency: idempotency(
+            key,
+            `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
+          ),
+        }),
+      ),
     );
     if (replayed) c.header('Idempotent-Replayed', 'true');
     c.header('Location', `/v1/reservations/${hold.id}`);
@@ -186,38 +190,43 @@ export function reservationRoutes({ holds, db, paymentDelayMs }: ReservationDeps
     const key = c.req.valid('header')['idempotency-key'];
     const idem = idempotency(key, `confirm|${hold.id}|${paymentToken ?? ''}`);
 
-    const begun = await asApi(() => holds.beginConfirm(hold, principal.userId, idem));
-    if (begun.alreadyConfirmed) return c.json(toReservation(begun.hold), 200);
-
-    // The simulated payment provider. The hold is `confirming` meanwhile: it cannot expire.
-    await wait(paymentDelayMs);
-    if (paymentToken === FAILING_PAYMENT_TOKEN) {
-      await asApi(() => holds.failPayment(hold, principal.userId, idem));
-      throw new ApiError(
-        'payment_failed',
-        'The payment was declined; the hold stays until it expires',
-      );
-    }
-    const confirmed: Hold = await asApi(() => holds.confirm(hold, principal.userId, idem));
+    const confirmed = await metrics.track('confirm', async () => {
+      const begun = await asApi(() => holds.beginConfirm(hold, principal.userId, idem));
+      if (begun.alreadyConfirmed) return begun.hold;
+      // The simulated payment provider. The hold is `confirming` meanwhile: it cannot expire.
+      await wait(paymentDelayMs);
+      if (paymentToken === FAILING_PAYMENT_TOKEN) {
+        await asApi(() => holds.failPayment(hold, principal.userId, idem));
+        throw new ApiError(
+          'payment_failed',
+          'The payment was declined; the hold stays until it expires',
+        );
+      }
+      return asApi(() => holds.confirm(hold, principal.userId, idem));
+    });
     return c.json(toReservation(confirmed), 200);
   });
 
   app.openapi(remove, async (c) => {
     const principal = principalOf(c);
     const hold = await ownHold(c.req.valid('param').id, principal);
-    const ended = await asApi(async () => {
-      if (hold.status === 'confirmed' || hold.status === 'cancelled') {
-        return holds.cancel(hold, principal.userId);
-      }
-      try {
-        return await holds.release(hold, principal.userId);
-      } catch (err) {
-        // Confirmed between our read and the release: cancel it instead.
-        const confirmedMeanwhile = (err as { info?: string[] }).info?.[0] === 'confirmed';
-        if (confirmedMeanwhile) return holds.cancel(hold, principal.userId);
-        throw err;
-      }
-    });
+    const operation =
+      hold.status === 'confirmed' || hold.status === 'cancelled' ? 'cancel' : 'release';
+    const ended = await metrics.track(operation, () =>
+      asApi(async () => {
+        if (hold.status === 'confirmed' || hold.status === 'cancelled') {
+          return holds.cancel(hold, principal.userId);
+        }
+        try {
+          return await holds.release(hold, principal.userId);
+        } catch (err) {
+          // Confirmed between our read and the release: cancel it instead.
+          const confirmedMeanwhile = (err as { info?: string[] }).info?.[0] === 'confirmed';
+          if (confirmedMeanwhile) return holds.cancel(hold, principal.userId);
+          throw err;
+        }
+      }),
+    );
     return c.json(toReservation(ended), 200);
   });
 

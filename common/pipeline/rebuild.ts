@@ -17,6 +17,7 @@ import { reservations } from '../../drizzle/schema/index.js';
 import { findEvent, listCategories } from '../catalog/events.js';
 import type { Db } from '../db/client.js';
 import type { Holds } from '../reservations/holds.js';
+import { consumerLag } from './lag.js';
 
 export class RebuildRefused extends Error {
   constructor(
@@ -43,14 +44,7 @@ export async function persisterCaughtUp(
   topic: string,
   groupId: string,
 ): Promise<boolean> {
-  const [ends, [committed]] = await Promise.all([
-    admin.fetchTopicOffsets(topic),
-    admin.fetchOffsets({ groupId, topics: [topic] }),
-  ]);
-  return ends.every((end) => {
-    const at = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-    return BigInt(end.offset) === 0n || BigInt(at) >= BigInt(end.offset);
-  });
+  return (await consumerLag(admin, topic, groupId)) === 0;
 }
 
 export async function rebuildEvent(

@@ -2,9 +2,10 @@
 // around them. Redis is the authority for live stock and holds; every change here is one
 // atomic script that also appends to the event's outbox.
 import { LRUCache } from 'lru-cache';
+import { Histogram, type Registry } from 'prom-client';
 import type { RedisClient } from '../redis.js';
 import { keyspace } from './keys.js';
-import { defineScripts, type RunScript } from './scripts.js';
+import { defineScripts, type RunScript, readScripts } from './scripts.js';
 
 /** The scripts' failure codes (negative replies), one enum for all of them. */
 export enum HoldError {
@@ -495,11 +496,30 @@ export type Holds = ReturnType<typeof createHolds>;
 export function createHoldsFromConfig(
   redis: RedisClient,
   config: { HOLD_TTL_SECONDS: number; PAYMENT_WINDOW_SECONDS: number; REDIS_KEY_PREFIX: string },
+  registry?: Registry,
 ): Holds {
-  return createHolds(redis, {
-    ...DEFAULT_RULES,
-    keyPrefix: config.REDIS_KEY_PREFIX,
-    defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
-    paymentWindowMs: config.PAYMENT_WINDOW_SECONDS * 1000,
-  });
+  const latency =
+    registry &&
+    new Histogram({
+      name: 'redis_script_duration_seconds',
+      help: 'Lua script calls, by script, as the caller sees them (round trip included)',
+      labelNames: ['script'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+      registers: [registry],
+    });
+  const run = defineScripts(
+    redis,
+    readScripts(),
+    latency && ((script, s) => latency.observe({ script }, s)),
+  );
+  return createHolds(
+    redis,
+    {
+      ...DEFAULT_RULES,
+      keyPrefix: config.REDIS_KEY_PREFIX,
+      defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
+      paymentWindowMs: config.PAYMENT_WINDOW_SECONDS * 1000,
+    },
+    run,
+  );
 }

@@ -43,7 +43,12 @@ export type RunScript = (
 ) => Promise<ScriptReply>;
 
 /** Defines every script on the client; returns the one way to call them. */
-export function defineScripts(redis: RedisClient, sources = readScripts()): RunScript {
+export function defineScripts(
+  redis: RedisClient,
+  sources = readScripts(),
+  /** Told how long each call took (seconds): the script latency metric. */
+  observe?: (name: string, seconds: number) => void,
+): RunScript {
   const known = new Map<string, number>();
   for (const { name, numberOfKeys, lua } of sources) {
     redis.defineCommand(name, { numberOfKeys, lua });
@@ -59,6 +64,12 @@ export function defineScripts(redis: RedisClient, sources = readScripts()): RunS
       name
     ];
     if (!command) throw new Error(`script ${name} is not defined on this client`);
-    return command.call(redis, ...keys, ...args);
+    if (!observe) return command.call(redis, ...keys, ...args);
+    const started = performance.now();
+    try {
+      return await command.call(redis, ...keys, ...args);
+    } finally {
+      observe(name, (performance.now() - started) / 1000);
+    }
   };
 }

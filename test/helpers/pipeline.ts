@@ -9,6 +9,7 @@ import { ensureTopics, kafkaNames } from '../../common/kafka.js';
 import { createLogger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
 import { createRelay } from '../../common/outbox/relay.js';
+import { consumerLag } from '../../common/pipeline/lag.js';
 import type { Channel } from '../../common/pipeline/notifications.js';
 import { keyspace } from '../../common/reservations/keys.js';
 import { createNotifier } from '../../worker/notifier.js';
@@ -102,17 +103,8 @@ export async function caughtUp(config: Config, brokers = config.KAFKA_BROKERS, t
   try {
     await eventually(
       async () => {
-        const ends = await admin.fetchTopicOffsets(names.reservations);
         for (const group of [names.group('persister'), names.group('notifier')]) {
-          const [committed] = await admin.fetchOffsets({
-            groupId: group,
-            topics: [names.reservations],
-          });
-          for (const end of ends) {
-            const at =
-              committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-            if (BigInt(end.offset) > 0n && BigInt(at) < BigInt(end.offset)) return false;
-          }
+          if ((await consumerLag(admin, names.reservations, group)) > 0) return false;
         }
         return true;
       },

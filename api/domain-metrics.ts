@@ -1,0 +1,56 @@
+// The drop as metrics: what every reservation request came to, and the stock left.
+import { Counter, Gauge, type Registry } from 'prom-client';
+import { HoldError, HoldRefusal, type Holds } from '../common/reservations/holds.js';
+
+/** On-sale events reported with their stock: keeps the series count bounded. */
+const MAX_STOCK_EVENTS = 50;
+
+export function createDomainMetrics(registry: Registry, holds: Holds) {
+  const outcomes = new Counter({
+    name: 'reservation_outcomes_total',
+    help: 'Reservation operations by result: ok or the refusal code',
+    labelNames: ['operation', 'result'] as const,
+    registers: [registry],
+  });
+
+  new Gauge({
+    name: 'stock_available',
+    help: `Seats left per category of on-sale events (at most ${MAX_STOCK_EVENTS} events)`,
+    labelNames: ['event_id', 'category'] as const,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      let reported = 0;
+      for (const eventId of await holds.liveEvents()) {
+        if (reported >= MAX_STOCK_EVENTS) break;
+        if ((await holds.eventState(eventId))?.status !== 'on_sale') continue;
+        reported += 1;
+        for (const c of await holds.stock(eventId))
+          this.set({ event_id: eventId, category: c.name }, c.available);
+      }
+    },
+  });
+
+  /** Runs a reservation operation and counts how it ended. */
+  async function track<T>(
+    operation: 'reserve' | 'confirm' | 'release' | 'cancel',
+    run: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      const result = await run();
+      outcomes.inc({ operation, result: 'ok' });
+      return result;
+    } catch (err) {
+      const result =
+        err instanceof HoldRefusal
+          ? (HoldError[err.code] ?? 'refused')
+          : ((err as { code?: string }).code ?? 'error');
+      outcomes.inc({ operation, result });
+      throw err;
+    }
+  }
+
+  return { track };
+}
+
+export type DomainMetrics = ReturnType<typeof createDomainMetrics>;
