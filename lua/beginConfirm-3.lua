@@ -19,6 +19,7 @@
 --- @include "nowMs"
 --- @include "int"
 --- @include "readHold"
+--- @include "ownHold"
 --- @include "holdReply"
 
 local holdKey, expiryKey, idemKey = KEYS[1], KEYS[2], KEYS[3]
@@ -28,9 +29,8 @@ if userId == nil or userId == '' or fingerprint == nil or not windowMs or window
   return {-1}
 end
 
-local h = readHold(holdKey)
-if not h then return {-8} end
-if h.userId ~= userId then return {-9} end
+local h, refusal = ownHold(holdKey, userId)
+if not h then return refusal end
 
 if fingerprint ~= '' then
   local record = redis.call('GET', idemKey)

@@ -17,6 +17,7 @@
 --- @include "nowMs"
 --- @include "int"
 --- @include "readHold"
+--- @include "ownHold"
 --- @include "holdReply"
 --- @include "appendOutbox"
 
@@ -28,9 +29,8 @@ if userId == nil or userId == '' or fingerprint == nil or not idemTtlMs or idemT
   return {-1}
 end
 
-local h = readHold(holdKey)
-if not h then return {-8} end
-if h.userId ~= userId then return {-9} end
+local h, refusal = ownHold(holdKey, userId)
+if not h then return refusal end
 if h.categoryId ~= categoryId then return {-1} end
 if h.status == 'confirmed' then return holdReply(2, h) end
 if h.status == 'expired' then return {-10} end

@@ -12,6 +12,7 @@
 ]]
 --- @include "int"
 --- @include "readHold"
+--- @include "ownHold"
 --- @include "holdReply"
 
 local holdKey, expiryKey, idemKey = KEYS[1], KEYS[2], KEYS[3]
@@ -21,9 +22,8 @@ if userId == nil or userId == '' or fingerprint == nil or not idemTtlMs or idemT
   return {-1}
 end
 
-local h = readHold(holdKey)
-if not h then return {-8} end
-if h.userId ~= userId then return {-9} end
+local h, refusal = ownHold(holdKey, userId)
+if not h then return refusal end
 if h.status ~= 'confirming' then return {-11, h.status} end
 
 local heldUntil = tonumber(redis.call('HGET', holdKey, 'heldUntil')) or h.expiresAt

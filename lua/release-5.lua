@@ -17,6 +17,7 @@
 --- @include "nowMs"
 --- @include "int"
 --- @include "readHold"
+--- @include "ownHold"
 --- @include "holdReply"
 --- @include "appendOutbox"
 --- @include "endHold"
@@ -27,9 +28,8 @@ local retentionMs = tonumber(ARGV[2])
 local categoryId = ARGV[3]
 if userId == nil or userId == '' or not retentionMs or retentionMs < 1 then return {-1} end
 
-local h = readHold(keys.hold)
-if not h then return {-8} end
-if h.userId ~= userId then return {-9} end
+local h, refusal = ownHold(keys.hold, userId)
+if not h then return refusal end
 if h.categoryId ~= categoryId then return {-1} end
 if h.status == 'released' then return holdReply(2, h) end
 if h.status == 'expired' then return {-10} end

@@ -6,15 +6,14 @@ import { canMove } from '../common/catalog/status.js';
 import { EVENT_STATUSES, type EventStatus } from '../drizzle/schema/index.js';
 import { buildTestApp } from './helpers/app.js';
 import { signedInUser } from './helpers/auth.js';
-import { adminToken, createDrop, send } from './helpers/drop.js';
-import { eventually, testConfig } from './helpers/services.js';
+import { adminToken, body, createDrop, type Json, send } from './helpers/drop.js';
+import { eventually, functionalConfig } from './helpers/services.js';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
-type Json = Record<string, unknown>;
 let a: TestApp;
 let b: TestApp;
 let admin: string;
-const config = testConfig({ BCRYPT_COST: '4', RATE_LIMIT_PER_IP: '0', RATE_LIMIT_PER_USER: '0' });
+const config = functionalConfig();
 
 beforeAll(async () => {
   // Two api instances sharing Redis and Postgres, as in production.
@@ -26,7 +25,6 @@ afterAll(async () => {
   await b?.close();
 });
 
-const body = async (res: Response) => (await res.json()) as Json;
 const day = 86_400_000;
 const base = Date.UTC(2031, 0, 1);
 

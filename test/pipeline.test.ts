@@ -8,25 +8,18 @@ import { kafkaNames } from '../common/kafka.js';
 import { type Delivery, signWebhook, webhookChannel } from '../common/pipeline/notifications.js';
 import { buildTestApp } from './helpers/app.js';
 import { signedInUser } from './helpers/auth.js';
-import { adminToken, createDrop, send } from './helpers/drop.js';
+import { adminToken, body, createDrop, type Json, send } from './helpers/drop.js';
 import { checkInvariants } from './helpers/invariants.js';
 import { ownBroker } from './helpers/kafka-broker.js';
 import { caughtUp, startConsumers, startRelay, testKafka } from './helpers/pipeline.js';
 import { runEntry, terminate } from './helpers/processes.js';
-import { eventually, freePort, services, testConfig } from './helpers/services.js';
+import { eventually, freePort, functionalConfig, services } from './helpers/services.js';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
 let ctx: TestApp;
 let admin: string;
 let redis: Redis;
-const config = testConfig({
-  BCRYPT_COST: '4',
-  RATE_LIMIT_PER_IP: '0',
-  RATE_LIMIT_PER_USER: '0',
-  SHED_MAX_IN_FLIGHT: '0',
-  SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
-  LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-});
+const config = functionalConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
 /** The log channel's stand-in: delivery always succeeds. */
 const recordChannel = async (_n: Delivery) => {};
 
@@ -39,9 +32,6 @@ afterAll(async () => {
   redis?.disconnect();
   await ctx?.close();
 });
-
-type Json = Record<string, unknown>;
-const body = async (res: Response) => (await res.json()) as Json;
 
 /** Holds and confirms `count` reservations of one ticket for `user`; returns their ids. */
 async function buyTickets(

@@ -7,23 +7,16 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTestApp } from './helpers/app.js';
 import { bearer, signedInUser } from './helpers/auth.js';
-import { adminToken, createDrop, send } from './helpers/drop.js';
+import { adminToken, body, createDrop, type Json, send } from './helpers/drop.js';
 import { checkInvariants } from './helpers/invariants.js';
-import { eventually, services, testConfig } from './helpers/services.js';
+import { eventually, functionalConfig, services } from './helpers/services.js';
 
 let ctx: Awaited<ReturnType<typeof buildTestApp>>;
 let admin: string;
 let redis: Redis;
 
 beforeAll(async () => {
-  ctx = await buildTestApp(
-    testConfig({
-      BCRYPT_COST: '4',
-      RATE_LIMIT_PER_IP: '0',
-      RATE_LIMIT_PER_USER: '0',
-      SHED_MAX_IN_FLIGHT: '0',
-    }),
-  );
+  ctx = await buildTestApp(functionalConfig());
   admin = await adminToken(ctx);
   redis = new Redis(services().redisUrl);
 });
@@ -32,8 +25,6 @@ afterAll(async () => {
   await ctx?.close();
 });
 
-type Json = Record<string, unknown>;
-const body = async (res: Response) => (await res.json()) as Json;
 const reserve = (token: string, b: unknown, headers = {}) =>
   send(ctx.app, 'POST', '/v1/reservations', token, b, headers);
 const available = async (eventId: string) => {

@@ -7,6 +7,8 @@ import type { buildTestApp } from './app.js';
 import { bearer, login, postJson, uniqueEmail } from './auth.js';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
+export type Json = Record<string, unknown>;
+export const body = async (res: Response) => (await res.json()) as Json;
 
 export async function adminToken(ctx: TestApp): Promise<string> {
   const email = uniqueEmail('admin');

@@ -47,6 +47,21 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   );
 }
 
+/**
+ * The config functional suites run with: rate limits and load shedding off (SPEC §4: as
+ * benchmarks and functional suites do), cheap bcrypt. The protection tests turn them on.
+ */
+export function functionalConfig(overrides: Record<string, string> = {}): Config {
+  return testConfig({
+    BCRYPT_COST: '4',
+    RATE_LIMIT_PER_IP: '0',
+    RATE_LIMIT_PER_USER: '0',
+    SHED_MAX_IN_FLIGHT: '0',
+    SHED_MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...overrides,
+  });
+}
+
 /** A TCP port nobody listens on right now. */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
