@@ -19,7 +19,9 @@ beforeAll(async () => {
   db = postgres(url, { max: 2, onnotice: () => {} });
 });
 afterAll(async () => {
-  await db?.end({ timeout: 1 });
+  // Close our own connections cleanly first: the forced drop would terminate them, and a
+  // terminated connection's error could surface after the file is done.
+  await db?.end();
   await admin?.unsafe(`drop database if exists ${name} with (force)`);
   await admin?.end({ timeout: 1 });
 });
