@@ -2,7 +2,6 @@
 // router, problem+json errors and the OpenAPI document. main.ts serves it; tests call
 // app.request() on the same factory.
 import { swaggerUI } from '@hono/swagger-ui';
-import { bodyLimit } from 'hono/body-limit';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
@@ -16,6 +15,7 @@ import { kafkaNames } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
 import { authenticate } from './auth/guards.js';
 import { isDependencyDown } from './dependency-errors.js';
+import { bodyLimit } from './middleware/body-limit.js';
 import { httpMetrics } from './middleware/http-metrics.js';
 import { requestLog } from './middleware/request-log.js';
 import { ApiError, type ErrorCode, problemResponse } from './problem.js';

@@ -23,9 +23,10 @@ export function createDomainMetrics(registry: Registry, holds: Holds) {
       let reported = 0;
       for (const eventId of await holds.liveEvents()) {
         if (reported >= MAX_STOCK_EVENTS) break;
-        if ((await holds.eventState(eventId))?.status !== 'on_sale') continue;
+        const live = await holds.availability(eventId);
+        if (live?.state.status !== 'on_sale') continue;
         reported += 1;
-        for (const c of await holds.stock(eventId))
+        for (const c of live.categories)
           this.set({ event_id: eventId, category: c.name }, c.available);
       }
     },

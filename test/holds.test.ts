@@ -496,3 +496,43 @@ describe('expiry', () => {
     await checkInvariants(redis, eventId);
   });
 });
+
+describe('availability', () => {
+  it('reads the sale state and every category in one script, sorted by name', async () => {
+    const { eventId, categoryId } = await newDrop({ capacity: 50, perUserLimit: 6 });
+    const balcony = randomUUID();
+    await holds.setCategory(eventId, {
+      id: balcony,
+      name: 'Balcony',
+      capacity: 8,
+      perUserLimit: 2,
+    });
+    await holds.reserve(reserveArgs(eventId, categoryId, randomUUID(), 3));
+    await holds.reserve(reserveArgs(eventId, balcony, randomUUID(), 2));
+
+    expect(await holds.availability(eventId)).toEqual({
+      state: { status: 'on_sale', holdTtlSeconds: 300, perUserLimit: 6 },
+      categories: [
+        {
+          id: balcony,
+          name: 'Balcony',
+          capacity: 8,
+          held: 2,
+          confirmed: 0,
+          available: 6,
+          perUserLimit: 2,
+        },
+        {
+          id: categoryId,
+          name: 'GA',
+          capacity: 50,
+          held: 3,
+          confirmed: 0,
+          available: 47,
+          perUserLimit: 0,
+        },
+      ],
+    });
+    expect(await holds.availability(randomUUID())).toBeNull();
+  });
+});

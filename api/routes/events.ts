@@ -229,15 +229,15 @@ export function eventRoutes(deps: EventRouteDeps) {
     { at: number; state: Awaited<ReturnType<typeof readAvailability>> }
   >();
   async function readAvailability(eventId: string) {
-    const state = await holds.eventState(eventId);
-    if (!state) return null;
-    const categories = (await holds.stock(eventId)).map(({ id, name, capacity, available }) => ({
+    const live = await holds.availability(eventId);
+    if (!live) return null;
+    const categories = live.categories.map(({ id, name, capacity, available }) => ({
       id,
       name,
       capacity,
       available,
     }));
-    return { status: state.status, categories };
+    return { status: live.state.status, categories };
   }
 
   app.openapi(getAvailability, async (c) => {

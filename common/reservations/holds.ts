@@ -422,41 +422,46 @@ export function createHolds(
     },
 
     async eventState(eventId: string): Promise<EventState | null> {
-      const h = await redis.hgetall(eventKeys(eventId).event);
-      if (!h.status) return null;
+      return (await this.availability(eventId))?.state ?? null;
+    },
+
+    /** An event's sale state and the live stock of each category: one script, one round trip. */
+    async availability(
+      eventId: string,
+    ): Promise<{ state: EventState; categories: CategoryStock[] } | null> {
+      const k = eventKeys(eventId);
+      const reply = (await run('availability', [k.event, k.categories], [k.categoryPrefix])).map(
+        String,
+      );
+      if (reply.length === 0) return null;
+      const [status, holdTtl, perUserLimit] = reply;
+      const categories: CategoryStock[] = [];
+      for (let i = 3; i + 6 <= reply.length; i += 6) {
+        const [id, name, capacity, held, confirmed, limit] = reply.slice(i, i + 6).map(String);
+        categories.push({
+          id: id as string,
+          name: name as string,
+          capacity: Number(capacity),
+          held: Number(held),
+          confirmed: Number(confirmed),
+          available: Number(capacity) - Number(held) - Number(confirmed),
+          perUserLimit: Number(limit),
+        });
+      }
+      categories.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
       return {
-        status: h.status,
-        holdTtlSeconds: Number(h.holdTtl),
-        perUserLimit: Number(h.perUserLimit),
+        state: {
+          status: status as string,
+          holdTtlSeconds: Number(holdTtl),
+          perUserLimit: Number(perUserLimit),
+        },
+        categories,
       };
     },
 
-    /** Live stock of every category of an event, read in one round trip per slot. */
+    /** Live stock of every category of an event. */
     async stock(eventId: string): Promise<CategoryStock[]> {
-      const k = eventKeys(eventId);
-      const ids = await redis.smembers(k.categories);
-      if (ids.length === 0) return [];
-      const pipeline = redis.pipeline();
-      for (const id of ids) pipeline.hgetall(k.category(id));
-      const results = (await pipeline.exec()) ?? [];
-      return results
-        .map(([err, value]) => {
-          if (err) throw err;
-          const c = value as Record<string, string>;
-          const capacity = Number(c.capacity);
-          const held = Number(c.held);
-          const confirmed = Number(c.confirmed);
-          return {
-            id: c.id as string,
-            name: c.name as string,
-            capacity,
-            held,
-            confirmed,
-            available: capacity - held - confirmed,
-            perUserLimit: Number(c.perUserLimit),
-          };
-        })
-        .sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+      return (await this.availability(eventId))?.categories ?? [];
     },
 
     /** Live holds of an event due by `nowMs`, oldest first (for the reaper). */

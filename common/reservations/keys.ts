@@ -12,6 +12,8 @@ export function eventKeys(eventId: string, prefix = '') {
     categories: `${tag}:cats`,
     /** hash: id, name, capacity, held, confirmed, perUserLimit */
     category: (categoryId: string) => `${tag}:cat:${categoryId}`,
+    /** what every category key starts with (the availability script names them from the set) */
+    categoryPrefix: `${tag}:cat:`,
     /** hash: total, c:<categoryId> — what one user holds + bought in this event */
     user: (userId: string) => `${tag}:user:${userId}`,
     /** hash: the hold's fields */

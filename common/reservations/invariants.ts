@@ -1,0 +1,136 @@
+// SPEC §3 invariants, checked against Redis after every concurrency test and benchmark:
+// the stock counters agree with the hold records they summarise, and nothing is oversold.
+// Reads every hold of the event with SCAN: a check for tests and load runs, not for the
+// request path.
+import type { Redis } from 'ioredis';
+import { eventKeys } from './keys.js';
+
+interface HoldRecord {
+  id: string;
+  categoryId: string;
+  userId: string;
+  quantity: number;
+  status: string;
+}
+
+export async function holdsOf(
+  redis: Redis,
+  eventId: string,
+  prefix: string,
+): Promise<HoldRecord[]> {
+  const pattern = eventKeys(eventId, prefix).hold('*');
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  const pipeline = redis.pipeline();
+  for (const key of keys) pipeline.hgetall(key);
+  const results = (await pipeline.exec()) ?? [];
+  return results.map(([, h]) => {
+    const r = h as Record<string, string>;
+    return {
+      id: r.id as string,
+      categoryId: r.categoryId as string,
+      userId: r.userId as string,
+      quantity: Number(r.quantity),
+      status: r.status as string,
+    };
+  });
+}
+
+export interface CategoryCounts {
+  capacity: number;
+  held: number;
+  confirmed: number;
+  available: number;
+}
+
+/**
+ * Throws when an invariant fails: per category, held/confirmed counters equal the sums of
+ * live/confirmed holds, held + confirmed ≤ capacity, available ≥ 0; per user, totals equal
+ * their holds; the expiry set holds exactly the live holds. Returns the counts.
+ */
+export async function checkInvariants(
+  redis: Redis,
+  eventId: string,
+  prefix: string,
+): Promise<Record<string, CategoryCounts>> {
+  const k = eventKeys(eventId, prefix);
+  const holds = await holdsOf(redis, eventId, prefix);
+  const live = (h: HoldRecord) => h.status === 'held' || h.status === 'confirming';
+  const counts: Record<string, CategoryCounts> = {};
+  for (const categoryId of await redis.smembers(k.categories)) {
+    const c = await redis.hgetall(k.category(categoryId));
+    const capacity = Number(c.capacity);
+    const held = Number(c.held);
+    const confirmed = Number(c.confirmed);
+    const sum = (pred: (h: HoldRecord) => boolean) =>
+      holds
+        .filter((h) => h.categoryId === categoryId && pred(h))
+        .reduce((n, h) => n + h.quantity, 0);
+    const expect = (what: string, actual: number, wanted: number) => {
+      if (actual !== wanted)
+        throw new Error(`category ${categoryId}: ${what} is ${actual}, holds say ${wanted}`);
+    };
+    expect('held', held, sum(live));
+    expect(
+      'confirmed',
+      confirmed,
+      sum((h) => h.status === 'confirmed'),
+    );
+    if (held < 0 || confirmed < 0 || held + confirmed > capacity) {
+      throw new Error(
+        `category ${categoryId} oversold: held ${held} + confirmed ${confirmed} > capacity ${capacity}`,
+      );
+    }
+    counts[categoryId] = { capacity, held, confirmed, available: capacity - held - confirmed };
+  }
+  const users = new Set(holds.map((h) => h.userId));
+  for (const userId of users) {
+    const total = Number((await redis.hget(k.user(userId), 'total')) ?? 0);
+    const owned = holds
+      .filter((h) => h.userId === userId && (live(h) || h.status === 'confirmed'))
+      .reduce((n, h) => n + h.quantity, 0);
+    if (total !== owned) throw new Error(`user ${userId}: total ${total}, holds say ${owned}`);
+  }
+  const inExpiry = new Set(await redis.zrange(k.expiry, 0, -1));
+  const liveIds = new Set(holds.filter(live).map((h) => h.id));
+  for (const id of liveIds)
+    if (!inExpiry.has(id)) throw new Error(`live hold ${id} is not in the expiry set`);
+  return counts;
+}
+
+/** Every key of the event with its content, to compare before and after a refusal. */
+export async function snapshot(
+  redis: Redis,
+  eventId: string,
+  prefix: string,
+): Promise<Record<string, unknown>> {
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await redis.scan(
+      cursor,
+      'MATCH',
+      `${prefix}{ev:${eventId}}:*`,
+      'COUNT',
+      1000,
+    );
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  const out: Record<string, unknown> = {};
+  for (const key of keys.sort()) {
+    const type = await redis.type(key);
+    if (type === 'hash') out[key] = await redis.hgetall(key);
+    else if (type === 'set') out[key] = (await redis.smembers(key)).sort();
+    else if (type === 'zset') out[key] = await redis.zrange(key, 0, -1, 'WITHSCORES');
+    else if (type === 'stream') out[key] = await redis.xrange(key, '-', '+');
+    else if (type === 'string') out[key] = await redis.get(key);
+    out[`${key}#ttl`] = (await redis.pttl(key)) > 0 ? 'ttl' : 'none';
+  }
+  return out;
+}
