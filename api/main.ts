@@ -1,16 +1,12 @@
 // The api process: HTTP in front of Redis (live stock), Postgres (the record) and Kafka.
-// It also runs the outbox relay unless RELAY_ENABLED=false.
 import { serve } from '@hono/node-server';
-import { Partitioners } from 'kafkajs';
 import { ensureAdmin } from '../common/auth/users.js';
 import { loadConfigOrExit } from '../common/config.js';
 import { connectKafka, connectPostgres, connectRedis } from '../common/connect.js';
 import { kafkaProbe, postgresProbe, redisProbe } from '../common/health.js';
-import { kafkaNames } from '../common/kafka.js';
 import { closeServer, onShutdown } from '../common/lifecycle.js';
 import { createLogger } from '../common/logger.js';
 import { createRegistry } from '../common/metrics.js';
-import { createRelay } from '../common/outbox/relay.js';
 import { createApp } from './app.js';
 import { createApiServices } from './services.js';
 
@@ -19,7 +15,7 @@ const logger = createLogger(config, 'api');
 
 try {
   const registry = createRegistry('api');
-  const [redis, sql, { kafka, admin: kafkaAdmin }] = await Promise.all([
+  const [redis, sql, { admin: kafkaAdmin }] = await Promise.all([
     connectRedis(config, logger),
     connectPostgres(config, logger),
     connectKafka(config, logger, 'api'),
@@ -33,23 +29,6 @@ try {
     config.ADMIN_PASSWORD,
   );
   logger.info({ adminId: admin.id, email: admin.email }, 'admin ensured');
-
-  // Idempotent producer, one request in flight: Kafka keeps each partition in our order.
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-    retry: { retries: 3, maxRetryTime: 5000 },
-  });
-  const relay = createRelay(redis, services.holds.keys, producer, logger, registry, {
-    topic: kafkaNames(config.KAFKA_TOPIC_PREFIX).reservations,
-    catalogTopic: kafkaNames(config.KAFKA_TOPIC_PREFIX).catalog,
-  });
-  if (config.RELAY_ENABLED) {
-    await producer.connect();
-    relay.start();
-    logger.info('outbox relay running');
-  }
 
   const app = createApp({
     ...services,
@@ -75,8 +54,7 @@ try {
     ['http', () => closeServer(server)],
     ['load-shedder', () => services.loadShedder.stop()],
     ['catalog-cache', () => services.cache.close()],
-    ['relay', () => relay.stop()],
-    ['kafka', () => Promise.all([producer.disconnect(), kafkaAdmin.disconnect()])],
+    ['kafka', () => kafkaAdmin.disconnect()],
     ['redis', () => redis.quit()],
     ['postgres', () => sql.end({ timeout: 5 })],
   ]);

@@ -14,8 +14,11 @@ export interface PhaseResult {
   statuses: Record<string, number>;
   /** Peak resident set of the target process during the phase, MB. */
   rssPeakMb: number;
-  /** CPU used during the phase, in % of one core: by the target, Redis, the load generator. */
-  cpu: { target: number; redis: number; loadGenerator: number };
+  /**
+   * CPU used during the phase, in % of one core: by the target, the other processes named,
+   * the load generator; and how busy the machine was, in % of all its cores.
+   */
+  cpu: { target: number; loadGenerator: number; machine: number } & Record<string, number>;
 }
 
 export type LoadOptions = Pick<
@@ -29,6 +32,16 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in 1/100 s
 }
 
+/** Busy and total CPU time of the whole machine so far, in ticks (Linux /proc/stat). */
+function machineTicks(): { busy: number; total: number } {
+  const ticks = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '')
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
+  const total = ticks.reduce((a, b) => a + b, 0);
+  return { busy: total - (ticks[3] ?? 0) - (ticks[4] ?? 0), total }; // minus idle, iowait
+}
+
 /** Resident set size of a process, MB (Linux /proc). */
 export function rssMb(pid: number): number {
   const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -37,11 +50,17 @@ export function rssMb(pid: number): number {
 
 export async function runPhase(
   name: string,
-  { pid, redisPid }: { pid: number; redisPid: number },
+  { pid, others }: { pid: number; others: Record<string, number> },
   options: LoadOptions,
 ) {
-  const started = { at: performance.now(), target: cpuSeconds(pid), redis: cpuSeconds(redisPid) };
+  const startedAt = performance.now();
+  const cpuOf = () => ({
+    target: cpuSeconds(pid),
+    ...Object.fromEntries(Object.entries(others).map(([name, p]) => [name, cpuSeconds(p)])),
+  });
+  const started: Record<string, number> = cpuOf();
   const ownStart = process.cpuUsage();
+  const machineStart = machineTicks();
   let rssPeakMb = rssMb(pid);
   const sampler = setInterval(() => {
     rssPeakMb = Math.max(rssPeakMb, rssMb(pid));
@@ -53,9 +72,10 @@ export async function runPhase(
       statuses[code] = count;
     if (result.errors) statuses.error = result.errors;
     const requests = Object.values(statuses).reduce((a, b) => a + b, 0);
-    const seconds = (performance.now() - started.at) / 1000;
+    const seconds = (performance.now() - startedAt) / 1000;
     const own = process.cpuUsage(ownStart);
     const share = (cpu: number) => Math.round((100 * cpu) / seconds);
+    const machine = machineTicks();
     return {
       name,
       requests,
@@ -66,9 +86,14 @@ export async function runPhase(
       statuses,
       rssPeakMb,
       cpu: {
-        target: share(cpuSeconds(pid) - started.target),
-        redis: share(cpuSeconds(redisPid) - started.redis),
+        ...Object.fromEntries(
+          Object.entries(cpuOf()).map(([name, used]) => [name, share(used - (started[name] ?? 0))]),
+        ),
+        target: share(cpuSeconds(pid) - (started.target ?? 0)),
         loadGenerator: share((own.user + own.system) / 1e6),
+        machine: Math.round(
+          (100 * (machine.busy - machineStart.busy)) / (machine.total - machineStart.total),
+        ),
       },
     } satisfies PhaseResult;
   } finally {

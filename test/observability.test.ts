@@ -201,7 +201,7 @@ describe('metrics behind the dashboards and rules', () => {
     expect(value('stock_available', { category: 'GA' })).toBeGreaterThanOrEqual(0);
     expect(value('persister_messages_total', { service: 'worker' })).toBeGreaterThan(0);
     expect(value('kafka_consumer_lag', { group: '[^"]*persister' })).toBeGreaterThanOrEqual(0);
-    expect(value('relay_published_total', { service: 'api' })).toBeGreaterThan(0);
+    expect(value('relay_published_total', { service: 'reaper' })).toBeGreaterThan(0);
     expect(
       value('http_requests_total', { route: '/v1/reservations/:id/confirm', status_class: '2xx' }),
     ).toBe(1);

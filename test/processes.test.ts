@@ -55,7 +55,7 @@ describe('entry points', () => {
 
   it.each([
     ['worker/main.ts', 'WORKER_METRICS_PORT', { postgres: 'ok', kafka: 'ok' }],
-    ['reaper/main.ts', 'REAPER_METRICS_PORT', { redis: 'ok' }],
+    ['reaper/main.ts', 'REAPER_METRICS_PORT', { redis: 'ok', kafka: 'ok' }],
   ])(
     '%s exposes /healthz, /readyz and /metrics on its own port',
     async (entry, portKey, checks) => {
