@@ -2,6 +2,7 @@
 // ratio to a bare @hono/node-server hello-world measured in the same run, by the same load
 // generator (autocannon, in this process), on the same cores.
 //
+//   healthz       GET /healthz on the api: its middleware alone, no Redis, no token
 //   reserve       POST /v1/reservations, quantity 1, round-robin over BENCH_USERS users
 //   availability  GET /v1/events/:id/availability, a full 200 each time
 //   (revalidate)  the same with If-None-Match: 304
@@ -121,6 +122,10 @@ try {
   );
 
   await measure('baseline', baseline, { url: baselineUrl }, [200]);
+  // The api's own HTTP stack (request id, log, metrics, headers) with no Redis and no auth:
+  // what separates the baseline from the product routes before any domain work.
+  if (wanted('healthz'))
+    await measure('api GET /healthz', engine, { url: `${api}/healthz` }, [200]);
 
   // Every 201 is a hold for the confirm phase, remembered with its owner's token.
   const holds: { id: string; authorization: string }[] = [];
@@ -235,7 +240,7 @@ function report(holdsMade: number) {
     [
       `${new Date().toISOString()}, ${CONNECTIONS} connections, ${SECONDS} s per phase; baseline = mean of the two baseline phases (${Math.round(baselineRps)} req/s)`,
       '',
-      '| phase | req/s | vs baseline | p50 / p99 / max | api peak RSS | CPU % api / redis / reaper / autocannon / machine |',
+      '| phase | req/s | vs baseline | p50 / p99 / max | peak RSS of the server | CPU % api / redis / reaper / autocannon / machine |',
       '|---|---:|---:|---:|---:|---:|',
       ...results.map(row),
       '',

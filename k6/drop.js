@@ -10,14 +10,13 @@
 import { check } from 'k6';
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
-import { adminLogin, BASE, createDrop, json } from './lib.js';
+import { adminLogin, BASE, createDrop, json, seats } from './lib.js';
 
 const CAPACITY = Number(__ENV.CAPACITY || 1000);
 const REQUESTS = Number(__ENV.REQUESTS || 20000);
 const HOLD_TTL = Number(__ENV.HOLD_TTL || 60);
 const users = JSON.parse(open(__ENV.USERS_FILE || '../.stack/drop-users.json'));
 
-const seatsHeld = new Counter('drop_seats_held');
 const soldOut = new Counter('drop_sold_out');
 const limited = new Counter('drop_limit_exceeded');
 const unexpected = new Counter('drop_unexpected');
@@ -54,7 +53,7 @@ export default function ({ eventId, categoryId }) {
     { ...json(user.accessToken), tags: { name: 'reserve' } },
   );
   const code = res.status === 201 ? 'held' : res.json('code');
-  if (code === 'held') seatsHeld.add(res.json('quantity'));
+  if (code === 'held') seats.held.add(res.json('quantity'));
   else if (code === 'sold_out') soldOut.add(1);
   else if (code === 'limit_exceeded') limited.add(1);
   else unexpected.add(1);
