@@ -8,6 +8,8 @@ source scripts/prepare.sh
 
 export PORT="${PORT:-8090}" WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9111}" REAPER_METRICS_PORT="${REAPER_METRICS_PORT:-9112}"
 export RATE_LIMIT_PER_IP=0 RATE_LIMIT_PER_USER=0 LOG_LEVEL="${LOG_LEVEL:-warn}"
+# The load-test users' tokens must outlive a long soak (the default is 15 min).
+export ACCESS_TOKEN_TTL_SECONDS="${ACCESS_TOKEN_TTL_SECONDS:-86400}"
 API_PROCESSES="${API_PROCESSES:-1}" REAPERS="${REAPERS:-1}"
 BASE="http://127.0.0.1:$PORT"
 BASE_URLS="$BASE"
