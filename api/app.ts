@@ -3,9 +3,6 @@
 // app.request() on the same factory.
 import { swaggerUI } from '@hono/swagger-ui';
 import { HTTPException } from 'hono/http-exception';
-import { requestId } from 'hono/request-id';
-import { secureHeaders } from 'hono/secure-headers';
-import { timeout } from 'hono/timeout';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { appendCatalogChange } from '../common/catalog/changes.js';
@@ -16,8 +13,10 @@ import type { Logger } from '../common/logger.js';
 import { authenticate } from './auth/guards.js';
 import { isDependencyDown } from './dependency-errors.js';
 import { bodyLimit } from './middleware/body-limit.js';
-import { httpMetrics } from './middleware/http-metrics.js';
-import { requestLog } from './middleware/request-log.js';
+import { observeRequests } from './middleware/observe.js';
+import { requestId } from './middleware/request-id.js';
+import { logOf } from './middleware/request-log.js';
+import { responseHeaders } from './middleware/response-headers.js';
 import { ApiError, type ErrorCode, problemResponse } from './problem.js';
 import { clientIp } from './protection/client-ip.js';
 import { createRouter } from './router.js';
@@ -55,18 +54,12 @@ export function createApp(deps: AppDeps) {
   const { config, logger, registry } = deps;
   const app = createRouter();
 
-  app.use(requestId({ headerName: 'X-Request-Id' }));
-  app.use(requestLog(logger));
-  app.use(httpMetrics(registry));
-  app.use(secureHeaders());
+  app.use(requestId);
+  app.use(responseHeaders);
+  app.use(observeRequests(logger, registry));
   // Only the product routes are shed and limited: operators must still see /readyz, /metrics.
   app.use('/v1/*', deps.loadShedder.middleware);
-  app.use(
-    timeout(
-      config.REQUEST_TIMEOUT_MS,
-      () => new HTTPException(504, { message: `No answer within ${config.REQUEST_TIMEOUT_MS} ms` }),
-    ),
-  );
+  app.use(deps.requestDeadline.middleware);
   app.use(
     bodyLimit({
       maxSize: config.BODY_LIMIT_BYTES,
@@ -140,7 +133,8 @@ export function createApp(deps: AppDeps) {
 
   app.onError((err, c) => {
     if (err instanceof ApiError) {
-      if (err.status >= 500) c.var.log?.warn({ code: err.code, detail: err.detail }, 'refused');
+      if (err.status >= 500)
+        logOf(c, logger).warn({ code: err.code, detail: err.detail }, 'refused');
       return problemResponse(c, err);
     }
     if (err instanceof HTTPException) {
@@ -148,7 +142,7 @@ export function createApp(deps: AppDeps) {
       return problemResponse(c, new ApiError(code, err.message || code));
     }
     if (isDependencyDown(err)) {
-      (c.var.log ?? logger).error({ err }, 'dependency unavailable');
+      logOf(c, logger).error({ err }, 'dependency unavailable');
       return problemResponse(
         c,
         new ApiError('dependency_unavailable', 'A backing service is unavailable; retry shortly', {
@@ -157,7 +151,7 @@ export function createApp(deps: AppDeps) {
       );
     }
     // Unexpected: log everything, answer nothing about the inside.
-    (c.var.log ?? logger).error({ err }, 'unhandled error');
+    logOf(c, logger).error({ err }, 'unhandled error');
     return problemResponse(c, new ApiError('internal_error', 'An unexpected error occurred'));
   });
 

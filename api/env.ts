@@ -5,8 +5,8 @@ import type { Logger } from '../common/logger.js';
 export interface AppEnv {
   Variables: {
     requestId: string;
-    /** The request's logger: every line carries its request id. */
-    log: Logger;
+    /** The request's logger, made on first use: see logOf (middleware/request-log.ts). */
+    log?: Logger;
     /** The signed-in caller, when a valid bearer token came with the request. */
     principal?: Principal;
     /** The client's address (X-Forwarded-For only with TRUST_PROXY). */

@@ -53,6 +53,7 @@ try {
   onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
     ['http', () => closeServer(server)],
     ['load-shedder', () => services.loadShedder.stop()],
+    ['request-deadline', () => services.requestDeadline.stop()],
     ['catalog-cache', () => services.cache.close()],
     ['kafka', () => kafkaAdmin.disconnect()],
     ['redis', () => redis.quit()],

@@ -1,7 +1,9 @@
 // Every OpenAPIHono instance (the app and each resource's router) is made here, so all of
 // them turn validation failures into the same problem+json: the hook is per instance.
-import { OpenAPIHono } from '@hono/zod-openapi';
+import { OpenAPIHono, type z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
+import { requestHeader } from './node-http.js';
 import { ApiError, type FieldError } from './problem.js';
 
 const LOCATION: Record<string, string> = {
@@ -13,19 +15,41 @@ const LOCATION: Record<string, string> = {
   cookie: 'cookie',
 };
 
+/** The problem for input that failed its schema: `errors` lists each offending field. */
+export function validationFailed(target: string, issues: readonly z.core.$ZodIssue[]): ApiError {
+  const where = LOCATION[target] ?? target;
+  // Zod's messages name the expected type, never the received value: no input echo.
+  const errors: FieldError[] = issues.map((issue) => ({
+    in: where,
+    field: issue.path.map(String).join('.'),
+    message: issue.message,
+  }));
+  const fields = [...new Set(errors.map((e) => e.field || where))].join(', ');
+  return new ApiError('validation_failed', `Invalid ${where}: ${fields}`, { extra: { errors } });
+}
+
+/**
+ * A request header checked against its schema by hand, for routes that document the header
+ * as a parameter instead of validating `request.headers` (which reads every header: see
+ * node-http.ts). Undefined when the header was not sent.
+ */
+export function validHeader<T>(c: Context, name: string, schema: z.ZodType<T>): T | undefined {
+  const raw = requestHeader(c, name);
+  if (raw === undefined) return undefined;
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) {
+    throw validationFailed(
+      'header',
+      parsed.error.issues.map((issue) => ({ ...issue, path: [name, ...issue.path] })),
+    );
+  }
+  return parsed.data;
+}
+
 export function createRouter() {
   return new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
-      if (result.success) return;
-      const where = LOCATION[result.target] ?? result.target;
-      // Zod's messages name the expected type, never the received value: no input echo.
-      const errors: FieldError[] = result.error.issues.map((issue) => ({
-        in: where,
-        field: issue.path.map(String).join('.'),
-        message: issue.message,
-      }));
-      const fields = [...new Set(errors.map((e) => e.field || where))].join(', ');
-      throw new ApiError('validation_failed', `Invalid ${where}: ${fields}`, { extra: { errors } });
+      if (!result.success) throw validationFailed(result.target, result.error.issues);
     },
   });
 }

@@ -57,6 +57,12 @@ export const configSchema = z
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6390'),
     /** When set, the engine talks to a Redis Cluster through these seed nodes instead. */
     REDIS_CLUSTER_NODES: hostPortList.optional(),
+    /**
+     * ioredis auto-pipelining: the commands of one event-loop turn leave in one write. Under
+     * a surge that is one syscall per turn instead of one per command, in the api and in
+     * Redis (BENCHMARKS.md). Off: every command is its own write.
+     */
+    REDIS_AUTO_PIPELINING: bool.default(true),
     /** Before every Redis key: lets several engines (or test runs) share one Redis. */
     REDIS_KEY_PREFIX: z
       .string()

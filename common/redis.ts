@@ -10,7 +10,8 @@ export type RedisClient = Redis | Cluster;
 const reconnectDelayMs = (attempt: number) => Math.min(50 * 2 ** attempt, 2000);
 
 export function createRedis(
-  config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'>,
+  config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER_NODES'> &
+    Partial<Pick<Config, 'REDIS_AUTO_PIPELINING'>>,
   logger: Logger,
   name = 'main',
 ): RedisClient {
@@ -20,6 +21,7 @@ export function createRedis(
     maxRetriesPerRequest: 1,
     connectTimeout: 2000,
     retryStrategy: reconnectDelayMs,
+    enableAutoPipelining: config.REDIS_AUTO_PIPELINING ?? false,
   };
   const client: RedisClient = config.REDIS_CLUSTER_NODES
     ? new Cluster(
@@ -29,6 +31,7 @@ export function createRedis(
         }),
         {
           enableOfflineQueue: false,
+          enableAutoPipelining: config.REDIS_AUTO_PIPELINING ?? false,
           clusterRetryStrategy: reconnectDelayMs,
           redisOptions: common,
         },

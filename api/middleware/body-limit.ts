@@ -8,6 +8,7 @@
 // through Node's HTTP server (app.request in tests), go through Hono's counting bodyLimit.
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit as countingBodyLimit } from 'hono/body-limit';
+import { requestHeader } from '../node-http.js';
 
 type Options = Parameters<typeof countingBodyLimit>[0];
 
@@ -15,9 +16,9 @@ export function bodyLimit(options: Options): MiddlewareHandler {
   const counting = countingBodyLimit(options);
   return (c, next) => {
     if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return counting(c, next);
-    const length = c.req.header('content-length');
+    const length = requestHeader(c, 'content-length');
     const declaredTooLong = length !== undefined && Number(length) > options.maxSize;
-    if (declaredTooLong || c.req.header('transfer-encoding') !== undefined)
+    if (declaredTooLong || requestHeader(c, 'transfer-encoding') !== undefined)
       return counting(c, next);
     return next();
   };

@@ -1,15 +1,14 @@
 // Route-labelled HTTP metrics on prom-client: labels are method, the matched route
 // pattern and the status class, so cardinality stays bounded whatever the URLs.
-import { createMiddleware } from 'hono/factory';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { matchedRoute } from './matched-route.js';
 
 /** Buckets from 0.25 ms: the Redis hot path answers well under a millisecond. */
 export const HTTP_BUCKETS = [
   0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
 ];
 
-export function httpMetrics(registry: Registry) {
+/** Records one answered request: `record(method, route, status, seconds)`. */
+export function createHttpMetrics(registry: Registry) {
   const labelNames = ['method', 'route', 'status_class'] as const;
   const duration = new Histogram({
     name: 'http_request_duration_seconds',
@@ -24,15 +23,29 @@ export function httpMetrics(registry: Registry) {
     labelNames,
     registers: [registry],
   });
-  return createMiddleware(async (c, next) => {
-    const stop = duration.startTimer();
-    await next();
-    const labels = {
-      method: c.req.method,
-      route: matchedRoute(c),
-      status_class: `${Math.floor(c.res.status / 100)}xx`,
-    };
-    stop(labels);
-    requests.inc(labels);
-  });
+  // One labelled child pair per (method, route, status class), looked up by a string key:
+  // prom-client hashes a labels object on every observe() otherwise.
+  const series = new Map<
+    string,
+    { duration: Histogram.Internal<string>; requests: Counter.Internal }
+  >();
+  function seriesOf(method: string, route: string, statusClass: string) {
+    const key = `${method} ${route} ${statusClass}`;
+    let found = series.get(key);
+    if (!found) {
+      const labels = { method, route, status_class: statusClass };
+      found = { duration: duration.labels(labels), requests: requests.labels(labels) };
+      series.set(key, found);
+    }
+    return found;
+  }
+  return function record(method: string, route: string, status: number, seconds: number) {
+    const { duration: observed, requests: counted } = seriesOf(
+      method,
+      route,
+      `${Math.floor(status / 100)}xx`,
+    );
+    observed.observe(seconds);
+    counted.inc();
+  };
 }

@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../env.js';
+import { requestHeader } from '../node-http.js';
 
 /**
  * Sets c.var.clientIp: the socket's peer, or with `trustProxy` the first address of
@@ -8,9 +9,9 @@ import type { AppEnv } from '../env.js';
  * anyone could pick a fresh IP per request and walk past the per-IP limits.
  */
 export const clientIp = (trustProxy: boolean) =>
-  createMiddleware<AppEnv>(async (c, next) => {
+  createMiddleware<AppEnv>((c, next) => {
     let ip: string | undefined;
-    if (trustProxy) ip = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
+    if (trustProxy) ip = requestHeader(c, 'x-forwarded-for')?.split(',')[0]?.trim();
     if (!ip) {
       try {
         ip = getConnInfo(c).remote.address;
@@ -19,5 +20,5 @@ export const clientIp = (trustProxy: boolean) =>
       }
     }
     c.set('clientIp', ip || 'unknown');
-    await next();
+    return next();
   });

@@ -85,14 +85,15 @@ export function createRateLimits(
     }
   }
 
-  /** Per-IP and per-user budgets, per second; runs after authentication. */
-  const requests = createMiddleware<AppEnv>(async (c, next) => {
+  /** Per-IP and per-user budgets, per second; runs after authentication. Both off: a no-op. */
+  const limited = createMiddleware<AppEnv>(async (c, next) => {
     const cost = isReserve(c.req.method, c.req.path) ? config.RATE_LIMIT_RESERVE_COST : 1;
-    if (perIp) await consume(perIp, c.var.clientIp, cost, 'ip');
+    if (perIp) await consume(perIp, c.get('clientIp'), cost, 'ip');
     const principal = c.get('principal');
     if (perUser && principal) await consume(perUser, principal.userId, cost, 'user');
     await next();
   });
+  const requests = perIp || perUser ? limited : createMiddleware<AppEnv>((_c, next) => next());
 
   /** Brute-force guard on logins, per email + IP; always on. */
   const logins = {

@@ -232,7 +232,7 @@ export function adminEventRoutes(deps: {
         targetType: 'event',
         targetId: eventId,
         details: { restoredHolds: result.restoredHolds },
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
       });
       return c.json(
         {
@@ -286,7 +286,7 @@ export function adminEventRoutes(deps: {
         action: 'event.created',
         targetType: 'event',
         targetId: row.id,
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
       });
       await holds.setEventState(row.id, redisState(row));
       await publish({ type: 'event.created', eventId: row.id, at: now(), changes: body });
@@ -332,7 +332,7 @@ export function adminEventRoutes(deps: {
         targetType: 'event',
         targetId: eventId,
         details: { changes: patch, previousStatus: current.status },
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
       });
       await holds.setEventState(eventId, redisState(row));
       // A new date, venue, or a cancellation reaches every holder (the notifier fans out).
@@ -364,7 +364,7 @@ export function adminEventRoutes(deps: {
         action: 'event.deleted',
         targetType: 'event',
         targetId: eventId,
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
       });
       await publish({ type: 'event.deleted', eventId, at: now(), changes: {} });
       await holds.forgetEvent(eventId);
@@ -394,7 +394,7 @@ export function adminEventRoutes(deps: {
         targetType: 'ticket_category',
         targetId: row.id,
         details: { eventId, capacity: row.capacity },
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
       });
       // The event's state is written too, so a drop works even if Redis lost it.
       await holds.setEventState(eventId, redisState(event));
@@ -430,7 +430,7 @@ export function adminEventRoutes(deps: {
         targetType: 'ticket_category',
         targetId: categoryId,
         details: { eventId, changes: patch, previousCapacity: current.capacity },
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
       });
       // Redis checks capacity against held + sold atomically; a refusal rolls Postgres back.
       await asApi(() => holds.setCategory(eventId, row));

@@ -6,7 +6,9 @@ import { normaliseEmail, type Passwords } from '../../common/auth/passwords.js';
 import type { RefreshTokens } from '../../common/auth/refresh-tokens.js';
 import { createUser, findUserByEmail, findUserById } from '../../common/auth/users.js';
 import type { Db } from '../../common/db/client.js';
+import type { Logger } from '../../common/logger.js';
 import { principalOf, requireUser } from '../auth/guards.js';
+import { logOf } from '../middleware/request-log.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import type { RateLimits } from '../protection/rate-limits.js';
 import { createRouter } from '../router.js';
@@ -110,6 +112,7 @@ export interface AuthDeps {
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
   rateLimits: RateLimits;
+  logger: Logger;
 }
 
 const publicUser = (u: { id: string; email: string; role: 'user' | 'admin' }) => ({
@@ -142,7 +145,7 @@ export function authRoutes(deps: AuthDeps) {
   app.openapi(login, async (c) => {
     const { password } = c.req.valid('json');
     const email = normaliseEmail(c.req.valid('json').email);
-    const guardKey = rateLimits.logins.key(email, c.var.clientIp);
+    const guardKey = rateLimits.logins.key(email, c.get('clientIp'));
     await rateLimits.logins.check(guardKey);
 
     const user = await findUserByEmail(db, email);
@@ -150,7 +153,7 @@ export function authRoutes(deps: AuthDeps) {
     const ok = user
       ? await passwords.verify(password, user.passwordHash)
       : await passwords.verifyNobody(password);
-    const audit = { targetType: 'user', ip: c.var.clientIp, requestId: c.var.requestId };
+    const audit = { targetType: 'user', ip: c.get('clientIp'), requestId: c.get('requestId') };
     if (!user || !ok) {
       await rateLimits.logins.recordFailure(guardKey);
       await recordAudit(db, {
@@ -183,10 +186,10 @@ export function authRoutes(deps: AuthDeps) {
         action: 'auth.refresh_reused',
         targetType: 'refresh_token_family',
         targetId: result.familyId,
-        ip: c.var.clientIp,
-        requestId: c.var.requestId,
+        ip: c.get('clientIp'),
+        requestId: c.get('requestId'),
       });
-      c.var.log.warn({ userId: result.userId }, 'refresh token reused: family revoked');
+      logOf(c, deps.logger).warn({ userId: result.userId }, 'refresh token reused: family revoked');
     }
     throw new ApiError('unauthorized', 'The refresh token is not valid');
   });

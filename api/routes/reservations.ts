@@ -8,20 +8,25 @@ import type { Holds, Idempotency } from '../../common/reservations/holds.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
 import { asApi } from '../hold-errors.js';
+import { jsonResponse } from '../node-http.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
-import { createRouter } from '../router.js';
+import { createRouter, validHeader } from '../router.js';
 import { Id, json, ReservationSchema, toReservation, toReservationFromRecord } from '../schemas.js';
 
 /** The simulated payment provider's token that always fails (SPEC §2). */
 export const FAILING_PAYMENT_TOKEN = 'tok_fail';
 
-const IdempotencyHeaders = z.object({
-  'idempotency-key': z
-    .string()
-    .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters')
-    .optional()
-    .openapi({ description: 'Replays return the original response; kept 24 h, per user' }),
-});
+const IdempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+/** Documented here, checked by validHeader in the handler (see router.ts). */
+const idempotencyKeyParameter = {
+  in: 'header' as const,
+  name: 'Idempotency-Key',
+  required: false,
+  schema: { type: 'string' as const, pattern: '^[\\x21-\\x7e]{1,255}$' },
+  description: 'Replays return the original response; kept 24 h, per user',
+};
 
 const ReserveBody = z
   .object({
@@ -48,10 +53,8 @@ const reserve = createRoute({
   method: 'post',
   path: '/v1/reservations',
   summary: 'Hold tickets (they expire unless confirmed)',
-  request: {
-    headers: IdempotencyHeaders,
-    body: { required: true, ...json(ReserveBody) },
-  },
+  parameters: [idempotencyKeyParameter],
+  request: { body: { required: true, ...json(ReserveBody) } },
   responses: {
     201: { description: 'Held', ...json(ReservationSchema) },
     ...commonErrorResponses,
@@ -83,9 +86,9 @@ const confirm = createRoute({
   path: '/v1/reservations/{id}/confirm',
   summary: 'Pay for a hold and confirm it',
   description: `Payment is simulated: paymentToken "${FAILING_PAYMENT_TOKEN}" fails. Confirming twice returns the confirmed reservation.`,
+  parameters: [idempotencyKeyParameter],
   request: {
     params: ReservationParams,
-    headers: IdempotencyHeaders,
     body: { required: false, ...json(ConfirmBody) },
   },
   responses: {
@@ -147,7 +150,7 @@ export function reservationRoutes({ holds, db, metrics, paymentDelayMs }: Reserv
   app.openapi(reserve, async (c) => {
     const { userId } = principalOf(c);
     const body = c.req.valid('json');
-    const key = c.req.valid('header')['idempotency-key'];
+    const key = validHeader(c, 'idempotency-key', IdempotencyKey);
     const { hold, replayed } = await metrics.track('reserve', () =>
       asApi(() =>
         holds.reserve({
@@ -161,9 +164,9 @@ export function reservationRoutes({ holds, db, metrics, paymentDelayMs }: Reserv
         }),
       ),
     );
-    if (replayed) c.header('Idempotent-Replayed', 'true');
-    c.header('Location', `/v1/reservations/${hold.id}`);
-    return c.json(toReservation(hold), 201);
+    const headers: Record<string, string> = { Location: `/v1/reservations/${hold.id}` };
+    if (replayed) headers['Idempotent-Replayed'] = 'true';
+    return jsonResponse({ object: toReservation(hold) }, 201, headers);
   });
 
   app.openapi(getReservation, async (c) => {
@@ -187,7 +190,7 @@ export function reservationRoutes({ holds, db, metrics, paymentDelayMs }: Reserv
     const principal = principalOf(c);
     const hold = await ownHold(c.req.valid('param').id, principal);
     const { paymentToken } = c.req.valid('json') ?? {};
-    const key = c.req.valid('header')['idempotency-key'];
+    const key = validHeader(c, 'idempotency-key', IdempotencyKey);
     const idem = idempotency(key, `confirm|${hold.id}|${paymentToken ?? ''}`);
 
     const confirmed = await metrics.track('confirm', async () => {
@@ -204,7 +207,7 @@ export function reservationRoutes({ holds, db, metrics, paymentDelayMs }: Reserv
       }
       return asApi(() => holds.confirm(hold, principal.userId, idem));
     });
-    return c.json(toReservation(confirmed), 200);
+    return jsonResponse({ object: toReservation(confirmed) }, 200);
   });
 
   app.openapi(remove, async (c) => {

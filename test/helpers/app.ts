@@ -32,6 +32,7 @@ export async function buildTestApp(config: Config) {
   });
   const close = async () => {
     services.loadShedder.stop();
+    services.requestDeadline.stop();
     await services.cache.close();
     redis.disconnect();
     await Promise.all([sql.end({ timeout: 1 }), admin.disconnect()]);
