@@ -234,14 +234,16 @@ process.exit(failed ? 1 : 0);
 function report(holdsMade: number) {
   const baselines = results.filter((r) => r.name.startsWith('baseline'));
   const baselineRps = baselines.reduce((a, r) => a + r.rps, 0) / baselines.length;
+  // CPU time one request costs a process: % of a core over requests per second, in µs.
+  const perRequest = (r: PhaseResult, pct = 0) => Math.round((pct * 1e4) / r.rps);
   const row = (r: PhaseResult) =>
-    `| ${r.name} | ${Math.round(r.rps).toLocaleString('en')} | ${(r.rps / baselineRps).toFixed(2)}× | ${r.p50} / ${r.p99} / ${r.max} ms | ${r.rssPeakMb.toFixed(0)} MB | ${r.cpu.target} / ${r.cpu.redis} / ${r.cpu.reaper ?? '–'} / ${r.cpu.loadGenerator} / ${r.cpu.machine} |`;
+    `| ${r.name} | ${Math.round(r.rps).toLocaleString('en')} | ${(r.rps / baselineRps).toFixed(2)}× | ${r.p50} / ${r.p99} / ${r.max} ms | ${r.rssPeakMb.toFixed(0)} MB | ${r.cpu.target} / ${r.cpu.redis} / ${r.cpu.reaper ?? '–'} / ${r.cpu.loadGenerator} / ${r.cpu.machine} | ${perRequest(r, r.cpu.target)} / ${perRequest(r, r.cpu.redis)} / ${perRequest(r, r.cpu.reaper)} |`;
   console.log(
     [
       `${new Date().toISOString()}, ${CONNECTIONS} connections, ${SECONDS} s per phase; baseline = mean of the two baseline phases (${Math.round(baselineRps)} req/s)`,
       '',
-      '| phase | req/s | vs baseline | p50 / p99 / max | peak RSS of the server | CPU % api / redis / reaper / autocannon / machine |',
-      '|---|---:|---:|---:|---:|---:|',
+      '| phase | req/s | vs baseline | p50 / p99 / max | peak RSS of the server | CPU % server / redis / reaper / autocannon / machine | CPU µs per request: server / redis / reaper |',
+      '|---|---:|---:|---:|---:|---:|---:|',
       ...results.map(row),
       '',
       `${holdsMade} holds made and confirmed over HTTP; Redis agrees, the API shows the same stock, and the SPEC §3 invariants hold.`,

@@ -58,11 +58,11 @@ export const configSchema = z
     /** When set, the engine talks to a Redis Cluster through these seed nodes instead. */
     REDIS_CLUSTER_NODES: hostPortList.optional(),
     /**
-     * ioredis auto-pipelining: the commands of one event-loop turn leave in one write. Under
-     * a surge that is one syscall per turn instead of one per command, in the api and in
-     * Redis (BENCHMARKS.md). Off: every command is its own write.
+     * ioredis auto-pipelining: the commands of one event-loop turn leave in one write. It
+     * saves Redis a third of its CPU under a surge, but on the api it bought no throughput
+     * and 60-80 MB more memory in `npm run bench` (BENCHMARKS.md), so it is off by default.
      */
-    REDIS_AUTO_PIPELINING: bool.default(true),
+    REDIS_AUTO_PIPELINING: bool.default(false),
     /** Before every Redis key: lets several engines (or test runs) share one Redis. */
     REDIS_KEY_PREFIX: z
       .string()

@@ -378,6 +378,30 @@ describe('reservations', () => {
     );
   });
 
+  it('answers concurrent availability polls from one shared Redis read', async () => {
+    const { eventId } = await createDrop(ctx.app, admin, { capacity: 7 });
+    const reads = async () => {
+      const metric = await ctx.registry.getSingleMetric('redis_script_duration_seconds')?.get();
+      return (
+        metric?.values.find(
+          (v) =>
+            (v as { metricName?: string }).metricName?.endsWith('_count') &&
+            v.labels.script === 'availability',
+        )?.value ?? 0
+      );
+    };
+    const before = await reads();
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => send(ctx.app, 'GET', `/v1/events/${eventId}/availability`)),
+    );
+    const bodies = await Promise.all(answers.map(body));
+    expect(new Set(bodies.map((b) => JSON.stringify(b))).size).toBe(1);
+    expect(bodies[0]?.categories).toEqual([expect.objectContaining({ available: 7 })]);
+    expect(new Set(answers.map((r) => r.headers.get('etag'))).size).toBe(1);
+    // 50 requests in flight together: far fewer reads than requests.
+    expect((await reads()) - before).toBeLessThanOrEqual(5);
+  });
+
   it('serves availability with an ETag, and 304 while nothing changed', async () => {
     const { eventId, categoryId } = await createDrop(ctx.app, admin, { capacity: 10 });
     const path = `/v1/events/${eventId}/availability`;
@@ -430,6 +454,82 @@ describe('over real HTTP, under concurrency', () => {
         held: 200,
         available: 0,
       });
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
+  });
+
+  // Served by Node, the hot routes read headers from Node's message and write theirs onto
+  // Node's response (api/node-http.ts): the same answers as through app.request().
+  it('through Node, answers carry their headers, the security set and one request id', async () => {
+    const { eventId, categoryId } = await createDrop(ctx.app, admin, { capacity: 5 });
+    const user = await signedInUser(ctx.app);
+    const server = serve({ fetch: ctx.app.fetch, hostname: '127.0.0.1', port: 0 });
+    await new Promise((r) => server.once('listening', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const reserveOver = (headers: Record<string, string>) =>
+      fetch(`${base}/v1/reservations`, {
+        method: 'POST',
+        headers: {
+          'Content-Type': 'application/json',
+          ...bearer(user.accessToken),
+          ...headers,
+        },
+        body: JSON.stringify({ eventId, categoryId, quantity: 1 }),
+      });
+    const expectStandardHeaders = (res: Response) => {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+      expect(res.headers.get('x-request-id')).toMatch(/^[\w\-=]+$/);
+    };
+    try {
+      const held = await reserveOver({
+        'Idempotency-Key': 'node-path-1',
+        'X-Request-Id': 'trace-7',
+      });
+      expect(held.status).toBe(201);
+      expectStandardHeaders(held);
+      expect(held.headers.get('x-request-id')).toBe('trace-7');
+      expect(held.headers.get('content-type')).toBe('application/json');
+      const hold = (await held.json()) as Json;
+      expect(held.headers.get('location')).toBe(`/v1/reservations/${hold.id}`);
+      expect(held.headers.get('idempotent-replayed')).toBeNull();
+
+      const replay = await reserveOver({ 'Idempotency-Key': 'node-path-1' });
+      expect(replay.status).toBe(201);
+      expect(replay.headers.get('idempotent-replayed')).toBe('true');
+      expect(((await replay.json()) as Json).id).toBe(hold.id);
+
+      const refused = await reserveOver({ 'Idempotency-Key': 'bad key' });
+      expect(refused.status).toBe(400);
+      expectStandardHeaders(refused);
+      const problem = (await refused.json()) as Json;
+      expect(problem).toMatchObject({ code: 'validation_failed' });
+      expect(problem.requestId).toBe(refused.headers.get('x-request-id'));
+      expect(problem.errors).toEqual([
+        { in: 'header', field: 'idempotency-key', message: expect.any(String) },
+      ]);
+
+      const first = await fetch(`${base}/v1/events/${eventId}/availability`);
+      expectStandardHeaders(first);
+      const etag = first.headers.get('etag') as string;
+      expect(etag).toMatch(/^"[\w-]+"$/);
+      expect(((await first.json()) as Json).categories).toEqual([
+        { id: categoryId, name: 'GA', capacity: 5, available: 4 },
+      ]);
+      const unchanged = await fetch(`${base}/v1/events/${eventId}/availability`, {
+        headers: { 'If-None-Match': etag },
+      });
+      expect(unchanged.status).toBe(304);
+      expect(unchanged.headers.get('etag')).toBe(etag);
+      expectStandardHeaders(unchanged);
+      await reserveOver({});
+      const changed = await fetch(`${base}/v1/events/${eventId}/availability`, {
+        headers: { 'If-None-Match': etag },
+      });
+      expect(changed.status).toBe(200);
+      expect(changed.headers.get('etag')).not.toBe(etag);
     } finally {
       await new Promise((r) => server.close(r));
     }

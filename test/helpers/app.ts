@@ -37,5 +37,5 @@ export async function buildTestApp(config: Config) {
     redis.disconnect();
     await Promise.all([sql.end({ timeout: 1 }), admin.disconnect()]);
   };
-  return { app, services, redis, sql, admin, close, config };
+  return { app, services, redis, sql, admin, close, config, registry };
 }
