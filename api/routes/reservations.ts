@@ -188,24 +188,30 @@ export function reservationRoutes({ holds, db, metrics, paymentDelayMs }: Reserv
 
   app.openapi(confirm, async (c) => {
     const principal = principalOf(c);
-    const hold = await ownHold(c.req.valid('param').id, principal);
+    const holdId = c.req.valid('param').id;
     const { paymentToken } = c.req.valid('json') ?? {};
     const key = validHeader(c, 'idempotency-key', IdempotencyKey);
-    const idem = idempotency(key, `confirm|${hold.id}|${paymentToken ?? ''}`);
+    // Ownership is the scripts' own first check (a foreign or unknown hold is the same 404),
+    // so the hold is not read beforehand: only its event, which this process usually knows.
+    const eventId = await holds.eventOf(holdId);
+    if (!eventId) throw new ApiError('not_found', 'No such reservation');
+    const idem = idempotency(key, `confirm|${holdId}|${paymentToken ?? ''}`);
 
     const confirmed = await metrics.track('confirm', async () => {
-      const begun = await asApi(() => holds.beginConfirm(hold, principal.userId, idem));
+      const begun = await asApi(() =>
+        holds.beginConfirm({ id: holdId, eventId }, principal.userId, idem),
+      );
       if (begun.alreadyConfirmed) return begun.hold;
       // The simulated payment provider. The hold is `confirming` meanwhile: it cannot expire.
       await wait(paymentDelayMs);
       if (paymentToken === FAILING_PAYMENT_TOKEN) {
-        await asApi(() => holds.failPayment(hold, principal.userId, idem));
+        await asApi(() => holds.failPayment(begun.hold, principal.userId, idem));
         throw new ApiError(
           'payment_failed',
           'The payment was declined; the hold stays until it expires',
         );
       }
-      return asApi(() => holds.confirm(hold, principal.userId, idem));
+      return asApi(() => holds.confirm(begun.hold, principal.userId, idem));
     });
     return jsonResponse({ object: toReservation(confirmed) }, 200);
   });

@@ -276,7 +276,11 @@ export function createHolds(
     },
 
     /** Payment begins: held → confirming, alive through the payment window. */
-    async beginConfirm(hold: Hold, userId: string, idempotency?: Idempotency) {
+    async beginConfirm(
+      hold: Pick<Hold, 'id' | 'eventId'>,
+      userId: string,
+      idempotency?: Idempotency,
+    ) {
       if (idempotency) await claimKey(userId, idempotency);
       const k = eventKeys(hold.eventId);
       const reply = check(
