@@ -23,29 +23,9 @@ export function createHttpMetrics(registry: Registry) {
     labelNames,
     registers: [registry],
   });
-  // One labelled child pair per (method, route, status class), looked up by a string key:
-  // prom-client hashes a labels object on every observe() otherwise.
-  const series = new Map<
-    string,
-    { duration: Histogram.Internal<string>; requests: Counter.Internal }
-  >();
-  function seriesOf(method: string, route: string, statusClass: string) {
-    const key = `${method} ${route} ${statusClass}`;
-    let found = series.get(key);
-    if (!found) {
-      const labels = { method, route, status_class: statusClass };
-      found = { duration: duration.labels(labels), requests: requests.labels(labels) };
-      series.set(key, found);
-    }
-    return found;
-  }
   return function record(method: string, route: string, status: number, seconds: number) {
-    const { duration: observed, requests: counted } = seriesOf(
-      method,
-      route,
-      `${Math.floor(status / 100)}xx`,
-    );
-    observed.observe(seconds);
-    counted.inc();
+    const labels = { method, route, status_class: `${Math.floor(status / 100)}xx` };
+    duration.observe(labels, seconds);
+    requests.inc(labels);
   };
 }
