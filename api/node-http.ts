@@ -22,6 +22,11 @@ export function requestHeader(c: Context, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
+/** Whether Node's HTTP server serves this request (not app.request() or another runtime). */
+export function servedByNode(c: Context): boolean {
+  return bindings(c)?.incoming !== undefined;
+}
+
 /** Node's response for this request, when Node serves it. */
 export function nodeResponse(c: Context) {
   return bindings(c)?.outgoing;

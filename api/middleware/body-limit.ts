@@ -8,14 +8,14 @@
 // through Node's HTTP server (app.request in tests), go through Hono's counting bodyLimit.
 import type { MiddlewareHandler } from 'hono';
 import { bodyLimit as countingBodyLimit } from 'hono/body-limit';
-import { requestHeader } from '../node-http.js';
+import { requestHeader, servedByNode } from '../node-http.js';
 
 type Options = Parameters<typeof countingBodyLimit>[0];
 
 export function bodyLimit(options: Options): MiddlewareHandler {
   const counting = countingBodyLimit(options);
   return (c, next) => {
-    if (!(c.env as { incoming?: unknown } | undefined)?.incoming) return counting(c, next);
+    if (!servedByNode(c)) return counting(c, next);
     const length = requestHeader(c, 'content-length');
     const declaredTooLong = length !== undefined && Number(length) > options.maxSize;
     if (declaredTooLong || requestHeader(c, 'transfer-encoding') !== undefined)

@@ -1,7 +1,7 @@
 // 504 timeout for a request whose handler outlives its deadline, so a stuck dependency
 // costs the caller `ms`, not a hanging connection. One timer sweeps every request instead
-// of a setTimeout and clearTimeout per request: the profile of `npm run bench` put those at
-// a tenth of the api's CPU on /healthz. The price is precision: a timed-out request is
+// of a setTimeout and clearTimeout per request: timed on a bare Hono app, hono/timeout
+// cost about 10 µs of CPU per request, a sixth of what /healthz costs in all. The price is precision: a timed-out request is
 // answered up to `ms / 10` (at most 100 ms) late.
 import { createMiddleware } from 'hono/factory';
 import { HTTPException } from 'hono/http-exception';

@@ -16,15 +16,16 @@ import { Id, json, ReservationSchema, toReservation, toReservationFromRecord } f
 /** The simulated payment provider's token that always fails (SPEC §2). */
 export const FAILING_PAYMENT_TOKEN = 'tok_fail';
 
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const IdempotencyKey = z
   .string()
-  .regex(/^[\x21-\x7e]{1,255}$/, 'must be 1 to 255 visible ASCII characters');
+  .regex(IDEMPOTENCY_KEY, 'must be 1 to 255 visible ASCII characters');
 /** Documented here, checked by validHeader in the handler (see router.ts). */
 const idempotencyKeyParameter = {
   in: 'header' as const,
   name: 'Idempotency-Key',
   required: false,
-  schema: { type: 'string' as const, pattern: '^[\\x21-\\x7e]{1,255}$' },
+  schema: { type: 'string' as const, pattern: IDEMPOTENCY_KEY.source },
   description: 'Replays return the original response; kept 24 h, per user',
 };
 
