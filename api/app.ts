@@ -2,6 +2,7 @@
 // router, problem+json errors and the OpenAPI document. main.ts serves it; tests call
 // app.request() on the same factory.
 import { swaggerUI } from '@hono/swagger-ui';
+import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
@@ -10,15 +11,14 @@ import type { Config } from '../common/config.js';
 import type { Probes } from '../common/health.js';
 import { kafkaNames } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
-import { authenticate } from './auth/guards.js';
+import { simulatedPayments } from '../common/reservations/payments.js';
 import { isDependencyDown } from './dependency-errors.js';
-import { bodyLimit } from './middleware/body-limit.js';
-import { observeRequests } from './middleware/observe.js';
-import { requestId } from './middleware/request-id.js';
+import type { AppEnv } from './env.js';
+import { createBodyLimit } from './middleware/body-limit.js';
+import { createRequestObserver } from './middleware/observe.js';
+import { requestPipeline } from './middleware/pipeline.js';
 import { logOf } from './middleware/request-log.js';
-import { responseHeaders } from './middleware/response-headers.js';
 import { ApiError, type ErrorCode, problemResponse } from './problem.js';
-import { clientIp } from './protection/client-ip.js';
 import { createRouter } from './router.js';
 import { adminEventRoutes } from './routes/admin-events.js';
 import { authRoutes } from './routes/auth.js';
@@ -54,26 +54,19 @@ export function createApp(deps: AppDeps) {
   const { config, logger, registry } = deps;
   const app = createRouter();
 
-  app.use(requestId);
-  app.use(responseHeaders);
-  app.use(observeRequests(logger, registry));
-  // Only the product routes are shed and limited: operators must still see /readyz, /metrics.
-  app.use('/v1/*', deps.loadShedder.middleware);
-  app.use(deps.requestDeadline.middleware);
+  const answerError = errorHandler(logger);
   app.use(
-    bodyLimit({
-      maxSize: config.BODY_LIMIT_BYTES,
-      onError: (c) =>
-        problemResponse(
-          c,
-          new ApiError('payload_too_large', `The body exceeds ${config.BODY_LIMIT_BYTES} bytes`),
-        ),
+    requestPipeline({
+      observe: createRequestObserver(logger, registry),
+      shedder: deps.loadShedder,
+      deadline: deps.requestDeadline,
+      bodyLimit: createBodyLimit(config.BODY_LIMIT_BYTES),
+      tokens: deps.accessTokens,
+      rateLimits: deps.rateLimits,
+      trustProxy: config.TRUST_PROXY,
+      answerError,
     }),
   );
-
-  app.use('/v1/*', clientIp(config.TRUST_PROXY));
-  app.use('/v1/*', authenticate(deps.accessTokens));
-  app.use('/v1/*', deps.rateLimits.requests);
 
   app.route(
     '/',
@@ -106,7 +99,7 @@ export function createApp(deps: AppDeps) {
       holds: deps.holds,
       db: deps.db,
       metrics: deps.metrics,
-      paymentDelayMs: config.PAYMENT_DELAY_MS,
+      payments: simulatedPayments(config.PAYMENT_DELAY_MS),
     }),
   );
   app.route('/', recordRoutes({ db: deps.db }));
@@ -131,7 +124,16 @@ export function createApp(deps: AppDeps) {
 
   app.notFound((c) => problemResponse(c, new ApiError('not_found', 'No such resource')));
 
-  app.onError((err, c) => {
+  app.onError(answerError);
+
+  return app;
+}
+
+export type App = ReturnType<typeof createApp>;
+
+/** Every error as problem+json: ours as they are, Hono's and dependency failures mapped. */
+function errorHandler(logger: Logger) {
+  return (err: Error, c: Context<AppEnv>): Response => {
     if (err instanceof ApiError) {
       if (err.status >= 500)
         logOf(c, logger).warn({ code: err.code, detail: err.detail }, 'refused');
@@ -153,9 +155,5 @@ export function createApp(deps: AppDeps) {
     // Unexpected: log everything, answer nothing about the inside.
     logOf(c, logger).error({ err }, 'unhandled error');
     return problemResponse(c, new ApiError('internal_error', 'An unexpected error occurred'));
-  });
-
-  return app;
+  };
 }
-
-export type App = ReturnType<typeof createApp>;

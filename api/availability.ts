@@ -6,7 +6,7 @@
 // judge of stock.
 import { createHash } from 'node:crypto';
 import type { Holds } from '../common/reservations/holds.js';
-import { type Serialized, serialize } from './node-http.js';
+import { type Serialized, serialize } from './responses.js';
 
 export interface AvailabilityBody {
   eventId: string;

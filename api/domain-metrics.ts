@@ -32,14 +32,19 @@ export function createDomainMetrics(registry: Registry, holds: Holds) {
     },
   });
 
-  /** Runs a reservation operation and counts how it ended. */
+  type Operation = 'reserve' | 'confirm' | 'release' | 'cancel';
+  /**
+   * Runs a reservation operation and counts how it ended; `succeeded` names an operation
+   * whose kind only its result tells (a give-back is a release or a cancel).
+   */
   async function track<T>(
-    operation: 'reserve' | 'confirm' | 'release' | 'cancel',
+    operation: Operation,
     run: () => Promise<T>,
+    succeeded?: (result: T) => Operation,
   ): Promise<T> {
     try {
       const result = await run();
-      outcomes.inc({ operation, result: 'ok' });
+      outcomes.inc({ operation: succeeded ? succeeded(result) : operation, result: 'ok' });
       return result;
     } catch (err) {
       const result =

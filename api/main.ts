@@ -1,5 +1,4 @@
 // The api process: HTTP in front of Redis (live stock), Postgres (the record) and Kafka.
-import { serve } from '@hono/node-server';
 import { ensureAdmin } from '../common/auth/users.js';
 import { loadConfigOrExit } from '../common/config.js';
 import { connectKafka, connectPostgres, connectRedis } from '../common/connect.js';
@@ -8,6 +7,7 @@ import { closeServer, onShutdown } from '../common/lifecycle.js';
 import { createLogger } from '../common/logger.js';
 import { createRegistry } from '../common/metrics.js';
 import { createApp } from './app.js';
+import { serveApi } from './http-server.js';
 import { createApiServices } from './services.js';
 
 const config = loadConfigOrExit();
@@ -42,13 +42,13 @@ try {
       kafka: kafkaProbe(kafkaAdmin),
     },
   });
-  const server = serve({ fetch: app.fetch, hostname: config.HOST, port: config.PORT }, (info) =>
-    logger.info({ address: info.address, port: info.port }, 'api listening'),
+  const { server } = await serveApi(app, { hostname: config.HOST, port: config.PORT }).catch(
+    (err) => {
+      logger.fatal({ err }, 'api cannot listen');
+      process.exit(1);
+    },
   );
-  server.on('error', (err) => {
-    logger.fatal({ err }, 'api cannot listen');
-    process.exit(1);
-  });
+  logger.info({ address: config.HOST, port: config.PORT }, 'api listening');
 
   onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
     ['http', () => closeServer(server)],

@@ -3,7 +3,6 @@
 import { OpenAPIHono, type z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { AppEnv } from './env.js';
-import { requestHeader } from './node-http.js';
 import { ApiError, type FieldError } from './problem.js';
 
 const LOCATION: Record<string, string> = {
@@ -30,11 +29,11 @@ export function validationFailed(target: string, issues: readonly z.core.$ZodIss
 
 /**
  * A request header checked against its schema by hand, for routes that document the header
- * as a parameter instead of validating `request.headers` (which reads every header: see
- * node-http.ts). Undefined when the header was not sent.
+ * as a parameter instead of validating `request.headers` (which copies every header into
+ * an object). Undefined when the header was not sent.
  */
 export function validHeader<T>(c: Context, name: string, schema: z.ZodType<T>): T | undefined {
-  const raw = requestHeader(c, name);
+  const raw = c.req.header(name);
   if (raw === undefined) return undefined;
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {

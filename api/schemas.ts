@@ -12,6 +12,18 @@ export const Id = (name: string) =>
     .uuid({ message: 'must be a UUID' })
     .openapi({ param: { name, in: 'path' }, example: '0193a0b2-7c1e-7d3a-9f00-1c2d3e4f5a6b' });
 
+/**
+ * A reservation id: opaque to clients (SPEC §2), at most 64 URL-safe characters. New ones
+ * carry their event (common/reservations/hold-ids.ts); older records may be UUIDs.
+ */
+export const ReservationId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, 'must be a reservation id')
+  .openapi({
+    param: { name: 'id', in: 'path' },
+    example: 'AZOgsnwefTqfABwtPk9aaw1q0m4yQ8xkuPMMWRUdSb',
+  });
+
 export const EventSchema = z
   .object({
     id: z.uuid(),
@@ -48,7 +60,7 @@ export const EventWithCategoriesSchema = EventSchema.extend({
 
 export const ReservationSchema = z
   .object({
-    id: z.uuid(),
+    id: z.string().openapi({ description: 'Opaque, at most 64 URL-safe characters' }),
     eventId: z.uuid(),
     categoryId: z.uuid(),
     userId: z.uuid(),
@@ -134,7 +146,7 @@ export const NotificationSchema = z
     id: z.uuid(),
     kind: z.string().openapi({ example: 'reservation.confirmed' }),
     eventId: z.uuid().nullable(),
-    reservationId: z.uuid().nullable(),
+    reservationId: z.string().nullable(),
     payload: z.record(z.string(), z.unknown()),
     status: z.string().openapi({ description: 'pending, sent, failed or dead' }),
     createdAt: z.iso.datetime(),

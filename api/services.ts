@@ -11,7 +11,7 @@ import type { Logger } from '../common/logger.js';
 import type { RedisClient } from '../common/redis.js';
 import { createHoldsFromConfig } from '../common/reservations/holds.js';
 import { createDomainMetrics } from './domain-metrics.js';
-import { deadline } from './middleware/deadline.js';
+import { createDeadline } from './middleware/deadline.js';
 import { createLoadShedder } from './protection/load-shedding.js';
 import { createRateLimits } from './protection/rate-limits.js';
 
@@ -51,7 +51,7 @@ export async function createApiServices(
       registry,
       `${config.REDIS_KEY_PREFIX}rl`,
     ),
-    requestDeadline: deadline(config.REQUEST_TIMEOUT_MS),
+    requestDeadline: createDeadline(config.REQUEST_TIMEOUT_MS),
     loadShedder: createLoadShedder(registry, {
       maxInFlight: config.SHED_MAX_IN_FLIGHT,
       maxEventLoopDelayMs: config.SHED_MAX_EVENT_LOOP_DELAY_MS,

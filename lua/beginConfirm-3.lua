@@ -1,6 +1,8 @@
 --[[
-  beginConfirm: the payment of a hold begins. The hold becomes `confirming` and lives at
-  least until the payment window closes, so it cannot expire under a running payment.
+  beginConfirm: a payment that takes time begins. The hold becomes `confirming` and lives
+  at least until the payment window closes, so it cannot expire under a running payment.
+  A hold already `confirming` (its confirm was cut off) may begin again: the payment
+  provider is idempotent per hold, so the retry resumes the same payment.
 
   KEYS[1] hold     {ev:E}:hold:H
   KEYS[2] expiry   {ev:E}:expiry     zset: holdId -> expiresAt (ms)
@@ -21,6 +23,7 @@
 --- @include "readHold"
 --- @include "ownHold"
 --- @include "holdReply"
+--- @include "confirmReplay"
 
 local holdKey, expiryKey, idemKey = KEYS[1], KEYS[2], KEYS[3]
 local userId, fingerprint = ARGV[1], ARGV[2]
@@ -31,20 +34,12 @@ end
 
 local h, refusal = ownHold(holdKey, userId)
 if not h then return refusal end
-
-if fingerprint ~= '' then
-  local record = redis.call('GET', idemKey)
-  if record then
-    local original = cjson.decode(record)
-    if original.fingerprint ~= fingerprint then return {-7} end
-    if original.outcome == 'payment_failed' then return {-15} end
-    return holdReply(2, h)
-  end
-end
+local replay = confirmReplay(idemKey, fingerprint, h)
+if replay then return replay end
 
 if h.status == 'confirmed' then return holdReply(2, h) end
 if h.status == 'expired' then return {-10} end
-if h.status ~= 'held' then return {-11, h.status} end
+if h.status ~= 'held' and h.status ~= 'confirming' then return {-11, h.status} end
 local now = nowMs()
 if now >= h.expiresAt then return {-10} end
 

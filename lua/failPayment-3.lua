@@ -1,6 +1,6 @@
 --[[
-  failPayment: the payment was refused. The hold is `held` again with its original
-  expiry, until it expires or is released.
+  failPayment: the payment was refused. The hold is `held` with its original expiry
+  (again, when beginConfirm had made it `confirming`), until it expires or is released.
 
   KEYS[1] hold     {ev:E}:hold:H
   KEYS[2] expiry   {ev:E}:expiry
@@ -8,12 +8,16 @@
 
   ARGV[1] userId   ARGV[2] fingerprint ('' without a key)   ARGV[3] idemTtlMs
 
-  Returns {1, ...hold} | {-8} no such hold | {-9} not the owner | {-11, status} wrong state
+  Returns {1, ...hold} | {-8} no such hold | {-9} not the owner | {-10} expired
+    | {-11, status} wrong state | {-7} the key was used with another body
+    | {-15} the key's payment failed before | {2, ...hold} confirmed before: the sale stands
 ]]
+--- @include "nowMs"
 --- @include "int"
 --- @include "readHold"
 --- @include "ownHold"
 --- @include "holdReply"
+--- @include "confirmReplay"
 
 local holdKey, expiryKey, idemKey = KEYS[1], KEYS[2], KEYS[3]
 local userId, fingerprint = ARGV[1], ARGV[2]
@@ -24,15 +28,23 @@ end
 
 local h, refusal = ownHold(holdKey, userId)
 if not h then return refusal end
-if h.status ~= 'confirming' then return {-11, h.status} end
-
-local heldUntil = tonumber(redis.call('HGET', holdKey, 'heldUntil')) or h.expiresAt
-h.status = 'held'
-h.expiresAt = heldUntil
-redis.call('HSET', holdKey, 'status', 'held', 'expiresAt', int(heldUntil))
-redis.call('ZADD', expiryKey, heldUntil, h.id)
+local replay = confirmReplay(idemKey, fingerprint, h)
+if replay then return replay end
+-- Confirmed already (a declined retry of a paid confirm): the sale stands.
+if h.status == 'confirmed' then return holdReply(2, h) end
+if h.status == 'expired' then return {-10} end
+if h.status == 'confirming' then
+  local heldUntil = tonumber(redis.call('HGET', holdKey, 'heldUntil')) or h.expiresAt
+  h.status = 'held'
+  h.expiresAt = heldUntil
+  redis.call('HSET', holdKey, 'status', 'held', 'expiresAt', int(heldUntil))
+  redis.call('ZADD', expiryKey, heldUntil, h.id)
+elseif h.status == 'held' then
+  if nowMs() >= h.expiresAt then return {-10} end
+else
+  return {-11, h.status}
+end
 if fingerprint ~= '' then
-  redis.call('SET', idemKey, cjson.encode({ fingerprint = fingerprint, outcome = 'payment_failed' }),
-    'PX', idemTtlMs)
+  redis.call('SET', idemKey, 'payment_failed|' .. fingerprint, 'PX', idemTtlMs)
 end
 return holdReply(1, h)

@@ -46,11 +46,12 @@ if holdId == nil or holdId == '' or eventId == nil or eventId == '' or categoryI
 end
 
 if fingerprint ~= '' then
+  -- The record is '<holdId>|<expiresAt>|<createdAt>|<fingerprint>' (ids and times hold no '|').
   local record = redis.call('GET', idemKey)
   if record then
-    local original = cjson.decode(record)
-    if original.fingerprint ~= fingerprint then return {-7} end
-    return {2, original.holdId, original.expiresAt, original.createdAt}
+    local id, expiresAt, createdAt, original = string.match(record, '^([^|]*)|([^|]*)|([^|]*)|(.*)$')
+    if original ~= fingerprint then return {-7} end
+    return {2, id, tonumber(expiresAt), tonumber(createdAt)}
   end
 end
 
@@ -93,8 +94,7 @@ redis.call('HSET', holdKey,
 redis.call('ZADD', expiryKey, expiresAt, holdId)
 appendOutbox(outboxKey, 'reservation.held', hold, now)
 if fingerprint ~= '' then
-  redis.call('SET', idemKey, cjson.encode({
-    fingerprint = fingerprint, holdId = holdId, expiresAt = int(expiresAt), createdAt = int(now),
-  }), 'PX', idemTtlMs)
+  redis.call('SET', idemKey,
+    holdId .. '|' .. int(expiresAt) .. '|' .. int(now) .. '|' .. fingerprint, 'PX', idemTtlMs)
 end
 return {1, holdId, int(expiresAt), int(now)}

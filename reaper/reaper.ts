@@ -46,8 +46,7 @@ export function createReaper(
       const now = await holds.nowMs();
       const due = await holds.due(eventId, now, batchSize);
       if (due.length === 0) return total;
-      const refs = await holds.refs(eventId, due);
-      const results = await Promise.allSettled(refs.map((ref) => holds.expire(ref)));
+      const results = await Promise.allSettled(due.map((id) => holds.expire(eventId, id)));
       for (const r of results) {
         if (r.status === 'fulfilled') {
           total += 1;

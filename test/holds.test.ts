@@ -69,7 +69,6 @@ async function newDrop(opts: {
 }
 
 const reserveArgs = (eventId: string, categoryId: string, userId: string, quantity: number) => ({
-  holdId: randomUUID(),
   eventId,
   categoryId,
   userId,
@@ -210,7 +209,7 @@ describe('refusals change nothing', () => {
     const owner = randomUUID();
     const { hold } = await holds.reserve(reserveArgs(eventId, categoryId, owner, 4));
     const released = (await holds.reserve(reserveArgs(eventId, categoryId, randomUUID(), 1))).hold;
-    await holds.release(released, released.userId);
+    await holds.giveBack(released.id, released.userId);
     const before = await snapshot(redis, eventId);
 
     const refusals: [HoldError, () => Promise<unknown>][] = [
@@ -224,13 +223,18 @@ describe('refusals change nothing', () => {
         HoldError.CategoryNotFound,
         () => holds.reserve(reserveArgs(eventId, randomUUID(), owner, 1)),
       ],
-      [HoldError.NotOwner, () => holds.beginConfirm(hold, randomUUID())],
-      [HoldError.NotOwner, () => holds.release(hold, randomUUID())],
-      [HoldError.InvalidState, () => holds.beginConfirm(released, released.userId)],
-      [HoldError.InvalidState, () => holds.cancel(hold, owner)],
-      [HoldError.InvalidState, () => holds.confirm(hold, owner)],
-      [HoldError.HoldNotFound, () => holds.release({ ...hold, id: randomUUID() }, owner)],
-      [HoldError.NotDue, () => holds.expire(hold)],
+      [HoldError.NotOwner, () => holds.beginConfirm(hold.id, randomUUID())],
+      [HoldError.NotOwner, () => holds.confirm(hold.id, randomUUID())],
+      [HoldError.NotOwner, () => holds.giveBack(hold.id, randomUUID())],
+      [HoldError.InvalidState, () => holds.beginConfirm(released.id, released.userId)],
+      [HoldError.InvalidState, () => holds.confirm(released.id, released.userId)],
+      [HoldError.InvalidState, () => holds.failPayment(released.id, released.userId)],
+      [
+        HoldError.HoldNotFound,
+        () => holds.giveBack(`${hold.id.slice(0, 22)}${'A'.repeat(20)}`, owner),
+      ],
+      [HoldError.HoldNotFound, () => holds.giveBack(randomUUID(), owner)],
+      [HoldError.NotDue, () => holds.expire(eventId, hold.id)],
       [
         HoldError.CapacityBelowSold,
         () =>
@@ -295,11 +299,10 @@ describe('refusals change nothing', () => {
     }
     for (const [name, n] of [
       ['beginConfirm', 3],
-      ['confirm', 5],
+      ['confirm', 4],
       ['failPayment', 3],
-      ['release', 5],
-      ['cancel', 4],
-      ['expire', 5],
+      ['giveBack', 4],
+      ['expire', 3],
       ['setCategory', 2],
       ['setEventState', 1],
     ] as const) {
@@ -317,24 +320,27 @@ describe('lifecycle', () => {
     const userId = randomUUID();
     const { hold } = await holds.reserve(reserveArgs(eventId, categoryId, userId, 2));
 
-    const begun = await holds.beginConfirm(hold, userId);
+    const begun = await holds.beginConfirm(hold.id, userId);
     expect(begun.hold.status).toBe('confirming');
     expect(begun.hold.expiresAt).toBeGreaterThanOrEqual(hold.expiresAt);
-    const failed = await holds.failPayment(hold, userId);
-    expect(failed).toMatchObject({ status: 'held', expiresAt: hold.expiresAt });
-    await holds.beginConfirm(hold, userId);
-    const confirmed = await holds.confirm(hold, userId);
+    // A confirm cut off mid-payment may begin again (the provider is idempotent per hold).
+    expect((await holds.beginConfirm(hold.id, userId)).hold.status).toBe('confirming');
+    const failed = await holds.failPayment(hold.id, userId);
+    expect(failed.hold).toMatchObject({ status: 'held', expiresAt: hold.expiresAt });
+    // A payment that answered at once confirms straight from held.
+    const confirmed = (await holds.confirm(hold.id, userId)).hold;
     expect(confirmed).toMatchObject({ status: 'confirmed', seq: 2 });
-    expect((await holds.beginConfirm(hold, userId)).alreadyConfirmed).toBe(true);
+    expect((await holds.confirm(hold.id, userId)).replayed).toBe(true);
+    expect((await holds.beginConfirm(hold.id, userId)).alreadyConfirmed).toBe(true);
     expect((await checkInvariants(redis, eventId))[categoryId]).toMatchObject({
       held: 0,
       confirmed: 2,
       available: 8,
     });
 
-    const cancelled = await holds.cancel(confirmed, userId);
+    const cancelled = await holds.giveBack(hold.id, userId);
     expect(cancelled).toMatchObject({ status: 'cancelled', seq: 3 });
-    expect((await holds.cancel(confirmed, userId)).status).toBe('cancelled');
+    expect((await holds.giveBack(hold.id, userId)).status).toBe('cancelled');
     expect((await checkInvariants(redis, eventId))[categoryId]).toMatchObject({
       held: 0,
       confirmed: 0,
@@ -342,8 +348,8 @@ describe('lifecycle', () => {
     });
 
     const second = (await holds.reserve(reserveArgs(eventId, categoryId, userId, 3))).hold;
-    expect((await holds.release(second, userId)).status).toBe('released');
-    expect((await holds.release(second, userId)).status).toBe('released');
+    expect((await holds.giveBack(second.id, userId)).status).toBe('released');
+    expect((await holds.giveBack(second.id, userId)).status).toBe('released');
     expect((await checkInvariants(redis, eventId))[categoryId]).toMatchObject({ available: 10 });
     // Ended holds stay readable for at least 24 h.
     expect(await redis.pttl(eventKeys(eventId, REDIS_KEY_PREFIX).hold(second.id))).toBeGreaterThan(
@@ -433,8 +439,8 @@ describe('expiry', () => {
         const at = hold.expiresAt - 150 + (i % 300);
         await new Promise((r) => setTimeout(r, Math.max(0, at - now)));
         try {
-          await onAny(i).beginConfirm(hold, hold.userId);
-          await onAny(i).confirm(hold, hold.userId);
+          await onAny(i).beginConfirm(hold.id, hold.userId);
+          await onAny(i).confirm(hold.id, hold.userId);
           return 'confirmed';
         } catch (err) {
           if (err instanceof HoldRefusal && err.code === HoldError.HoldExpired) return 'refused';
@@ -480,7 +486,7 @@ describe('expiry', () => {
     const { eventId, categoryId } = await newDrop({ capacity: 10, holdTtl: 1 });
     const userId = randomUUID();
     const { hold } = await holds.reserve(reserveArgs(eventId, categoryId, userId, 1));
-    await holds.beginConfirm(hold, userId);
+    await holds.beginConfirm(hold.id, userId);
     const reapers = startReapers(1);
     try {
       // Past the hold's own expiry, with a reaper running: still confirming.
@@ -489,7 +495,7 @@ describe('expiry', () => {
       });
       await reapers[0]?.reaper.tick();
       expect((await holds.find(hold.id))?.status).toBe('confirming');
-      expect((await holds.confirm(hold, userId)).status).toBe('confirmed');
+      expect((await holds.confirm(hold.id, userId)).hold.status).toBe('confirmed');
     } finally {
       await Promise.all(reapers.map(({ reaper }) => reaper.stop()));
     }

@@ -1,33 +1,26 @@
 // Authentication (who is calling) and authorisation (may they) for the routes.
+import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AccessTokens, Role } from '../../common/auth/access-tokens.js';
+import type { AccessTokens, Principal, Role } from '../../common/auth/access-tokens.js';
 import type { AppEnv } from '../env.js';
-import { requestHeader } from '../node-http.js';
 import { ApiError } from '../problem.js';
 
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 
 /**
- * Reads a bearer token when one is sent and sets c.var.principal. It refuses nothing
- * itself — public routes stay public — but a token that is present and invalid is
- * remembered, so a guarded route can say why it refuses.
+ * The caller a bearer token names, when one is sent and valid. It refuses nothing itself —
+ * public routes stay public; guarded routes refuse a request without one. A token seen
+ * before is answered from the cache, without a turn of the event loop.
  */
-export const authenticate = (tokens: AccessTokens) =>
-  createMiddleware<AppEnv>((c, next) => {
-    const header = requestHeader(c, 'authorization');
-    const token = header ? BEARER.exec(header)?.[1] : undefined;
-    if (!token) return next();
-    // A token seen before is answered from the cache without a turn of the event loop.
-    const known = tokens.known(token);
-    if (known) {
-      c.set('principal', known);
-      return next();
-    }
-    return tokens.verify(token).then((principal) => {
-      if (principal) c.set('principal', principal);
-      return next();
-    });
-  });
+export function callerOf(
+  c: Context,
+  tokens: AccessTokens,
+): Principal | undefined | Promise<Principal | null> {
+  const header = c.req.header('authorization');
+  const token = header ? BEARER.exec(header)?.[1] : undefined;
+  if (!token) return undefined;
+  return tokens.known(token) ?? tokens.verify(token);
+}
 
 const unauthorized = () =>
   new ApiError('unauthorized', 'A valid bearer access token is required', {

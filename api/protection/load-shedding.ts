@@ -1,9 +1,7 @@
 // Load shedding: when the api is saturated it refuses at once with 503 + Retry-After,
 // instead of queueing requests until clients time out (which helps nobody in a drop).
 // Saturated means too many requests in flight, or an event loop lagging behind.
-import { createMiddleware } from 'hono/factory';
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { AppEnv } from '../env.js';
 import { ApiError } from '../problem.js';
 
 const SAMPLE_MS = 50;
@@ -46,24 +44,30 @@ export function createLoadShedder(
     return new ApiError('overloaded', detail, { headers: { 'Retry-After': '1' } });
   };
 
-  const middleware = createMiddleware<AppEnv>(async (_c, next) => {
+  /**
+   * Admits a request (counted in flight until `done`), or returns the 503 to answer when
+   * the api is saturated.
+   */
+  function admit(): ApiError | undefined {
     if (bounds.maxInFlight > 0 && inFlight >= bounds.maxInFlight) {
-      throw refuse('in_flight', 'The service is at capacity; retry shortly');
+      return refuse('in_flight', 'The service is at capacity; retry shortly');
     }
     if (bounds.maxEventLoopDelayMs > 0 && lagMs > bounds.maxEventLoopDelayMs) {
-      throw refuse('event_loop_delay', 'The service is overloaded; retry shortly');
+      return refuse('event_loop_delay', 'The service is overloaded; retry shortly');
     }
     inFlight += 1;
-    try {
-      await next();
-    } finally {
-      inFlight -= 1;
-    }
-  });
+    return undefined;
+  }
 
   return {
-    middleware,
+    admit,
+    /** An admitted request was answered. */
+    done: () => {
+      inFlight -= 1;
+    },
     stop: () => clearInterval(sampler),
     state: () => ({ inFlight, lagMs }),
   };
 }
+
+export type LoadShedder = ReturnType<typeof createLoadShedder>;

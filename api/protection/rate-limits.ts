@@ -1,12 +1,10 @@
 // Request limits shared by every api instance, kept in Redis by rate-limiter-flexible
 // (one key per bucket, so Redis Cluster is fine). If Redis fails, an in-memory limiter of
 // the same size takes over per instance rather than letting everything through.
-import { createMiddleware } from 'hono/factory';
 import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../../common/config.js';
 import type { RedisClient } from '../../common/redis.js';
-import type { AppEnv } from '../env.js';
 import { ApiError } from '../problem.js';
 
 type LimitConfig = Pick<
@@ -85,15 +83,18 @@ export function createRateLimits(
     }
   }
 
-  /** Per-IP and per-user budgets, per second; runs after authentication. Both off: a no-op. */
-  const limited = createMiddleware<AppEnv>(async (c, next) => {
-    const cost = isReserve(c.req.method, c.req.path) ? config.RATE_LIMIT_RESERVE_COST : 1;
-    if (perIp) await consume(perIp, c.get('clientIp'), cost, 'ip');
-    const principal = c.get('principal');
-    if (perUser && principal) await consume(perUser, principal.userId, cost, 'user');
-    await next();
-  });
-  const requests = perIp || perUser ? limited : createMiddleware<AppEnv>((_c, next) => next());
+  /**
+   * Per-IP and per-user budgets, per second, for a request by `userId` (when signed in)
+   * from `ip`; throws 429 when one is spent. Null when both are off: nothing to call.
+   */
+  const requests =
+    perIp || perUser
+      ? async (method: string, path: string, ip: string, userId: string | undefined) => {
+          const cost = isReserve(method, path) ? config.RATE_LIMIT_RESERVE_COST : 1;
+          if (perIp) await consume(perIp, ip, cost, 'ip');
+          if (perUser && userId) await consume(perUser, userId, cost, 'user');
+        }
+      : null;
 
   /** Brute-force guard on logins, per email + IP; always on. */
   const logins = {

@@ -16,9 +16,9 @@ import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import { createAvailabilityReader } from '../availability.js';
 import type { AppEnv } from '../env.js';
-import { emptyResponse, jsonResponse, requestHeader } from '../node-http.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { emptyResponse, jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import {
   CommentSchema,
@@ -99,7 +99,7 @@ const getAvailability = createRoute({
   description: 'Send the ETag back in If-None-Match: an unchanged answer is a bodiless 304.',
   request: { params: EventParams },
   // Documented, not validated by the route: any value is fine, and reading it through the
-  // validator would materialise every request header (node-http.ts).
+  // validator would copy every request header into an object.
   parameters: [
     {
       in: 'header',
@@ -237,7 +237,7 @@ export function eventRoutes(deps: EventRouteDeps) {
     const snapshot = await readAvailability(c.req.valid('param').eventId);
     if (!snapshot || (snapshot.status === 'draft' && !isAdmin(c))) throw missing();
     const headers = { ETag: snapshot.etag, 'Cache-Control': 'no-cache' };
-    const ifNoneMatch = requestHeader(c, 'if-none-match');
+    const ifNoneMatch = c.req.header('if-none-match');
     if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === snapshot.etag)) {
       return emptyResponse(304, headers);
     }

@@ -1,20 +1,23 @@
 // Reservations: hold stock, read, confirm (simulated payment), release or cancel.
 // Every state change is one Lua script in Redis; HTTP never waits on Kafka or Postgres.
 import { createRoute, z } from '@hono/zod-openapi';
-import { v7 as uuidv7 } from 'uuid';
 import type { Db } from '../../common/db/client.js';
 import { findReservation } from '../../common/pipeline/reservation-records.js';
 import type { Holds, Idempotency } from '../../common/reservations/holds.js';
+import { FAILING_PAYMENT_TOKEN, type Payments } from '../../common/reservations/payments.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
 import { asApi } from '../hold-errors.js';
-import { jsonResponse } from '../node-http.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { jsonResponse } from '../responses.js';
 import { createRouter, validHeader } from '../router.js';
-import { Id, json, ReservationSchema, toReservation, toReservationFromRecord } from '../schemas.js';
-
-/** The simulated payment provider's token that always fails (SPEC §2). */
-export const FAILING_PAYMENT_TOKEN = 'tok_fail';
+import {
+  json,
+  ReservationId,
+  ReservationSchema,
+  toReservation,
+  toReservationFromRecord,
+} from '../schemas.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const IdempotencyKey = z
@@ -41,7 +44,7 @@ const ConfirmBody = z
   .object({ paymentToken: z.string().min(1).max(200).optional() })
   .openapi('ConfirmRequest');
 
-const ReservationParams = z.object({ id: Id('id') });
+const ReservationParams = z.object({ id: ReservationId });
 const authed = {
   security: [{ bearerAuth: [] }],
   middleware: [requireUser],
@@ -129,21 +132,14 @@ export interface ReservationDeps {
   holds: Holds;
   metrics: DomainMetrics;
   db: Db;
-  paymentDelayMs: number;
+  payments: Payments;
 }
 
-const wait = (ms: number) => (ms > 0 ? new Promise((r) => setTimeout(r, ms)) : Promise.resolve());
-
-export function reservationRoutes({ holds, db, metrics, paymentDelayMs }: ReservationDeps) {
+// Each state change is one Lua script, and the script's first check is ownership (someone
+// else's hold is the same 404 as a missing one: no BOLA oracle), so no route reads the
+// hold first: a reserve, a confirm and a give-back are one Redis round trip each.
+export function reservationRoutes({ holds, db, metrics, payments }: ReservationDeps) {
   const app = createRouter();
-
-  /** The caller's live hold, or 404 (also for someone else's: no BOLA oracle). */
-  async function ownHold(holdId: string, principal: { userId: string }) {
-    const hold = await holds.find(holdId);
-    if (!hold || hold.userId !== principal.userId)
-      throw new ApiError('not_found', 'No such reservation');
-    return hold;
-  }
 
   const idempotency = (key: string | undefined, fingerprint: string): Idempotency | undefined =>
     key ? { key, fingerprint } : undefined;
@@ -155,7 +151,6 @@ export function reservationRoutes({ holds, db, metrics, paymentDelayMs }: Reserv
     const { hold, replayed } = await metrics.track('reserve', () =>
       asApi(() =>
         holds.reserve({
-          holdId: uuidv7(),
           userId,
           ...body,
           idempotency: idempotency(
@@ -188,56 +183,43 @@ export function reservationRoutes({ holds, db, metrics, paymentDelayMs }: Reserv
   });
 
   app.openapi(confirm, async (c) => {
-    const principal = principalOf(c);
+    const { userId } = principalOf(c);
     const holdId = c.req.valid('param').id;
     const { paymentToken } = c.req.valid('json') ?? {};
     const key = validHeader(c, 'idempotency-key', IdempotencyKey);
-    // Ownership is the scripts' own first check (a foreign or unknown hold is the same 404),
-    // so the hold is not read beforehand: only its event, which this process usually knows.
-    const eventId = await holds.eventOf(holdId);
-    if (!eventId) throw new ApiError('not_found', 'No such reservation');
     const idem = idempotency(key, `confirm|${holdId}|${paymentToken ?? ''}`);
 
     const confirmed = await metrics.track('confirm', async () => {
-      const begun = await asApi(() =>
-        holds.beginConfirm({ id: holdId, eventId }, principal.userId, idem),
-      );
-      if (begun.alreadyConfirmed) return begun.hold;
-      // The simulated payment provider. The hold is `confirming` meanwhile: it cannot expire.
-      await wait(paymentDelayMs);
-      if (paymentToken === FAILING_PAYMENT_TOKEN) {
-        await asApi(() => holds.failPayment(begun.hold, principal.userId, idem));
+      let claimed = false;
+      if (!payments.instant) {
+        // The hold is `confirming` while the payment runs: it cannot expire under it.
+        const begun = await asApi(() => holds.beginConfirm(holdId, userId, idem));
+        if (begun.alreadyConfirmed) return begun.hold;
+        claimed = true;
+      }
+      const outcome = await payments.charge(holdId, paymentToken);
+      const step = idem && { ...idem, claimed };
+      if (outcome === 'declined') {
+        const failed = await asApi(() => holds.failPayment(holdId, userId, step));
+        if (failed.replayed) return failed.hold;
         throw new ApiError(
           'payment_failed',
           'The payment was declined; the hold stays until it expires',
         );
       }
-      return asApi(() => holds.confirm(begun.hold, principal.userId, idem));
+      return (await asApi(() => holds.confirm(holdId, userId, step))).hold;
     });
     return jsonResponse({ object: toReservation(confirmed) }, 200);
   });
 
   app.openapi(remove, async (c) => {
-    const principal = principalOf(c);
-    const hold = await ownHold(c.req.valid('param').id, principal);
-    const operation =
-      hold.status === 'confirmed' || hold.status === 'cancelled' ? 'cancel' : 'release';
-    const ended = await metrics.track(operation, () =>
-      asApi(async () => {
-        if (hold.status === 'confirmed' || hold.status === 'cancelled') {
-          return holds.cancel(hold, principal.userId);
-        }
-        try {
-          return await holds.release(hold, principal.userId);
-        } catch (err) {
-          // Confirmed between our read and the release: cancel it instead.
-          const confirmedMeanwhile = (err as { info?: string[] }).info?.[0] === 'confirmed';
-          if (confirmedMeanwhile) return holds.cancel(hold, principal.userId);
-          throw err;
-        }
-      }),
+    const { userId } = principalOf(c);
+    const ended = await metrics.track(
+      'release',
+      () => asApi(() => holds.giveBack(c.req.valid('param').id, userId)),
+      (hold) => (hold.status === 'cancelled' ? 'cancel' : 'release'),
     );
-    return c.json(toReservation(ended), 200);
+    return jsonResponse({ object: toReservation(ended) }, 200);
   });
 
   return app;

@@ -1,9 +1,9 @@
 // Holds: the typed face of the Lua scripts (one function per state change) and the reads
 // around them. Redis is the authority for live stock and holds; every change here is one
 // atomic script that also appends to the event's outbox.
-import { LRUCache } from 'lru-cache';
 import { Histogram, type Registry } from 'prom-client';
 import type { RedisClient } from '../redis.js';
+import { eventOfHoldId, newHoldId } from './hold-ids.js';
 import { keyspace } from './keys.js';
 import { defineScripts, type RunScript, readScripts } from './scripts.js';
 
@@ -166,8 +166,13 @@ export function createHolds(
 ) {
   const keys = keyspace(rules.keyPrefix);
   const eventKeys = keys.event;
-  // Which event a hold belongs to never changes: cache it in-process.
-  const eventOfHold = new LRUCache<string, string>({ max: 100_000 });
+
+  /** The keys of the event a hold id names; a refusal for a string that is no hold id. */
+  function holdKeys(holdId: string) {
+    const eventId = eventOfHoldId(holdId);
+    if (!eventId) throw new HoldRefusal(HoldError.HoldNotFound, []);
+    return eventKeys(eventId);
+  }
 
   /**
    * Claims a user's Idempotency-Key across events (the scripts keep it per event). Two
@@ -181,11 +186,6 @@ export function createHolds(
     if (existing !== null && existing !== idem.fingerprint) {
       throw new HoldRefusal(HoldError.IdempotencyKeyReused, []);
     }
-  }
-
-  async function remember(holdId: string, eventId: string) {
-    eventOfHold.set(holdId, eventId);
-    await redis.set(keys.holdEvent(holdId), eventId, 'PX', rules.retentionMs + 3600_000);
   }
 
   return {
@@ -220,17 +220,20 @@ export function createHolds(
       return Number(reply[1]);
     },
 
-    /** Places a hold. `replayed` is true when an Idempotency-Key returned the original. */
+    /**
+     * Places a hold: one round trip (two with an Idempotency-Key, whose claim spans events).
+     * `replayed` is true when an Idempotency-Key returned the original.
+     */
     async reserve(input: {
-      holdId: string;
       eventId: string;
       categoryId: string;
       userId: string;
       quantity: number;
       idempotency?: Idempotency;
     }): Promise<{ hold: Hold; replayed: boolean }> {
-      const { holdId, eventId, categoryId, userId, quantity, idempotency } = input;
+      const { eventId, categoryId, userId, quantity, idempotency } = input;
       if (idempotency) await claimKey(userId, idempotency);
+      const holdId = newHoldId(eventId);
       const k = eventKeys(eventId);
       const reply = check(
         await run(
@@ -257,8 +260,6 @@ export function createHolds(
         ),
       );
       const id = String(reply[1]);
-      // Remembered before the client learns the id, so every later call can find it.
-      await remember(id, eventId);
       return {
         replayed: Number(reply[0]) === 2,
         hold: {
@@ -275,90 +276,83 @@ export function createHolds(
       };
     },
 
-    /** Payment begins: held → confirming, alive through the payment window. */
-    async beginConfirm(
-      hold: Pick<Hold, 'id' | 'eventId'>,
-      userId: string,
-      idempotency?: Idempotency,
-    ) {
+    /** A payment that takes time begins: held (or an interrupted confirming) → confirming. */
+    async beginConfirm(holdId: string, userId: string, idempotency?: Idempotency) {
+      const k = holdKeys(holdId);
       if (idempotency) await claimKey(userId, idempotency);
-      const k = eventKeys(hold.eventId);
       const reply = check(
         await run(
           'beginConfirm',
-          [k.hold(hold.id), k.expiry, k.idempotency(userId, idempotency?.key ?? '-')],
+          [k.hold(holdId), k.expiry, k.idempotency(userId, idempotency?.key ?? '-')],
           [userId, idempotency?.fingerprint ?? '', rules.paymentWindowMs],
         ),
       );
       return { hold: parseHold(reply), alreadyConfirmed: Number(reply[0]) === 2 };
     },
 
-    /** Payment succeeded: confirming → confirmed. */
-    async confirm(hold: Hold, userId: string, idempotency?: Idempotency): Promise<Hold> {
-      const k = eventKeys(hold.eventId);
+    /**
+     * Payment succeeded: held or confirming → confirmed, in one round trip (two with an
+     * Idempotency-Key not claimed yet by beginConfirm). `replayed`: it was confirmed before.
+     */
+    async confirm(
+      holdId: string,
+      userId: string,
+      idempotency?: Idempotency & { claimed?: boolean },
+    ): Promise<{ hold: Hold; replayed: boolean }> {
+      const k = holdKeys(holdId);
+      if (idempotency && !idempotency.claimed) await claimKey(userId, idempotency);
       const reply = check(
         await run(
           'confirm',
-          [
-            k.hold(hold.id),
-            k.category(hold.categoryId),
-            k.expiry,
-            k.outbox,
-            k.idempotency(userId, idempotency?.key ?? '-'),
-          ],
-          [userId, idempotency?.fingerprint ?? '', rules.idempotencyTtlMs, hold.categoryId],
+          [k.hold(holdId), k.expiry, k.outbox, k.idempotency(userId, idempotency?.key ?? '-')],
+          [userId, idempotency?.fingerprint ?? '', rules.idempotencyTtlMs, k.base],
         ),
       );
-      return parseHold(reply);
+      return { hold: parseHold(reply), replayed: Number(reply[0]) === 2 };
     },
 
-    /** Payment refused: confirming → held, with its original expiry. */
-    async failPayment(hold: Hold, userId: string, idempotency?: Idempotency): Promise<Hold> {
-      const k = eventKeys(hold.eventId);
+    /**
+     * Payment refused: the hold is held (again, with its original expiry). A confirmed
+     * answer means the same Idempotency-Key confirmed it before: `replayed`.
+     */
+    async failPayment(
+      holdId: string,
+      userId: string,
+      idempotency?: Idempotency & { claimed?: boolean },
+    ): Promise<{ hold: Hold; replayed: boolean }> {
+      const k = holdKeys(holdId);
+      if (idempotency && !idempotency.claimed) await claimKey(userId, idempotency);
       const reply = check(
         await run(
           'failPayment',
-          [k.hold(hold.id), k.expiry, k.idempotency(userId, idempotency?.key ?? '-')],
+          [k.hold(holdId), k.expiry, k.idempotency(userId, idempotency?.key ?? '-')],
           [userId, idempotency?.fingerprint ?? '', rules.idempotencyTtlMs],
         ),
       );
-      return parseHold(reply);
+      return { hold: parseHold(reply), replayed: Number(reply[0]) === 2 };
     },
 
-    /** The owner gives a held hold back. */
-    async release(hold: Hold, userId: string): Promise<Hold> {
-      const k = eventKeys(hold.eventId);
+    /** The owner gives tickets back: a held hold is released, a confirmed sale cancelled. */
+    async giveBack(holdId: string, userId: string): Promise<Hold> {
+      const k = holdKeys(holdId);
       const reply = check(
         await run(
-          'release',
-          [k.hold(hold.id), k.category(hold.categoryId), k.user(hold.userId), k.expiry, k.outbox],
-          [userId, rules.retentionMs, hold.categoryId],
-        ),
-      );
-      return parseHold(reply);
-    },
-
-    /** The owner cancels a confirmed sale. */
-    async cancel(hold: Hold, userId: string): Promise<Hold> {
-      const k = eventKeys(hold.eventId);
-      const reply = check(
-        await run(
-          'cancel',
-          [k.hold(hold.id), k.category(hold.categoryId), k.user(hold.userId), k.outbox],
-          [userId, rules.retentionMs, hold.categoryId],
+          'giveBack',
+          [k.hold(holdId), k.user(userId), k.expiry, k.outbox],
+          [userId, rules.retentionMs, k.base],
         ),
       );
       return parseHold(reply);
     },
 
     /** Expires a due hold (the reaper). Returns how late (ms) it was expired. */
-    async expire(hold: Pick<Hold, 'id' | 'eventId' | 'categoryId' | 'userId'>): Promise<number> {
-      const k = eventKeys(hold.eventId);
+    async expire(eventId: string, holdId: string): Promise<number> {
+      const k = eventKeys(eventId);
       const reply = check(
         await run(
           'expire',
-          [k.hold(hold.id), k.category(hold.categoryId), k.user(hold.userId), k.expiry, k.outbox],
-          [hold.id, rules.retentionMs, hold.categoryId, hold.userId],
+          [k.hold(holdId), k.expiry, k.outbox],
+          [holdId, rules.retentionMs, k.base],
         ),
       );
       return Number(reply[1]);
@@ -405,22 +399,12 @@ export function createHolds(
           ],
         ),
       );
-      await remember(hold.id, hold.eventId);
       return Number(reply[0]) === 1;
-    },
-
-    /** The event a hold belongs to, or null for an unknown id. */
-    async eventOf(holdId: string): Promise<string | null> {
-      const cached = eventOfHold.get(holdId);
-      if (cached) return cached;
-      const eventId = await redis.get(keys.holdEvent(holdId));
-      if (eventId) eventOfHold.set(holdId, eventId);
-      return eventId;
     },
 
     /** A hold by id, or null when Redis does not know it (any more). */
     async find(holdId: string): Promise<Hold | null> {
-      const eventId = await this.eventOf(holdId);
+      const eventId = eventOfHoldId(holdId);
       if (!eventId) return null;
       return holdFromHash(await redis.hgetall(eventKeys(eventId).hold(holdId)));
     },
@@ -471,20 +455,6 @@ export function createHolds(
     /** Live holds of an event due by `nowMs`, oldest first (for the reaper). */
     async due(eventId: string, nowMs: number, limit: number): Promise<string[]> {
       return redis.zrangebyscore(eventKeys(eventId).expiry, '-inf', nowMs, 'LIMIT', 0, limit);
-    },
-
-    /** The hold fields the expire script needs, for many holds at once. */
-    async refs(eventId: string, holdIds: string[]) {
-      const k = eventKeys(eventId);
-      const pipeline = redis.pipeline();
-      for (const id of holdIds) pipeline.hmget(k.hold(id), 'categoryId', 'userId');
-      const results = (await pipeline.exec()) ?? [];
-      return holdIds.map((id, i) => {
-        const [err, value] = results[i] ?? [null, null];
-        if (err) throw err;
-        const [categoryId, userId] = (value as (string | null)[]) ?? [];
-        return { id, eventId, categoryId: categoryId ?? '', userId: userId ?? '' };
-      });
     },
 
     async liveEvents(): Promise<string[]> {

@@ -6,6 +6,11 @@ export function eventKeys(eventId: string, prefix = '') {
   // The prefix goes before the hash tag: the tag alone decides the slot.
   const tag = `${prefix}{ev:${eventId}}`;
   return {
+    /**
+     * What every key of the event starts with: scripts name the hashes of a hold's category
+     * and user from it (same tag, so the same slot) when the caller cannot know them.
+     */
+    base: `${tag}:`,
     /** hash: status, holdTtl, perUserLimit */
     event: `${tag}:event`,
     /** set of the event's category ids */
@@ -39,8 +44,6 @@ export function keyspace(prefix = '') {
   return {
     prefix,
     event: (eventId: string) => eventKeys(eventId, prefix),
-    /** Which event a hold belongs to (holds are addressed by id alone in the API). */
-    holdEvent: (holdId: string) => `${prefix}hold-event:${holdId}`,
     /** A user's Idempotency-Key across all events: catches one key reused for another event. */
     userIdempotency: (userId: string, key: string) => `${prefix}idem:${userId}:${key}`,
     /** Events with stock in Redis: where the reaper and the relay look. */

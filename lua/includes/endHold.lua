@@ -1,8 +1,9 @@
---- Ends a live hold (held or confirming) and puts its stock back: the category's `held`
---- and the user's totals go down by its quantity, it leaves the expiry set, its record
---- stays readable for `retentionMs`, and the change goes to the outbox.
-local function endHold(keys, h, status, nowMs, retentionMs)
-  redis.call('HINCRBY', keys.category, 'held', -h.quantity)
+--- Ends a hold and puts its stock back: the category's `from` count (`held` for a live
+--- hold, `confirmed` for a sale) and the user's totals go down by its quantity, it leaves
+--- the expiry set, its record stays readable for `retentionMs`, and the change goes to
+--- the outbox.
+local function endHold(keys, h, status, nowMs, retentionMs, from)
+  redis.call('HINCRBY', keys.category, from, -h.quantity)
   redis.call('HINCRBY', keys.user, 'total', -h.quantity)
   redis.call('HINCRBY', keys.user, 'c:' .. h.categoryId, -h.quantity)
   redis.call('ZREM', keys.expiry, h.id)

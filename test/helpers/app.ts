@@ -1,6 +1,8 @@
-// The api app from its real factory and services, wired to the real test services.
+// The api app from its real factory and services, wired to the real test services, and
+// served the way production serves it (api/http-server.ts) on a port of its own.
 import { Kafka, logLevel } from 'kafkajs';
 import { createApp } from '../../api/app.js';
+import { serveApi } from '../../api/http-server.js';
 import { createApiServices } from '../../api/services.js';
 import type { Config } from '../../common/config.js';
 import { createSql } from '../../common/db/client.js';
@@ -30,12 +32,20 @@ export async function buildTestApp(config: Config) {
     registry,
     probes: { redis: redisProbe(redis), postgres: postgresProbe(sql), kafka: kafkaProbe(admin) },
   });
+  const { server, port } = await serveApi(app, { hostname: '127.0.0.1', port: 0 });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  // Every test request goes over a real socket through the production adapter, never
+  // in-process: app.request(path, init) is a fetch to the served app.
+  app.request = ((input: string, init?: RequestInit) =>
+    fetch(new URL(input, baseUrl), init)) as unknown as typeof app.request;
   const close = async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
     services.loadShedder.stop();
     services.requestDeadline.stop();
     await services.cache.close();
     redis.disconnect();
     await Promise.all([sql.end({ timeout: 1 }), admin.disconnect()]);
   };
-  return { app, services, redis, sql, admin, close, config, registry };
+  return { app, baseUrl, services, redis, sql, admin, close, config, registry };
 }

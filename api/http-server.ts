@@ -1,0 +1,72 @@
+// The one way the api is served, in production and in the tests: @hono/node-server with
+// the transport's share of every request done on Node's own objects, before Hono sees it.
+// The request id and the security headers go on Node's response (a handler's header of the
+// same name still wins: Node merges the adapter's headers over them), so no response is
+// turned into a WHATWG Headers object just to carry them. Handlers and middleware read the
+// request id from the bindings and never ask how the request arrived.
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type HttpBindings, serve } from '@hono/node-server';
+
+export type ApiBindings = HttpBindings & { requestId: string };
+
+interface Fetchable {
+  fetch(request: Request, env: ApiBindings): Response | Promise<Response>;
+}
+
+/** The set and values of Hono's secureHeaders defaults. */
+const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+  ['Cross-Origin-Resource-Policy', 'same-origin'],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+  ['Origin-Agent-Cluster', '?1'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Strict-Transport-Security', 'max-age=15552000; includeSubDomains'],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-DNS-Prefetch-Control', 'off'],
+  ['X-Download-Options', 'noopen'],
+  ['X-Frame-Options', 'SAMEORIGIN'],
+  ['X-Permitted-Cross-Domain-Policies', 'none'],
+  ['X-XSS-Protection', '0'],
+];
+
+/** Hono's rule for an acceptable caller's id: word characters, '-' and '=', at most 255. */
+const ACCEPTABLE_REQUEST_ID = /^[\w\-=]{1,255}$/;
+
+// Request ids need to be unique, not secret: a per-process random tag and a counter
+// (no crypto call per request).
+const processTag = Math.random().toString(36).slice(2, 10);
+let requests = 0;
+const nextRequestId = () => `${processTag}-${(++requests).toString(36)}`;
+
+/**
+ * The caller's X-Request-Id when it is a sane token (so a trace crosses services), else a
+ * fresh one; echoed on the response with the security headers.
+ */
+function stamp(env: HttpBindings): ApiBindings {
+  const given = env.incoming.headers['x-request-id'];
+  const requestId =
+    typeof given === 'string' && ACCEPTABLE_REQUEST_ID.test(given) ? given : nextRequestId();
+  const { outgoing } = env;
+  for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
+  outgoing.setHeader('X-Request-Id', requestId);
+  return { incoming: env.incoming, outgoing, requestId };
+}
+
+/** Serves the app; resolves once it listens (port 0 picks a free port). */
+export function serveApi(
+  app: Fetchable,
+  address: { hostname: string; port: number },
+): Promise<{ server: Server; port: number }> {
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      {
+        // An HTTP/1 server (serve's default): its bindings are Node's message and response.
+        fetch: (request, env) => app.fetch(request, stamp(env as HttpBindings)),
+        hostname: address.hostname,
+        port: address.port,
+      },
+      (info: AddressInfo) => resolve({ server: server as Server, port: info.port }),
+    );
+    server.once('error', reject);
+  });
+}

@@ -1,0 +1,40 @@
+// Responses for the hot routes with their headers kept a plain object: @hono/node-server
+// writes such a response's headers as they are, where a Headers object (what c.json makes
+// of a response with more than one header) is built and then copied out again.
+import type { TypedResponse } from 'hono';
+import type { ContentfulStatusCode, StatusCode } from 'hono/utils/http-status';
+import type { JSONParsed } from 'hono/utils/types';
+
+const JSON_ONLY = { 'content-type': 'application/json' } as const;
+
+declare const serialized: unique symbol;
+/** A JSON text known to encode a T: made once, sent many times (see jsonResponse). */
+export type Serialized<T> = string & { readonly [serialized]: T };
+export const serialize = <T>(value: T) => JSON.stringify(value) as Serialized<T>;
+
+type JsonResponse<T, U extends ContentfulStatusCode> = Response &
+  TypedResponse<JSONParsed<T>, U, 'json'>;
+
+/**
+ * c.json(object, status, headers) with plain-object headers. Typed like c.json, so the route's OpenAPI response schema still checks the body. The body
+ * may come already serialised.
+ */
+export function jsonResponse<T, U extends ContentfulStatusCode>(
+  body: { json: Serialized<T> } | { object: T },
+  status: U,
+  headers?: Record<string, string>,
+): JsonResponse<T, U> {
+  const text = 'json' in body ? body.json : JSON.stringify(body.object);
+  return new Response(text, {
+    status,
+    headers: headers ? { ...JSON_ONLY, ...headers } : JSON_ONLY,
+  }) as JsonResponse<T, U>;
+}
+
+/** c.body(null, status, headers) with the headers kept a plain object (see jsonResponse). */
+export function emptyResponse<U extends StatusCode>(
+  status: U,
+  headers: Record<string, string>,
+): Response & TypedResponse<null, U, 'body'> {
+  return new Response(null, { status, headers }) as Response & TypedResponse<null, U, 'body'>;
+}
