@@ -10,6 +10,8 @@ export interface BenchDrop {
   capacity: number;
   /** One `Bearer …` header value per user. */
   authorizations: string[];
+  /** The same users with their ids (a hold's answer names its owner by id). */
+  users: { userId: string; authorization: string }[];
 }
 
 async function call(url: string, init: RequestInit & { token?: string; body?: string }) {
@@ -49,7 +51,10 @@ export async function prepareDrop(
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );
-  const tokens = JSON.parse(readFileSync(usersFile, 'utf8')) as { accessToken: string }[];
+  const tokens = JSON.parse(readFileSync(usersFile, 'utf8')) as {
+    userId: string;
+    accessToken: string;
+  }[];
   const { accessToken } = await call(`${api}/v1/auth/login`, {
     method: 'POST',
     body: JSON.stringify({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }),
@@ -77,5 +82,6 @@ export async function prepareDrop(
     categoryId: category.id as string,
     capacity,
     authorizations: tokens.map((t) => `Bearer ${t.accessToken}`),
+    users: tokens.map((t) => ({ userId: t.userId, authorization: `Bearer ${t.accessToken}` })),
   };
 }
