@@ -6,11 +6,13 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import { PasswordWorkBusy } from '../common/auth/passwords.js';
 import { appendCatalogChange } from '../common/catalog/changes.js';
 import type { Config } from '../common/config.js';
 import type { Probes } from '../common/health.js';
 import { kafkaNames } from '../common/kafka.js';
 import type { Logger } from '../common/logger.js';
+import { createSaleRecorder } from '../common/pipeline/sales.js';
 import { simulatedPayments } from '../common/reservations/payments.js';
 import { isDependencyDown } from './dependency-errors.js';
 import type { AppEnv } from './env.js';
@@ -21,6 +23,7 @@ import { logOf } from './middleware/request-log.js';
 import { ApiError, type ErrorCode, problemResponse } from './problem.js';
 import { createRouter } from './router.js';
 import { adminEventRoutes } from './routes/admin-events.js';
+import { adminUserRoutes } from './routes/admin-users.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
@@ -36,6 +39,8 @@ export interface AppDeps extends ApiServices {
   registry: Registry;
   /** Dependency probes behind /readyz. */
   probes: Probes;
+  /** True once a shutdown has begun: /readyz answers 503 from then on (main.ts). */
+  draining?: () => boolean;
 }
 
 /** Errors Hono itself throws (malformed JSON, timeouts), mapped onto our codes. */
@@ -70,16 +75,24 @@ export function createApp(deps: AppDeps) {
 
   app.route(
     '/',
-    opsRoutes({ registry, probes: deps.probes, readyTimeoutMs: config.READY_CHECK_TIMEOUT_MS }),
+    opsRoutes({
+      probes: deps.probes,
+      readyTimeoutMs: config.READY_CHECK_TIMEOUT_MS,
+      draining: deps.draining,
+    }),
   );
   app.route('/', authRoutes(deps));
+  app.route('/', adminUserRoutes({ db: deps.db, revocations: deps.revocations }));
   const catalog = {
     db: deps.db,
     holds: deps.holds,
     cache: deps.cache,
     defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
   };
-  app.route('/', eventRoutes({ ...catalog, availabilityCacheMs: config.AVAILABILITY_CACHE_MS }));
+  app.route(
+    '/',
+    eventRoutes({ ...catalog, availabilityCacheMs: config.AVAILABILITY_CACHE_MS, logger }),
+  );
   const kafka = kafkaNames(config.KAFKA_TOPIC_PREFIX);
   app.route(
     '/',
@@ -90,6 +103,7 @@ export function createApp(deps: AppDeps) {
         kafkaAdmin: deps.kafkaAdmin,
         topic: kafka.reservations,
         persisterGroup: kafka.group('persister'),
+        namespace: config.REDIS_KEY_PREFIX,
       },
     }),
   );
@@ -100,6 +114,7 @@ export function createApp(deps: AppDeps) {
       db: deps.db,
       metrics: deps.metrics,
       payments: simulatedPayments(config.PAYMENT_DELAY_MS),
+      recordSale: createSaleRecorder(deps.sql, config.REDIS_KEY_PREFIX),
     }),
   );
   app.route('/', recordRoutes({ db: deps.db }));
@@ -122,7 +137,23 @@ export function createApp(deps: AppDeps) {
   app.get('/openapi.json', (c) => c.json(openApiDocument));
   app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Drop engine API' }));
 
-  app.notFound((c) => problemResponse(c, new ApiError('not_found', 'No such resource')));
+  // A known path with a method it does not have: 405 with Allow (RFC 9110 §15.5.6); an
+  // OPTIONS request is answered with the Allow list itself.
+  const allowedMethods = methodsByPath(app.routes);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (allowed.length === 0) {
+      return problemResponse(c, new ApiError('not_found', 'No such resource'));
+    }
+    const allow = allowed.join(', ');
+    if (c.req.method === 'OPTIONS') return c.body(null, 204, { Allow: allow });
+    return problemResponse(
+      c,
+      new ApiError('method_not_allowed', `${c.req.method} is not allowed here; use ${allow}`, {
+        headers: { Allow: allow },
+      }),
+    );
+  });
 
   app.onError(answerError);
 
@@ -130,6 +161,71 @@ export function createApp(deps: AppDeps) {
 }
 
 export type App = ReturnType<typeof createApp>;
+
+/**
+ * The methods each path answers, from the registered routes (middleware, registered for
+ * every method, left out), for 405 answers. Read on first use: all routes are in by then.
+ */
+function methodsByPath(routes: readonly { method: string; path: string }[]) {
+  let table: { pattern: RegExp; methods: Set<string> }[] | undefined;
+  const build = () => {
+    const byPath = new Map<string, Set<string>>();
+    for (const { method, path } of routes) {
+      if (method === 'ALL' || path.includes('*')) continue;
+      const methods = byPath.get(path) ?? new Set<string>();
+      methods.add(method);
+      if (method === 'GET') methods.add('HEAD');
+      byPath.set(path, methods);
+    }
+    return [...byPath].map(([path, methods]) => ({
+      pattern: new RegExp(
+        `^${path
+          .split('/')
+          .map((part) =>
+            part.startsWith(':') ? '[^/]+' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'),
+          )
+          .join('/')}/?$`,
+      ),
+      methods,
+    }));
+  };
+  return (path: string): string[] => {
+    table ??= build();
+    const methods = new Set<string>();
+    for (const entry of table) {
+      if (entry.pattern.test(path)) for (const m of entry.methods) methods.add(m);
+    }
+    return [...methods];
+  };
+}
+
+/** SQLSTATE of a Postgres error (postgres.js), also when drizzle wrapped it as the cause. */
+const sqlState = (err: unknown): string | undefined => {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  const cause = (err as { cause?: unknown } | null)?.cause;
+  return cause ? sqlState(cause) : undefined;
+};
+
+/**
+ * A Postgres refusal caused by what the request asked for, should one slip past the
+ * schemas: data exceptions (class 22: a value out of range, a character it cannot store)
+ * and check violations are the caller's input; unique and foreign-key violations are
+ * conflicts with what is stored. Never a 500.
+ */
+function storeRefusal(err: unknown): ApiError | undefined {
+  const state = sqlState(err);
+  if (!state) return undefined;
+  if (state.startsWith('22') || state === '23514') {
+    return new ApiError('validation_failed', 'A value is outside what the store accepts', {
+      extra: { errors: [{ in: 'body', field: '', message: 'a value is out of range' }] },
+    });
+  }
+  if (state === '23505' || state === '23503' || state === '23P01') {
+    return new ApiError('invalid_state', 'This conflicts with what is stored already');
+  }
+  return undefined;
+}
 
 /** Every error as problem+json: ours as they are, Hono's and dependency failures mapped. */
 function errorHandler(logger: Logger) {
@@ -142,6 +238,20 @@ function errorHandler(logger: Logger) {
     if (err instanceof HTTPException) {
       const code = HTTP_EXCEPTION_CODES[err.status] ?? 'internal_error';
       return problemResponse(c, new ApiError(code, err.message || code));
+    }
+    if (err instanceof PasswordWorkBusy) {
+      return problemResponse(
+        c,
+        new ApiError('overloaded', 'Too many sign-ins at once; retry shortly', {
+          headers: { 'Retry-After': '1' },
+        }),
+      );
+    }
+    const refusal = storeRefusal(err);
+    if (refusal) {
+      // Input the schemas should have refused: answered, and logged to be fixed there.
+      logOf(c, logger).warn({ err }, 'store refused the input');
+      return problemResponse(c, refusal);
     }
     if (isDependencyDown(err)) {
       logOf(c, logger).error({ err }, 'dependency unavailable');

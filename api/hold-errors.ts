@@ -42,6 +42,12 @@ export function holdRefusalToApiError(refusal: HoldRefusal): ApiError {
       );
     case HoldError.PaymentFailedBefore:
       return new ApiError('payment_failed', 'The payment under this Idempotency-Key failed');
+    case HoldError.Fenced:
+      return new ApiError(
+        'dependency_unavailable',
+        'The event’s live stock is being checked after a Redis restart; retry shortly',
+        { headers: { 'Retry-After': '1' } },
+      );
     case HoldError.CapacityBelowSold:
       return new ApiError('capacity_below_sold', `${a} tickets are held or sold already`, {
         extra: { heldAndSold: Number(a) },

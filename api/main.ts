@@ -1,17 +1,25 @@
 // The api process: HTTP in front of Redis (live stock), Postgres (the record) and Kafka.
+// The public port serves the API; the ops port (API_METRICS_PORT) serves /metrics and
+// health for operators. On SIGTERM it drains: readiness fails at once, the listener
+// closes, requests already on a connection are answered with `Connection: close`, idle
+// keep-alive connections are closed, and only then are the clients closed.
 import { ensureAdmin } from '../common/auth/users.js';
 import { loadConfigOrExit } from '../common/config.js';
 import { connectKafka, connectPostgres, connectRedis } from '../common/connect.js';
 import { kafkaProbe, postgresProbe, redisProbe } from '../common/health.js';
-import { closeServer, onShutdown } from '../common/lifecycle.js';
+import { closeServer, onShutdown, trackConnections } from '../common/lifecycle.js';
 import { createLogger } from '../common/logger.js';
 import { createRegistry } from '../common/metrics.js';
+import { createOpsApp, startOpsServer } from '../common/ops-server.js';
 import { createApp } from './app.js';
 import { serveApi } from './http-server.js';
 import { createApiServices } from './services.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger(config, 'api');
+
+/** Of the shutdown budget, what the HTTP drain may use: the closes after it need the rest. */
+const DRAIN_SHARE = 0.6;
 
 try {
   const registry = createRegistry('api');
@@ -30,34 +38,56 @@ try {
   );
   logger.info({ adminId: admin.id, email: admin.email }, 'admin ensured');
 
+  let draining = () => false;
+  const probes = {
+    redis: redisProbe(redis),
+    postgres: postgresProbe(sql),
+    kafka: kafkaProbe(kafkaAdmin),
+  };
   const app = createApp({
     ...services,
     kafkaAdmin: kafkaAdmin,
     config,
     logger,
     registry,
-    probes: {
-      redis: redisProbe(redis),
-      postgres: postgresProbe(sql),
-      kafka: kafkaProbe(kafkaAdmin),
-    },
+    probes,
+    draining: () => draining(),
   });
-  const { server } = await serveApi(app, { hostname: config.HOST, port: config.PORT }).catch(
-    (err) => {
-      logger.fatal({ err }, 'api cannot listen');
+  const listen = async <T>(what: string, start: () => Promise<T>) =>
+    start().catch((err) => {
+      logger.fatal({ err }, `api cannot listen (${what})`);
       process.exit(1);
-    },
+    });
+  const { server } = await listen('api', () =>
+    serveApi(app, { hostname: config.HOST, port: config.PORT }),
   );
+  const http = trackConnections(server);
+  draining = () => http.draining;
   logger.info({ address: config.HOST, port: config.PORT }, 'api listening');
+  const ops = await listen('ops', () =>
+    startOpsServer(
+      createOpsApp(registry, probes, config.READY_CHECK_TIMEOUT_MS, () => http.draining),
+      config.OPS_HOST,
+      config.API_METRICS_PORT,
+    ),
+  );
+  const opsAddress = ops.address();
+  logger.info(
+    { host: config.OPS_HOST, port: typeof opsAddress === 'object' ? opsAddress?.port : undefined },
+    'api ops server listening',
+  );
 
   onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
-    ['http', () => closeServer(server)],
+    ['http', () => http.drain(config.SHUTDOWN_TIMEOUT_MS * DRAIN_SHARE)],
     ['load-shedder', () => services.loadShedder.stop()],
     ['request-deadline', () => services.requestDeadline.stop()],
     ['catalog-cache', () => services.cache.close()],
+    ['revocations', () => services.revocations.close()],
     ['kafka', () => kafkaAdmin.disconnect()],
     ['redis', () => redis.quit()],
     ['postgres', () => sql.end({ timeout: 5 })],
+    // Last: Prometheus can read the final counts while the rest closes.
+    ['ops-http', () => closeServer(ops)],
   ]);
 } catch (err) {
   logger.fatal({ err }, 'api failed to start');

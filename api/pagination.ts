@@ -5,7 +5,12 @@ import { ApiError } from './problem.js';
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z.string().max(500).optional(),
+  cursor: z
+    .string()
+    .max(500)
+    .regex(/^[A-Za-z0-9_-]+$/, 'must be a cursor this API gave out')
+    .optional()
+    .openapi({ description: 'The nextCursor of the page before, as it was given' }),
 });
 
 export interface Position {
@@ -17,7 +22,12 @@ export interface Position {
 
 export const encodeCursor = (p: Position) => Buffer.from(JSON.stringify(p)).toString('base64url');
 
-const PositionSchema = z.object({ t: z.iso.datetime(), id: z.uuid() });
+/** Years a position may name: anything else was not given out here (and Postgres could refuse it). */
+const PositionSchema = z.object({
+  t: z.iso.datetime().refine((t) => t >= '2000' && t < '2201'),
+  // UUIDs, or reservation ids (opaque, URL-safe: SPEC §2)
+  id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+});
 
 export function decodeCursor(cursor: string | undefined): Position | undefined {
   if (cursor === undefined) return undefined;

@@ -11,6 +11,7 @@ export const ERRORS = {
   payment_failed: { status: 402, title: 'Payment failed' },
   forbidden: { status: 403, title: 'Forbidden' },
   not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
   email_taken: { status: 409, title: 'Email already registered' },
   sold_out: { status: 409, title: 'Sold out' },
   limit_exceeded: { status: 409, title: 'Per-user limit exceeded' },

@@ -7,6 +7,39 @@ import type { NotificationRow, ReservationRow } from '../common/pipeline/reserva
 import type { Hold } from '../common/reservations/holds.js';
 import { EVENT_STATUSES, RESERVATION_STATUSES } from '../drizzle/schema/index.js';
 
+/** Postgres stores no NUL character in text (nor in jsonb): such input is refused with 400. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what it refuses.
+const WITHOUT_NUL = /^[^\x00]*$/;
+
+/** Free text as the API takes it: at most `max` characters, no NUL. */
+export const FreeText = (max: number) =>
+  z.string().max(max).regex(WITHOUT_NUL, 'must not contain NUL characters');
+
+/** Free text that must say something: trimmed, 1..max characters, no NUL. */
+export const Text = (max: number) =>
+  z.string().trim().min(1).max(max).regex(WITHOUT_NUL, 'must not contain NUL characters');
+
+/** The years a drop can be in: anything else is a typo (or a probe), never an event. */
+export const YEARS = { min: 2000, max: 2200 } as const;
+
+/**
+ * An ISO 8601 date-time with an offset, in years 2000..2200 — a range every layer (zod,
+ * JavaScript dates, Postgres, the cursors) represents without surprises.
+ */
+export const Timestamp = (description?: string) =>
+  z.iso
+    .datetime({ offset: true })
+    .refine(
+      (v) => {
+        const year = Number(v.slice(0, 4));
+        return year >= YEARS.min && year <= YEARS.max;
+      },
+      { message: `must be in the years ${YEARS.min} to ${YEARS.max}` },
+    )
+    .openapi({
+      description: `${description ? `${description}; ` : ''}ISO 8601 with an offset, years ${YEARS.min}..${YEARS.max}`,
+    });
+
 export const Id = (name: string) =>
   z
     .uuid({ message: 'must be a UUID' })
@@ -77,6 +110,21 @@ export const ReservationSchema = z
   .openapi('Reservation');
 
 const iso = (d: Date | number) => new Date(d).toISOString();
+
+const validDate = (d: Date | null) =>
+  d === null ||
+  (!Number.isNaN(d.getTime()) && d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999);
+
+/**
+ * Whether an event row can be shown: every date of it is one JavaScript reads and ISO 8601
+ * writes. A row from before the dates were bounded (year 20, say) is not, and is left out
+ * of public reads (with a log line) rather than failing them.
+ */
+export const representable = (row: EventRow): boolean =>
+  validDate(row.startsAt) &&
+  validDate(row.endsAt) &&
+  validDate(row.createdAt) &&
+  validDate(row.updatedAt);
 
 export function toEvent(row: EventRow, defaultHoldTtlSeconds: number): z.infer<typeof EventSchema> {
   return {

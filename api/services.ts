@@ -4,6 +4,7 @@ import type { Registry } from 'prom-client';
 import { createAccessTokens } from '../common/auth/access-tokens.js';
 import { createPasswords } from '../common/auth/passwords.js';
 import { createRefreshTokens } from '../common/auth/refresh-tokens.js';
+import { createRevocations } from '../common/auth/revocations.js';
 import { createCatalogCache } from '../common/catalog/cache.js';
 import type { Config } from '../common/config.js';
 import { createDb, type Sql } from '../common/db/client.js';
@@ -35,15 +36,25 @@ export async function createApiServices(
     },
   );
   await cache.ready;
+  const revocations = createRevocations(connections.redis, connections.redis.duplicate(), logger, {
+    prefix: config.REDIS_KEY_PREFIX,
+    accessTokenTtlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+  await revocations.ready;
   const holds = createHoldsFromConfig(connections.redis, config, registry);
   return {
     cache,
     metrics: createDomainMetrics(registry, holds),
     db,
+    sql: connections.sql,
     redis: connections.redis,
     holds,
-    passwords: await createPasswords(config.BCRYPT_COST),
-    accessTokens: await createAccessTokens(config),
+    passwords: await createPasswords(config.BCRYPT_COST, {
+      concurrency: config.BCRYPT_CONCURRENCY,
+      maxQueue: config.BCRYPT_MAX_QUEUE,
+    }),
+    revocations,
+    accessTokens: await createAccessTokens(config, { revocations }),
     refreshTokens: createRefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS),
     rateLimits: createRateLimits(
       connections.redis,

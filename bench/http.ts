@@ -50,6 +50,7 @@ const USERS = env('BENCH_USERS', 2000);
 const CAPACITY = env('BENCH_CAPACITY', 10_000_000);
 const BASELINE_PORT = env('BENCH_BASELINE_PORT', 8190);
 const API_PORT = env('BENCH_API_PORT', 8191);
+const API_METRICS_PORT = env('BENCH_API_METRICS_PORT', 9195);
 const PROTOTYPE_PORT = env('BENCH_PROTOTYPE_PORT', 8192);
 const REAPER_PORT = env('BENCH_REAPER_PORT', 9196);
 const WORKER_PORT = env('BENCH_WORKER_PORT', 9197);
@@ -134,7 +135,7 @@ async function measure(
   results.push(result);
   if (service.name === 'api') {
     try {
-      const metrics = await (await fetch(`${api}/metrics`)).text();
+      const metrics = await (await fetch(`http://127.0.0.1:${API_METRICS_PORT}/metrics`)).text();
       const mb = (name: string) =>
         (
           Number(new RegExp(`^${name}(?:{[^}]*})? (\\S+)`, 'm').exec(metrics)?.[1]) /
@@ -252,6 +253,7 @@ try {
     'api/main.ts',
     {
       PORT: String(API_PORT),
+      API_METRICS_PORT: String(API_METRICS_PORT),
       RATE_LIMIT_PER_IP: '0',
       RATE_LIMIT_PER_USER: '0',
       LOG_LEVEL,

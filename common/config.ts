@@ -44,8 +44,10 @@ export const configSchema = z
     NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
     HOST: z.string().trim().min(1).default('127.0.0.1'),
     PORT: port.default(8080),
-    /** Address the worker's and reaper's metrics/health servers bind to. */
+    /** Address the ops servers (metrics, health) of the api, worker and reaper bind to. */
     OPS_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    /** The api's ops server: /metrics lives there, off the public port. */
+    API_METRICS_PORT: port.default(9100),
     WORKER_METRICS_PORT: port.default(9101),
     REAPER_METRICS_PORT: port.default(9102),
     LOG_LEVEL: z
@@ -97,6 +99,10 @@ export const configSchema = z
     ACCESS_TOKEN_TTL_SECONDS: int(30, 86_400).default(900),
     REFRESH_TOKEN_TTL_SECONDS: int(60, 90 * 86_400).default(30 * 86_400),
     BCRYPT_COST: int(4, 15).default(10),
+    /** bcrypt runs at once per api process (each takes a libuv thread for ~50 ms at cost 10). */
+    BCRYPT_CONCURRENCY: int(1, 64).default(2),
+    /** bcrypt runs waiting for a turn; past this, logins and sign-ups get 503 overloaded. */
+    BCRYPT_MAX_QUEUE: int(0, 100_000).default(1000),
     ADMIN_EMAIL: z.string().trim().toLowerCase().pipe(z.email()).default('admin@example.com'),
     ADMIN_PASSWORD: z.string().min(8, 'must be at least 8 characters').default(DEV_ADMIN_PASSWORD),
 

@@ -1,7 +1,73 @@
 // Kafka through kafkajs: the client, the topics of SPEC §6, and their idempotent creation.
-import { type Admin, Kafka, type LogEntry, logLevel } from 'kafkajs';
+import { createRequire } from 'node:module';
+import {
+  type Admin,
+  type ICustomPartitioner,
+  Kafka,
+  type LogEntry,
+  logLevel,
+  Partitioners,
+} from 'kafkajs';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
+
+/**
+ * kafkajs 2.2.4 keeps every connection's request queue re-checking itself with a
+ * setTimeout of about 1 ms forever, whether a request waits or not (tulios/kafkajs#1556,
+ * #1704; the fix of #1667 was never released): each process with a Kafka client burned a
+ * few per cent of a core doing nothing, on the cores the api needs during a drop. Same
+ * method, without the empty loop: a check is still scheduled whenever a request waits (in
+ * 10 ms, or when a broker's throttle ends), and nothing is scheduled when nothing waits —
+ * `push` schedules one as soon as a request has to wait. Applied once, to that exact version.
+ */
+function patchRequestQueue(): void {
+  const require = createRequire(import.meta.url);
+  if ((require('kafkajs/package.json') as { version: string }).version !== '2.2.4') return;
+  const RequestQueue = require('kafkajs/src/network/requestQueue/index.js') as {
+    prototype: Record<string, unknown>;
+  };
+  interface Queue {
+    throttledUntil: number;
+    throttleCheckTimeoutId: NodeJS.Timeout | null;
+    pending: unknown[];
+    checkPendingRequests(): void;
+  }
+  if (RequestQueue.prototype.scheduleCheckPendingRequests === undefined) return;
+  RequestQueue.prototype.scheduleCheckPendingRequests = function (this: Queue) {
+    if (this.throttleCheckTimeoutId) return;
+    let scheduleAt = this.throttledUntil - Date.now();
+    if (this.pending.length > 0) scheduleAt = scheduleAt > 0 ? scheduleAt : 10;
+    else if (scheduleAt <= 0) return;
+    this.throttleCheckTimeoutId = setTimeout(() => {
+      this.throttleCheckTimeoutId = null;
+      this.checkPendingRequests();
+    }, scheduleAt);
+  };
+}
+patchRequestQueue();
+
+/**
+ * kafkajs's DefaultPartitioner (the Java client's: murmur2 of the key modulo the topic's
+ * partitions), remembering each key's answer: a relay batch is hundreds of messages with
+ * one key (the event), and the hash was computed again for every one of them. Same
+ * partitions as DefaultPartitioner, so a producer using either keeps an event's order.
+ */
+export const KeyedPartitioner: ICustomPartitioner = () => {
+  const partitioner = Partitioners.DefaultPartitioner();
+  const known = new Map<string, number>();
+  return (args) => {
+    const { topic, partitionMetadata, message } = args;
+    if (message.partition != null || typeof message.key !== 'string') return partitioner(args);
+    const id = `${topic} ${partitionMetadata.length} ${message.key}`;
+    let partition = known.get(id);
+    if (partition === undefined) {
+      partition = partitioner(args);
+      if (known.size >= 10_000) known.clear();
+      known.set(id, partition);
+    }
+    return partition;
+  };
+};
 
 /** The engine's topics and consumer groups, behind KAFKA_TOPIC_PREFIX (empty by default). */
 export function kafkaNames(prefix = '') {

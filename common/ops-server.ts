@@ -1,14 +1,21 @@
-// The small HTTP server the worker and the reaper expose for operators:
-// /healthz (liveness), /readyz (dependencies) and /metrics (Prometheus).
+// The small HTTP server each process (api, worker, reaper) exposes for operators on a port
+// of its own, off the public one: /healthz (liveness), /readyz (dependencies; 503 once a
+// shutdown has begun) and /metrics (Prometheus).
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
 import { checkReadiness, type Probes } from './health.js';
 
-export function createOpsApp(registry: Registry, probes: Probes, readyTimeoutMs: number): Hono {
+export function createOpsApp(
+  registry: Registry,
+  probes: Probes,
+  readyTimeoutMs: number,
+  draining: () => boolean = () => false,
+): Hono {
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
+    if (draining()) return c.json({ status: 'not_ready', checks: { shutdown: 'draining' } }, 503);
     const { ready, checks } = await checkReadiness(probes, readyTimeoutMs);
     return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
   });
@@ -18,8 +25,10 @@ export function createOpsApp(registry: Registry, probes: Probes, readyTimeoutMs:
   return app;
 }
 
+/** Resolves once it listens (port 0: any free port, see server.address()); rejects if it cannot. */
 export function startOpsServer(app: Hono, hostname: string, port: number) {
-  return new Promise<ReturnType<typeof serve>>((resolve) => {
+  return new Promise<ReturnType<typeof serve>>((resolve, reject) => {
     const server = serve({ fetch: app.fetch, hostname, port }, () => resolve(server));
+    server.once('error', reject);
   });
 }

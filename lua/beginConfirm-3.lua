@@ -11,12 +11,14 @@
   ARGV[1] userId          the caller; only the owner confirms
   ARGV[2] fingerprint     of the confirm request; '' without an Idempotency-Key
   ARGV[3] paymentWindowMs how long a payment may take
+  ARGV[4] keyBase         {ev:E}: — the event hash (for the fence) is named from it
 
   Returns
     {1, ...hold}   payment may proceed (hold fields as in holdReply)
     {2, ...hold}   already confirmed: the same confirmed reservation
     {-8} no such hold   {-9} not the owner   {-10} expired   {-11, status} wrong state
     {-7} the key was used with another body   {-15} the key's payment failed before
+    {-16} the event is fenced (see fence.lua)
 ]]
 --- @include "nowMs"
 --- @include "int"
@@ -24,6 +26,8 @@
 --- @include "ownHold"
 --- @include "holdReply"
 --- @include "confirmReplay"
+--- @include "fence"
+--- @include "eventGate"
 
 local holdKey, expiryKey, idemKey = KEYS[1], KEYS[2], KEYS[3]
 local userId, fingerprint = ARGV[1], ARGV[2]
@@ -32,6 +36,10 @@ if userId == nil or userId == '' or fingerprint == nil or not windowMs or window
   return {-1}
 end
 
+local keyBase = ARGV[4]
+if keyBase == nil or keyBase == '' then return {-1} end
+local gate = eventGate(keyBase .. 'event')
+if gate then return gate end
 local h, refusal = ownHold(holdKey, userId)
 if not h then return refusal end
 local replay = confirmReplay(idemKey, fingerprint, h)

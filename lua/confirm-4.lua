@@ -15,6 +15,7 @@
   Returns {1, ...hold} confirmed | {2, ...hold} was confirmed already
     | {-8} no such hold | {-9} not the owner | {-10} expired | {-11, status} wrong state
     | {-7} the key was used with another body | {-15} the key's payment failed before
+    | {-16} the event is fenced (see fence.lua)
 ]]
 --- @include "nowMs"
 --- @include "int"
@@ -23,6 +24,8 @@
 --- @include "holdReply"
 --- @include "appendOutbox"
 --- @include "confirmReplay"
+--- @include "fence"
+--- @include "eventGate"
 
 local holdKey, expiryKey, outboxKey, idemKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local userId, fingerprint = ARGV[1], ARGV[2]
@@ -33,6 +36,9 @@ if userId == nil or userId == '' or fingerprint == nil or not idemTtlMs or idemT
   return {-1}
 end
 
+local eventKey = keyBase .. 'event'
+local gate = eventGate(eventKey)
+if gate then return gate end
 local h, refusal = ownHold(holdKey, userId)
 if not h then return refusal end
 local replay = confirmReplay(idemKey, fingerprint, h)
@@ -54,7 +60,7 @@ h.status = 'confirmed'
 h.seq = h.seq + 1
 h.confirmedAt = int(now)
 redis.call('HSET', holdKey, 'status', 'confirmed', 'seq', int(h.seq), 'confirmedAt', h.confirmedAt)
-appendOutbox(outboxKey, 'reservation.confirmed', h, now)
+appendOutbox(eventKey, outboxKey, 'reservation.confirmed', h, now)
 if fingerprint ~= '' then
   redis.call('SET', idemKey, 'confirmed|' .. fingerprint, 'PX', idemTtlMs)
 end

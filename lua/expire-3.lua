@@ -13,12 +13,15 @@
   Returns {1, lateMs} expired, lateMs = now - expiresAt
     | {-8} no such hold (dropped from the expiry set)
     | {-13, expiresAt} not due, or not live (a live one stays in the set)
+    | {-16} the event is fenced (see fence.lua)
 ]]
 --- @include "nowMs"
 --- @include "int"
 --- @include "readHold"
 --- @include "appendOutbox"
 --- @include "endHold"
+--- @include "fence"
+--- @include "eventGate"
 
 local holdKey, expiryKey, outboxKey = KEYS[1], KEYS[2], KEYS[3]
 local holdId = ARGV[1]
@@ -29,6 +32,9 @@ if holdId == nil or holdId == '' or not retentionMs or retentionMs < 1 or keyBas
   return {-1}
 end
 
+local eventKey = keyBase .. 'event'
+local gate = eventGate(eventKey)
+if gate then return gate end
 local h = readHold(holdKey)
 if not h then
   redis.call('ZREM', expiryKey, holdId)
@@ -43,6 +49,7 @@ end
 if now < h.expiresAt then return {-13, int(h.expiresAt)} end
 
 local keys = {
+  event = eventKey,
   hold = holdKey, expiry = expiryKey, outbox = outboxKey,
   category = keyBase .. 'cat:' .. h.categoryId, user = keyBase .. 'user:' .. h.userId,
 }

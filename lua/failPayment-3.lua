@@ -7,10 +7,12 @@
   KEYS[3] idem     {ev:E}:idem:U:K
 
   ARGV[1] userId   ARGV[2] fingerprint ('' without a key)   ARGV[3] idemTtlMs
+  ARGV[4] keyBase  {ev:E}: — the event hash (for the fence) is named from it
 
   Returns {1, ...hold} | {-8} no such hold | {-9} not the owner | {-10} expired
     | {-11, status} wrong state | {-7} the key was used with another body
     | {-15} the key's payment failed before | {2, ...hold} confirmed before: the sale stands
+    | {-16} the event is fenced (see fence.lua)
 ]]
 --- @include "nowMs"
 --- @include "int"
@@ -18,6 +20,8 @@
 --- @include "ownHold"
 --- @include "holdReply"
 --- @include "confirmReplay"
+--- @include "fence"
+--- @include "eventGate"
 
 local holdKey, expiryKey, idemKey = KEYS[1], KEYS[2], KEYS[3]
 local userId, fingerprint = ARGV[1], ARGV[2]
@@ -26,6 +30,10 @@ if userId == nil or userId == '' or fingerprint == nil or not idemTtlMs or idemT
   return {-1}
 end
 
+local keyBase = ARGV[4]
+if keyBase == nil or keyBase == '' then return {-1} end
+local gate = eventGate(keyBase .. 'event')
+if gate then return gate end
 local h, refusal = ownHold(holdKey, userId)
 if not h then return refusal end
 local replay = confirmReplay(idemKey, fingerprint, h)

@@ -13,6 +13,7 @@
 
   Returns {1, ...hold} released or cancelled | {2, ...hold} was released/cancelled already
     | {-8} no such hold | {-9} not the owner | {-10} expired | {-11, status} being paid
+    | {-16} the event is fenced (see fence.lua)
 ]]
 --- @include "nowMs"
 --- @include "int"
@@ -21,6 +22,8 @@
 --- @include "holdReply"
 --- @include "appendOutbox"
 --- @include "endHold"
+--- @include "fence"
+--- @include "eventGate"
 
 local userId = ARGV[1]
 local retentionMs = tonumber(ARGV[2])
@@ -30,9 +33,13 @@ if userId == nil or userId == '' or not retentionMs or retentionMs < 1 or keyBas
   return {-1}
 end
 
+local eventKey = keyBase .. 'event'
+local gate = eventGate(eventKey)
+if gate then return gate end
 local h, refusal = ownHold(KEYS[1], userId)
 if not h then return refusal end
 local keys = {
+  event = eventKey,
   hold = KEYS[1], user = KEYS[2], expiry = KEYS[3], outbox = KEYS[4],
   category = keyBase .. 'cat:' .. h.categoryId,
 }

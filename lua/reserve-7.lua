@@ -4,7 +4,8 @@
   totals, the expiry entry, the outbox entry and the idempotency record are written
   together or not at all.
 
-  KEYS[1] event     {ev:E}:event       hash: status, holdTtl, perUserLimit
+  KEYS[1] event     {ev:E}:event       hash: status, holdTtl, perUserLimit, verifiedBoot,
+                                       changeSeq
   KEYS[2] category  {ev:E}:cat:C       hash: capacity, held, confirmed, perUserLimit
   KEYS[3] user      {ev:E}:user:U      hash: total, c:<categoryId>
   KEYS[4] hold      {ev:E}:hold:H      hash, must not exist yet
@@ -25,10 +26,13 @@
     {-3} category not found                  {-4, status} not on sale
     {-5, available} sold out                 {-6, limit, current} per-user limit exceeded
     {-7} the key was used with another body
+    {-16} the event is fenced (Redis restarted and the event is not verified yet, or it is
+          being rebuilt): nothing is sold until it is
 ]]
 --- @include "nowMs"
 --- @include "int"
 --- @include "appendOutbox"
+--- @include "fence"
 
 local eventKey, categoryKey, userKey = KEYS[1], KEYS[2], KEYS[3]
 local holdKey, expiryKey, outboxKey, idemKey = KEYS[4], KEYS[5], KEYS[6], KEYS[7]
@@ -55,8 +59,9 @@ if fingerprint ~= '' then
   end
 end
 
-local event = redis.call('HMGET', eventKey, 'status', 'holdTtl', 'perUserLimit')
+local event = redis.call('HMGET', eventKey, 'status', 'holdTtl', 'perUserLimit', 'verifiedBoot')
 if not event[1] then return {-2} end
+if fenced(event[4], event[1]) then return {-16} end
 local category = redis.call('HMGET', categoryKey, 'capacity', 'held', 'confirmed', 'perUserLimit')
 if not category[1] then return {-3} end
 if event[1] ~= 'on_sale' then return {-4, event[1]} end
@@ -92,7 +97,7 @@ redis.call('HSET', holdKey,
   'quantity', quantity, 'status', 'held', 'expiresAt', int(expiresAt),
   'heldUntil', int(expiresAt), 'createdAt', int(now), 'seq', 1)
 redis.call('ZADD', expiryKey, expiresAt, holdId)
-appendOutbox(outboxKey, 'reservation.held', hold, now)
+appendOutbox(eventKey, outboxKey, 'reservation.held', hold, now)
 if fingerprint ~= '' then
   redis.call('SET', idemKey,
     holdId .. '|' .. int(expiresAt) .. '|' .. int(now) .. '|' .. fingerprint, 'PX', idemTtlMs)

@@ -9,6 +9,10 @@
                        (sales held while the rebuild recomputes the stock)
   ARGV[2] holdTtl      seconds a hold lives, > 0
   ARGV[3] perUserLimit tickets one user may hold + buy across the event, > 0
+  ARGV[4] created      '1' when the event was just created (it has no durable changes
+                       yet, so Redis's state of it is complete): a new event hash is then
+                       verified for this Redis boot at once (see fence.lua). Otherwise
+                       only the verifier verifies, e.g. after a data loss removed the hash.
 
   Returns {1} | {-1} bad arguments
 ]]
@@ -23,5 +27,10 @@ if not valid[status] or not holdTtl or holdTtl < 1 or not perUserLimit or perUse
   return {-1}
 end
 
+if ARGV[4] == '1' and redis.call('EXISTS', eventKey) == 0 then
+  local runId = string.match(redis.call('INFO', 'server'), 'run_id:(%w+)')
+  redis.call('HSET', eventKey, 'verifiedBoot', tostring(redis.call('LASTSAVE')),
+    'verifiedRun', runId)
+end
 redis.call('HSET', eventKey, 'status', status, 'holdTtl', holdTtl, 'perUserLimit', perUserLimit)
 return {1}

@@ -2,34 +2,69 @@
 // confirmed and puts their stock back, through the same Lua scripts as the api, and (unless
 // RELAY_ENABLED=false) relays the outbox streams to Kafka. Several may run at once: expiry
 // is exactly-once per hold, and each outbox stream has one relay at a time by lease.
-import { connectRedis } from '../common/connect.js';
-import { kafkaProbe, type Probes, redisProbe } from '../common/health.js';
+import { connectKafka, connectPostgres, connectRedis } from '../common/connect.js';
+import { createDb } from '../common/db/client.js';
+import { kafkaProbe, type Probes, postgresProbe, redisProbe } from '../common/health.js';
+import { kafkaNames } from '../common/kafka.js';
 import type { ShutdownStep } from '../common/lifecycle.js';
 import { runOpsProcess } from '../common/ops-process.js';
 import { startRelayService } from '../common/outbox/relay-service.js';
 import { createHoldsFromConfig } from '../common/reservations/holds.js';
 import { createReaper } from './reaper.js';
+import { createVerifier } from './verifier.js';
 
 await runOpsProcess(
   'reaper',
   (config) => config.REAPER_METRICS_PORT,
   async ({ config, logger, registry }) => {
-    const redis = await connectRedis(config, logger);
+    const [redis, sql, { admin }] = await Promise.all([
+      connectRedis(config, logger),
+      connectPostgres(config, logger),
+      connectKafka(config, logger, 'verifier'),
+    ]);
     const holds = createHoldsFromConfig(redis, config, registry);
+    const kafka = kafkaNames(config.KAFKA_TOPIC_PREFIX);
+    // First, so that after a Redis restart the events are checked before anything else.
+    const verifier = createVerifier(
+      {
+        redis,
+        db: createDb(sql),
+        holds,
+        kafkaAdmin: admin,
+        topic: kafka.reservations,
+        persisterGroup: kafka.group('persister'),
+        defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
+        namespace: config.REDIS_KEY_PREFIX,
+      },
+      logger,
+      registry,
+      { intervalMs: config.REAPER_INTERVAL_MS },
+    );
+    verifier.start();
     const reaper = createReaper(holds, logger, registry, {
       intervalMs: config.REAPER_INTERVAL_MS,
       batchSize: config.REAPER_BATCH_SIZE,
     });
     reaper.start();
     logger.info({ intervalMs: config.REAPER_INTERVAL_MS }, 'reaper running');
-    const probes: Probes = { redis: redisProbe(redis) };
-    const shutdown: ShutdownStep[] = [['reaper', () => reaper.stop()]];
+    const probes: Probes = {
+      redis: redisProbe(redis),
+      postgres: postgresProbe(sql),
+      kafka: kafkaProbe(admin),
+    };
+    const shutdown: ShutdownStep[] = [
+      ['verifier', () => verifier.stop()],
+      ['reaper', () => reaper.stop()],
+    ];
     if (config.RELAY_ENABLED) {
       const relay = await startRelayService(config, redis, holds.keys, logger, registry);
-      probes.kafka = kafkaProbe(relay.admin);
       shutdown.push(['relay', () => relay.stop()]);
     }
-    shutdown.push(['redis', () => redis.quit()]);
+    shutdown.push(
+      ['kafka', () => admin.disconnect()],
+      ['redis', () => redis.quit()],
+      ['postgres', () => sql.end({ timeout: 5 })],
+    );
     return { probes, shutdown };
   },
 );

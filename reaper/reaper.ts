@@ -47,11 +47,15 @@ export function createReaper(
       const due = await holds.due(eventId, now, batchSize);
       if (due.length === 0) return total;
       const results = await Promise.allSettled(due.map((id) => holds.expire(eventId, id)));
+      let fenced = false;
       for (const r of results) {
         if (r.status === 'fulfilled') {
           total += 1;
           expired.inc();
           lateness.observe(r.value / 1000);
+        } else if (r.reason instanceof HoldRefusal && r.reason.code === HoldError.Fenced) {
+          // Redis restarted and the event awaits the verifier: its holds wait too.
+          fenced = true;
         } else if (
           !(r.reason instanceof HoldRefusal) ||
           (r.reason.code !== HoldError.NotDue && r.reason.code !== HoldError.HoldNotFound)
@@ -60,7 +64,7 @@ export function createReaper(
           throw r.reason;
         }
       }
-      if (due.length < batchSize) return total;
+      if (fenced || due.length < batchSize) return total;
     }
   }
 

@@ -7,6 +7,8 @@
 source scripts/prepare.sh
 
 export PORT="${PORT:-8090}" WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9111}" REAPER_METRICS_PORT="${REAPER_METRICS_PORT:-9112}"
+# Each api process has its own ops (metrics) port: API_METRICS_PORT, +1, ...
+export API_METRICS_PORT="${API_METRICS_PORT:-9120}"
 export RATE_LIMIT_PER_IP=0 RATE_LIMIT_PER_USER=0 LOG_LEVEL="${LOG_LEVEL:-warn}"
 # The load-test users' tokens must outlive a long soak (the default is 15 min).
 export ACCESS_TOKEN_TTL_SECONDS="${ACCESS_TOKEN_TTL_SECONDS:-86400}"
@@ -39,7 +41,9 @@ run_process() {
   env "$@" node --import tsx "$entry" &
   ENGINE_PIDS+=("$!")
 }
-for ((i = 0; i < API_PROCESSES; i++)); do run_process api/main.ts PORT="$((PORT + i))"; done
+for ((i = 0; i < API_PROCESSES; i++)); do
+  run_process api/main.ts PORT="$((PORT + i))" API_METRICS_PORT="$((API_METRICS_PORT + i))"
+done
 for ((i = 0; i < REAPERS; i++)); do run_process reaper/main.ts REAPER_METRICS_PORT="$((REAPER_METRICS_PORT + i))"; done
 run_process worker/main.ts
 

@@ -6,6 +6,7 @@ set -uo pipefail
 dir="${1:-.}"
 port="${PORT:-8080}"
 base="http://127.0.0.1:$port"
+ops="http://127.0.0.1:${API_METRICS_PORT:-9100}"
 cd "$dir" || exit 2
 t0=$(date +%s.%N)
 setsid bash -c 'exec npm start' >.stack-start.out 2>&1 &
@@ -16,9 +17,10 @@ until curl -sf "$base/readyz" >/dev/null 2>&1; do
 done
 t1=$(date +%s.%N)
 echo "ready after $(awk "BEGIN { printf \"%.1f\", $t1 - $t0 }") s"
-for path in /readyz /healthz /metrics /openapi.json /docs; do
+for path in /readyz /healthz /openapi.json /docs; do
   curl -s -o /dev/null -w "$path %{http_code}\n" "$base$path"
 done
+curl -s -o /dev/null -w "/metrics (ops port) %{http_code}\n" "$ops/metrics"
 kill -INT -- "-$pid"
 wait "$pid"
 code=$?

@@ -1,19 +1,20 @@
-// `npm run rebuild -- --event <eventId> [--force]`: after a Redis data loss, recompute an
-// event's live stock from Postgres (the same as POST /v1/admin/events/:id/rebuild).
+// `npm run rebuild -- --event <eventId>`: check an event's live stock in Redis against
+// Postgres and reconcile it (the same as POST /v1/admin/events/:id/rebuild; the reaper
+// does it by itself after a Redis restart).
 import { parseArgs } from 'node:util';
 import { loadConfigOrExit } from '../common/config.js';
 import { connectKafka, connectPostgres, connectRedis } from '../common/connect.js';
 import { createDb } from '../common/db/client.js';
 import { kafkaNames } from '../common/kafka.js';
 import { createLogger } from '../common/logger.js';
-import { rebuildEvent } from '../common/pipeline/rebuild.js';
+import { rebuildNow } from '../common/pipeline/rebuild.js';
 import { createHoldsFromConfig } from '../common/reservations/holds.js';
 
 const { values } = parseArgs({
-  options: { event: { type: 'string' }, force: { type: 'boolean', default: false } },
+  options: { event: { type: 'string' } },
 });
 if (!values.event) {
-  console.error('usage: npm run rebuild -- --event <eventId> [--force]');
+  console.error('usage: npm run rebuild -- --event <eventId>');
   process.exit(2);
 }
 const config = loadConfigOrExit();
@@ -25,7 +26,7 @@ const [redis, sql, { admin }] = await Promise.all([
 ]);
 try {
   const names = kafkaNames(config.KAFKA_TOPIC_PREFIX);
-  const result = await rebuildEvent(
+  const result = await rebuildNow(
     {
       db: createDb(sql),
       holds: createHoldsFromConfig(redis, config),
@@ -33,9 +34,9 @@ try {
       topic: names.reservations,
       persisterGroup: names.group('persister'),
       defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
+      namespace: config.REDIS_KEY_PREFIX,
     },
     values.event,
-    { force: values.force },
   );
   console.log(JSON.stringify(result, null, 2));
 } catch (err) {

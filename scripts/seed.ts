@@ -7,6 +7,7 @@ import { loadConfigOrExit } from '../common/config.js';
 import { connectRedis } from '../common/connect.js';
 import { createDb, createSql } from '../common/db/client.js';
 import { createLogger } from '../common/logger.js';
+import { raiseMarks } from '../common/pipeline/event-marks.js';
 import { createHoldsFromConfig, HoldRefusal } from '../common/reservations/holds.js';
 import { events, ticketCategories } from '../drizzle/schema/index.js';
 
@@ -28,7 +29,7 @@ const redis = await connectRedis(config, logger);
 try {
   const db = createDb(sql);
   const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 5, 21, 19, 0));
-  await db
+  const inserted = await db
     .insert(events)
     .values({
       id: DEMO_EVENT_ID,
@@ -39,7 +40,8 @@ try {
       status: 'on_sale',
       perUserLimit: 10,
     })
-    .onConflictDoNothing();
+    .onConflictDoNothing()
+    .returning({ id: events.id });
   await db
     .insert(ticketCategories)
     .values(DEMO_CATEGORIES.map((c) => ({ ...c, eventId: DEMO_EVENT_ID, currency: 'EUR' })))
@@ -48,11 +50,18 @@ try {
   const [event] = await db.select().from(events).where(eq(events.id, DEMO_EVENT_ID));
   if (!event) throw new Error('the demo event vanished');
   const holds = createHoldsFromConfig(redis, config);
-  await holds.setEventState(event.id, {
-    status: event.status,
-    holdTtlSeconds: event.holdTtlSeconds ?? config.HOLD_TTL_SECONDS,
-    perUserLimit: event.perUserLimit,
-  });
+  await raiseMarks(db, config.REDIS_KEY_PREFIX, [{ eventId: event.id, changeSeq: 0 }]);
+  // Only a demo event made just now is complete in Redis by definition; an older one is
+  // the verifier's to check against its record (reaper/verifier.ts).
+  await holds.setEventState(
+    event.id,
+    {
+      status: event.status,
+      holdTtlSeconds: event.holdTtlSeconds ?? config.HOLD_TTL_SECONDS,
+      perUserLimit: event.perUserLimit,
+    },
+    { created: inserted.length > 0 },
+  );
   const categories = await listCategories(db, event.id);
   for (const category of categories) {
     await holds.setCategory(event.id, category).catch((err) => {

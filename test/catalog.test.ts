@@ -175,7 +175,7 @@ describe('two-level cache', () => {
     });
     expect(Date.now() - started).toBeLessThan(1000);
 
-    const metrics = await (await a.app.request('/metrics')).text();
+    const metrics = await a.metrics();
     expect(metrics).toMatch(
       /catalog_cache_lookups_total\{level="local",result="hit",service="api"\} [1-9]/,
     );
@@ -187,7 +187,7 @@ describe('two-level cache', () => {
   it('serves a second instance from Redis, not Postgres', async () => {
     const { eventId } = await createDrop(a.app, admin);
     await send(a.app, 'GET', `/v1/events/${eventId}`);
-    const before = await (await b.app.request('/metrics')).text();
+    const before = await b.metrics();
     const redisHits = (text: string) =>
       Number(
         /catalog_cache_lookups_total\{level="redis",result="hit",service="api"\} (\d+)/.exec(
@@ -195,7 +195,7 @@ describe('two-level cache', () => {
         )?.[1] ?? 0,
       );
     await send(b.app, 'GET', `/v1/events/${eventId}`);
-    expect(redisHits(await (await b.app.request('/metrics')).text())).toBe(redisHits(before) + 1);
+    expect(redisHits(await b.metrics())).toBe(redisHits(before) + 1);
   });
 });
 

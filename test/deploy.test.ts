@@ -116,7 +116,7 @@ describe('Prometheus', () => {
       config.scrape_configs.map((j) => [j.job_name, j.static_configs[0]?.targets]),
     );
     expect(jobs).toMatchObject({
-      api: ['api:8080'],
+      api: ['api:9100'],
       worker: ['worker:9101'],
       reaper: ['reaper:9102'],
     });

@@ -54,11 +54,15 @@ async function newDrop(opts: {
 }) {
   const eventId = randomUUID();
   const categoryId = randomUUID();
-  await holds.setEventState(eventId, {
-    status: 'on_sale',
-    holdTtlSeconds: opts.holdTtl ?? 300,
-    perUserLimit: opts.perUserLimit ?? 10,
-  });
+  await holds.setEventState(
+    eventId,
+    {
+      status: 'on_sale',
+      holdTtlSeconds: opts.holdTtl ?? 300,
+      perUserLimit: opts.perUserLimit ?? 10,
+    },
+    { created: true },
+  );
   await holds.setCategory(eventId, {
     id: categoryId,
     name: 'GA',

@@ -249,10 +249,12 @@ describe('operations endpoints', () => {
     expect(html).toContain('/openapi.json');
   });
 
-  it('/metrics labels requests by route pattern and status class, never the raw URL', async () => {
+  it('/metrics (on the ops port) labels requests by route pattern and status class, never the raw URL', async () => {
     await post(`${THING}?dryRun=true`, JSON.stringify({ name: 'x', quantity: 2 }));
     await ctx.app.request('/no/such/path/12345');
-    const res = await ctx.app.request('/metrics');
+    // Not on the public port: business metrics are for operators only.
+    expect((await ctx.app.request('/metrics')).status).toBe(404);
+    const res = await fetch(`${ctx.opsUrl}/metrics`);
     expect(res.headers.get('content-type')).toContain('text/plain');
     const text = await res.text();
     expect(text).toContain('process_cpu_user_seconds_total');

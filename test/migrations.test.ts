@@ -49,6 +49,7 @@ describe('migrations on an empty database', () => {
     expect(tables.map((t) => t.table_name)).toEqual([
       'audit_log',
       'comments',
+      'event_marks',
       'events',
       'notifications',
       'refresh_tokens',

@@ -29,9 +29,13 @@ const json = async (url: string) => {
 
 describe('entry points', () => {
   it('api serves its operations endpoints and shuts down gracefully', async () => {
-    const port = await freePort();
+    const [port, opsPort] = await Promise.all([freePort(), freePort()]);
     const base = `http://127.0.0.1:${port}`;
-    const api = await startAndProbe('api/main.ts', { PORT: String(port) }, base);
+    const api = await startAndProbe(
+      'api/main.ts',
+      { PORT: String(port), API_METRICS_PORT: String(opsPort) },
+      base,
+    );
 
     expect(await json(`${base}/readyz`)).toEqual({
       status: 200,
@@ -39,7 +43,9 @@ describe('entry points', () => {
     });
     expect((await json(`${base}/openapi.json`)).body.openapi).toBe('3.1.0');
     expect((await fetch(`${base}/docs`)).status).toBe(200);
-    const metrics = await (await fetch(`${base}/metrics`)).text();
+    // Metrics are on the ops port only, never on the public one.
+    expect((await fetch(`${base}/metrics`)).status).toBe(404);
+    const metrics = await (await fetch(`http://127.0.0.1:${opsPort}/metrics`)).text();
     expect(metrics).toContain('nodejs_eventloop_lag_p99_seconds{service="api"}');
     expect(metrics).toContain('route="/readyz",status_class="2xx"');
 
@@ -50,12 +56,12 @@ describe('entry points', () => {
     // Request lines are JSON with the request id, route, status and duration.
     const line = log.split('\n').find((l) => l.includes('"route":"/readyz"'));
     expect(JSON.parse(line ?? '{}')).toMatchObject({ method: 'GET', status: 200, service: 'api' });
-    expect(JSON.parse(line ?? '{}').reqId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(JSON.parse(line ?? '{}').reqId).toMatch(/^[0-9a-z]+-[0-9a-z]+$/);
   });
 
   it.each([
     ['worker/main.ts', 'WORKER_METRICS_PORT', { postgres: 'ok', kafka: 'ok' }],
-    ['reaper/main.ts', 'REAPER_METRICS_PORT', { redis: 'ok', kafka: 'ok' }],
+    ['reaper/main.ts', 'REAPER_METRICS_PORT', { redis: 'ok', postgres: 'ok', kafka: 'ok' }],
   ])(
     '%s exposes /healthz, /readyz and /metrics on its own port',
     async (entry, portKey, checks) => {
@@ -106,9 +112,9 @@ describe('entry points', () => {
     expect(p.output()).toContain('redis not reachable after 1000 ms');
   });
 
-  it('the npm start launcher passes its environment to all three and stops them on Ctrl-C', async () => {
+  it('the npm start supervisor passes its environment to all three and stops them on Ctrl-C', async () => {
     const [port, workerPort, reaperPort] = await Promise.all([freePort(), freePort(), freePort()]);
-    const launcher = runEntry('scripts/run-all.mjs', {
+    const launcher = runEntry('scripts/supervisor.mjs', {
       PORT: String(port),
       WORKER_METRICS_PORT: String(workerPort),
       REAPER_METRICS_PORT: String(reaperPort),

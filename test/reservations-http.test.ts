@@ -223,6 +223,39 @@ describe('reservations', () => {
     await checkInvariants(redis, eventId);
   });
 
+  it('a confirm cut off mid-payment completes on retry, and the sale is in Postgres before the 200', async () => {
+    const { eventId, categoryId } = await createDrop(ctx.app, admin, { capacity: 10 });
+    const user = await signedInUser(ctx.app);
+    const r = await body(await reserve(user.accessToken, { eventId, categoryId, quantity: 2 }));
+    const path = `/v1/reservations/${r.id}/confirm`;
+    const key = { 'Idempotency-Key': `cut-${randomUUID()}` };
+    // What a confirm leaves behind when its process dies mid-payment: the hold `confirming`.
+    await ctx.services.holds.beginConfirm(r.id as string, user.id, {
+      key: key['Idempotency-Key'],
+      fingerprint: `confirm|${r.id}|`,
+    });
+    const retried = await send(ctx.app, 'POST', path, user.accessToken, {}, key);
+    expect(retried.status).toBe(200);
+    expect(await body(retried)).toMatchObject({ id: r.id, status: 'confirmed' });
+    // Durable before it was answered: the row is there without any worker running.
+    const [row] = await ctx.sql`select status, seq from reservations where id = ${r.id as string}`;
+    expect(row).toEqual({ status: 'confirmed', seq: 2 });
+    // The same key again: the same sale, nothing charged or sold twice.
+    expect(await body(await send(ctx.app, 'POST', path, user.accessToken, {}, key))).toMatchObject({
+      status: 'confirmed',
+    });
+    // Without a key, a stuck confirm resumes too.
+    const s = await body(await reserve(user.accessToken, { eventId, categoryId, quantity: 1 }));
+    await ctx.services.holds.beginConfirm(s.id as string, user.id);
+    const plain = await send(ctx.app, 'POST', `/v1/reservations/${s.id}/confirm`, user.accessToken);
+    expect(await body(plain)).toMatchObject({ status: 'confirmed' });
+    expect(await available(eventId)).toBe(7);
+    expect((await checkInvariants(redis, eventId))[categoryId]).toMatchObject({
+      held: 0,
+      confirmed: 3,
+    });
+  });
+
   it('release returns stock at once; a released hold cannot be confirmed', async () => {
     const { eventId, categoryId } = await createDrop(ctx.app, admin, { capacity: 10 });
     const user = await signedInUser(ctx.app);

@@ -24,6 +24,7 @@ await runOpsProcess(
       topic: names.reservations,
       groupId: names.group('persister'),
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+      namespace: config.REDIS_KEY_PREFIX,
     });
     const webhook = config.NOTIFY_CHANNEL === 'webhook';
     const notifier = createNotifier(kafka, sql, logger, registry, {

@@ -7,18 +7,31 @@ import { CatalogChange, HOLDER_NOTICES } from '../common/catalog/changes.js';
 import type { Sql } from '../common/db/client.js';
 import type { Logger } from '../common/logger.js';
 import { createLoop } from '../common/loop.js';
-import { ReservationEvent } from '../common/outbox/messages.js';
+import { parseReservationEvent, type ReservationEvent } from '../common/outbox/messages.js';
 import { createBatchConsumer, parseJson } from '../common/pipeline/batch-consumer.js';
 import {
   type Channel,
+  DEFAULT_DELIVERY_BATCH,
+  type Delivery,
   type DeliveryOptions,
+  deliverClaimed,
   deliverDue,
   type NewNotification,
   storeNotifications,
 } from '../common/pipeline/notifications.js';
 import type { ConsumerOptions } from './persister.js';
 
+/** Notifications stored claimed, waiting for this worker's delivery loop (at most). */
+const MAX_READY = 2000;
+
 const NOTIFIED = new Set(['reservation.confirmed', 'reservation.cancelled', 'reservation.expired']);
+
+// How the relay's JSON of a new hold starts (`type` is its first key): most of a surge's
+// messages, and nothing to tell anyone, so they are skipped before any parsing. Anything
+// else, from any producer, is parsed and checked in full.
+const HELD_PREFIX = Buffer.from('{"type":"reservation.held",');
+const isHeld = (value: Buffer) =>
+  value.length > HELD_PREFIX.length && HELD_PREFIX.compare(value, 0, HELD_PREFIX.length) === 0;
 
 export function toNotification(step: ReservationEvent): NewNotification | null {
   if (!NOTIFIED.has(step.type)) return null;
@@ -83,8 +96,24 @@ export function createNotifier(
     }
   };
 
+  // What this worker stored is stored claimed for it (storeNotifications) and waits here,
+  // so the next pass delivers it without finding and claiming it again. Bounded: past
+  // MAX_READY, new notifications are stored due and the claiming path takes them.
+  const claimMs = options.claimMs ?? 30_000;
+  const ready: Delivery[] = [];
+  // A full batch means more are due: deliver on at once (a surge's confirmations would
+  // otherwise wait a poll per batch), a bounded number of rounds per pass.
+  const batchSize = options.batchSize ?? DEFAULT_DELIVERY_BATCH;
+  const deliverPass = async () => {
+    for (let round = 0; round < 20 && ready.length > 0; round++) {
+      await deliverClaimed(sql, channel, ready.splice(0, batchSize), options);
+    }
+    for (let round = 0; round < 20; round++) {
+      if ((await deliverDue(sql, channel, { ...options, batchSize })) < batchSize) return;
+    }
+  };
   const delivery = createLoop(
-    () => deliverDue(sql, channel, options),
+    deliverPass,
     () => options.pollMs,
     (err) => logger.error({ err }, 'notification delivery pass failed'),
   );
@@ -102,11 +131,16 @@ export function createNotifier(
           }
           continue;
         }
-        const parsed = ReservationEvent.safeParse(parseJson(message.value));
-        const item = parsed.success ? toNotification(parsed.data) : null;
+        const value = message.value;
+        if (!value || isHeld(value)) continue;
+        const step = parseReservationEvent(value);
+        const item = step ? toNotification(step) : null;
         if (item) items.push(item);
       }
-      stored.inc(await storeNotifications(sql, options.channelName, items));
+      const claim = ready.length < MAX_READY;
+      const added = await storeNotifications(sql, options.channelName, items, claim ? claimMs : 0);
+      stored.inc(added.length);
+      if (claim) ready.push(...added);
     },
   });
 
@@ -120,5 +154,5 @@ export function createNotifier(
     await consumer.stop();
   }
 
-  return { start, stop, deliverNow: () => deliverDue(sql, channel, options) };
+  return { start, stop, deliverNow: deliverPass };
 }

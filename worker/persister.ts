@@ -4,8 +4,8 @@ import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { Sql } from '../common/db/client.js';
 import type { Logger } from '../common/logger.js';
-import { ReservationEvent } from '../common/outbox/messages.js';
-import { createBatchConsumer, parseJson } from '../common/pipeline/batch-consumer.js';
+import { parseReservationEvent, type ReservationEvent } from '../common/outbox/messages.js';
+import { createBatchConsumer } from '../common/pipeline/batch-consumer.js';
 import { persistSteps } from '../common/pipeline/persist.js';
 
 export interface ConsumerOptions {
@@ -14,12 +14,17 @@ export interface ConsumerOptions {
   sessionTimeoutMs?: number;
 }
 
+export interface PersisterOptions extends ConsumerOptions {
+  /** REDIS_KEY_PREFIX: the engine whose event marks this persister raises */
+  namespace: string;
+}
+
 export function createPersister(
   kafka: Kafka,
   sql: Sql,
   logger: Logger,
   registry: Registry,
-  options: ConsumerOptions,
+  options: PersisterOptions,
 ) {
   const persisted = new Counter({
     name: 'persister_messages_total',
@@ -51,8 +56,8 @@ export function createPersister(
     handle: async (_topic, partition, messages) => {
       const steps: ReservationEvent[] = [];
       for (const message of messages) {
-        const parsed = ReservationEvent.safeParse(parseJson(message.value));
-        if (parsed.success) steps.push(parsed.data);
+        const step = parseReservationEvent(message.value);
+        if (step) steps.push(step);
         else {
           rejected.inc();
           logger.error(
@@ -62,7 +67,7 @@ export function createPersister(
         }
       }
       const stop = batchSeconds.startTimer();
-      await persistSteps(sql, steps);
+      await persistSteps(sql, steps, options.namespace);
       stop();
       const now = Date.now();
       for (const step of steps) lag.observe((now - Date.parse(step.at)) / 1000);

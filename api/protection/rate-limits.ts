@@ -96,22 +96,25 @@ export function createRateLimits(
         }
       : null;
 
-  /** Brute-force guard on logins, per email + IP; always on. */
+  /**
+   * Brute-force guard on logins, per email + IP; always on. Every attempt takes a point
+   * before its password is checked (one atomic step in Redis), and a success gives them
+   * all back: of any number of parallel guesses, at most LOGIN_FAILURES_PER_MINUTE reach
+   * bcrypt in a minute, the rest are refused at once.
+   */
   const logins = {
     key: (email: string, ip: string) => `${email}|${ip}`,
-    /** Refuses when this email + IP already failed too often this minute. */
-    async check(key: string): Promise<void> {
-      const state = await loginFailures.get(key);
-      if (state && state.consumedPoints >= loginFailures.points) {
+    /** Counts an attempt; throws 429 when this email + IP has no attempt left this minute. */
+    async attempt(key: string): Promise<void> {
+      try {
+        await loginFailures.consume(key);
+      } catch (err) {
+        if (!isRefusal(err)) throw err;
         refused.inc({ limit: 'login' });
-        throw rateLimited(state, 'Too many failed logins');
+        throw rateLimited(err, 'Too many failed logins');
       }
     },
-    async recordFailure(key: string): Promise<void> {
-      await loginFailures.consume(key).catch((err) => {
-        if (!isRefusal(err)) throw err;
-      });
-    },
+    /** After a successful login: the attempts of this email + IP start over. */
     async reset(key: string): Promise<void> {
       await loginFailures.delete(key);
     },

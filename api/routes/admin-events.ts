@@ -19,22 +19,33 @@ import {
 } from '../../common/catalog/events.js';
 import { canMove, INITIAL_STATUSES } from '../../common/catalog/status.js';
 import type { Db } from '../../common/db/client.js';
-import { type RebuildDeps, RebuildRefused, rebuildEvent } from '../../common/pipeline/rebuild.js';
+import { isUniqueViolation } from '../../common/db/errors.js';
+import { raiseMarks } from '../../common/pipeline/event-marks.js';
+import { type RebuildDeps, RebuildRefused, rebuildNow } from '../../common/pipeline/rebuild.js';
 import type { Holds } from '../../common/reservations/holds.js';
 import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
 import { principalOf, requireRole } from '../auth/guards.js';
 import { asApi } from '../hold-errors.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';
-import { CategorySchema, EventSchema, Id, json, toCategory, toEvent } from '../schemas.js';
+import {
+  CategorySchema,
+  EventSchema,
+  FreeText,
+  Id,
+  json,
+  Text,
+  Timestamp,
+  toCategory,
+  toEvent,
+} from '../schemas.js';
 
-const Text = (max: number) => z.string().trim().min(1).max(max);
 const EventFields = z.object({
   name: Text(200),
-  description: z.string().max(10_000).optional(),
+  description: FreeText(10_000).optional(),
   venue: Text(200),
-  startsAt: z.iso.datetime({ offset: true }),
-  endsAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  startsAt: Timestamp(),
+  endsAt: Timestamp().nullable().optional(),
   holdTtlSeconds: z.number().int().min(5).max(3600).nullable().optional(),
   perUserLimit: z.number().int().min(1).max(1000).optional(),
 });
@@ -47,7 +58,7 @@ const CreateEventBody = EventFields.extend({ status: z.enum(INITIAL_STATUSES).op
 const PatchEventBody = EventFields.partial()
   .extend({ status: z.enum(EVENT_STATUSES).optional() })
   .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' })
-  .openapi('PatchEvent');
+  .openapi('PatchEvent', { minProperties: 1 });
 
 const CategoryFields = z.object({
   name: Text(100),
@@ -68,7 +79,7 @@ const PatchCategoryBody = CategoryFields.pick({
 })
   .partial()
   .refine((p) => Object.keys(p).length > 0, { message: 'give at least one field to change' })
-  .openapi('PatchCategory');
+  .openapi('PatchCategory', { minProperties: 1 });
 
 const EventParams = z.object({ eventId: Id('eventId') });
 const CategoryParams = z.object({ eventId: Id('eventId'), categoryId: Id('categoryId') });
@@ -141,7 +152,7 @@ const createCategory = createRoute({
     ...adminErrors,
     ...problemResponses(
       [404, 'No such event (not_found)'],
-      [409, 'A category of that name exists'],
+      [409, 'A category of that name exists (invalid_state)'],
     ),
   },
 });
@@ -158,7 +169,10 @@ const patchCategory = createRoute({
     ...adminErrors,
     ...problemResponses(
       [404, 'No such event or category (not_found)'],
-      [409, 'capacity_below_sold'],
+      [
+        409,
+        'Capacity below held + sold (capacity_below_sold), or the name is taken (invalid_state)',
+      ],
     ),
   },
 });
@@ -167,20 +181,19 @@ const rebuild = createRoute({
   ...admin,
   method: 'post',
   path: '/v1/admin/events/{eventId}/rebuild',
-  summary: "Recompute the event's Redis stock from Postgres after a Redis data loss",
+  summary: "Check the event's Redis stock against Postgres and reconcile it",
   description:
-    'Holds sales, waits for the persister to catch up, then restores capacity − confirmed − still-valid holds. Refused when Redis still has the stock, unless force=true.',
-  request: {
-    params: EventParams,
-    query: z.object({ force: z.enum(['true', 'false']).optional() }),
-  },
+    'Holds sales, waits for the outbox and the persister to catch up, then merges what Redis has with the durable record (newest step of each reservation wins) and recomputes the stock. The engine does this by itself after a Redis restart; this is for the operator.',
+  request: { params: EventParams },
   responses: {
     200: {
       description: 'Rebuilt; sales resumed',
       ...json(
         z.object({
           eventId: z.uuid(),
+          outcome: z.enum(['verified', 'reconciled']),
           restoredHolds: z.number().int(),
+          evictedHolds: z.number().int(),
           categories: z.array(
             z.object({
               id: z.uuid(),
@@ -196,10 +209,7 @@ const rebuild = createRoute({
     },
     ...commonErrorResponses,
     ...adminErrors,
-    ...problemResponses(
-      [404, 'No such event (not_found)'],
-      [409, 'Redis still has the stock (invalid_state); force=true rebuilds anyway'],
-    ),
+    ...problemResponses([404, 'No such event (not_found)']),
   },
 });
 
@@ -219,12 +229,9 @@ export function adminEventRoutes(deps: {
   app.openapi(rebuild, async (c) => {
     const { eventId } = c.req.valid('param');
     try {
-      const result = await rebuildEvent(
+      const { marked: _marked, ...result } = await rebuildNow(
         { ...deps.rebuild, db, holds, defaultHoldTtlSeconds },
         eventId,
-        {
-          force: c.req.valid('query').force === 'true',
-        },
       );
       await recordAudit(db, {
         actorId: principalOf(c).userId,
@@ -253,7 +260,6 @@ export function adminEventRoutes(deps: {
     } catch (err) {
       if (!(err instanceof RebuildRefused)) throw err;
       if (err.reason === 'not_found') throw new ApiError('not_found', err.message);
-      if (err.reason === 'stock_present') throw new ApiError('invalid_state', err.message);
       throw new ApiError('dependency_unavailable', err.message, {
         headers: { 'Retry-After': '5' },
       });
@@ -288,7 +294,9 @@ export function adminEventRoutes(deps: {
         targetId: row.id,
         requestId: c.get('requestId'),
       });
-      await holds.setEventState(row.id, redisState(row));
+      // The record knows the event from now on, so a Redis that loses it is noticed.
+      await raiseMarks(tx, deps.rebuild.namespace, [{ eventId: row.id, changeSeq: 0 }]);
+      await holds.setEventState(row.id, redisState(row), { created: true });
       await publish({ type: 'event.created', eventId: row.id, at: now(), changes: body });
       return row;
     });
@@ -381,7 +389,7 @@ export function adminEventRoutes(deps: {
       const event = await findEvent(tx, eventId, { lock: true });
       if (!event) throw new ApiError('not_found', 'No such event');
       if ((await listCategories(tx, eventId)).some((k) => k.name === body.name)) {
-        throw new ApiError('invalid_state', `The event has a category named ${body.name} already`);
+        throw new ApiError('invalid_state', 'The event has a category of that name already');
       }
       const row = await insertCategory(tx, {
         ...body,
@@ -420,7 +428,10 @@ export function adminEventRoutes(deps: {
     const category = await db.transaction(async (tx) => {
       const current = await findCategory(tx, eventId, categoryId, { lock: true });
       if (!current) throw new ApiError('not_found', 'No such category in this event');
-      const row = await updateCategory(tx, categoryId, patch);
+      const row = await updateCategory(tx, categoryId, patch).catch((err) => {
+        if (!isUniqueViolation(err)) throw err;
+        throw new ApiError('invalid_state', 'The event has a category of that name already');
+      });
       await recordAudit(tx, {
         actorId,
         action:

@@ -1,9 +1,14 @@
 // Accounts and sessions: register, login, refresh (rotating), logout, and /v1/me.
+// Every access token names its session (the refresh-token family): revoking the family
+// (reuse of a rotated token, logout) voids its access tokens too, within a second on every
+// api instance (common/auth/revocations.ts).
+import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import { recordAudit } from '../../common/audit.js';
 import type { AccessTokens } from '../../common/auth/access-tokens.js';
 import { normaliseEmail, type Passwords } from '../../common/auth/passwords.js';
 import type { RefreshTokens } from '../../common/auth/refresh-tokens.js';
+import type { Revocations } from '../../common/auth/revocations.js';
 import { createUser, findUserByEmail, findUserById } from '../../common/auth/users.js';
 import type { Db } from '../../common/db/client.js';
 import type { Logger } from '../../common/logger.js';
@@ -13,12 +18,13 @@ import { ApiError, commonErrorResponses, problemResponses } from '../problem.js'
 import type { RateLimits } from '../protection/rate-limits.js';
 import { createRouter } from '../router.js';
 
+/** Any address the HTML standard's email inputs accept (what JSON Schema's format means). */
 const Email = z
   .string()
   .trim()
   .max(254)
-  .pipe(z.email({ message: 'must be an email address' }))
-  .openapi({ example: 'fan@example.com' });
+  .pipe(z.email({ pattern: z.regexes.html5Email, message: 'must be an email address' }))
+  .openapi({ format: 'email', example: 'fan@example.com' });
 /** bcrypt reads 72 bytes: longer passwords would be silently cut. */
 const NewPassword = z
   .string()
@@ -64,7 +70,10 @@ const login = createRoute({
   responses: {
     200: { description: 'Signed in', ...json(TokenPairSchema) },
     ...commonErrorResponses,
-    ...problemResponses([401, 'Unknown email or wrong password (invalid_credentials)']),
+    ...problemResponses([
+      401,
+      'Unknown email, wrong password or a disabled account (invalid_credentials)',
+    ]),
   },
 });
 
@@ -87,7 +96,7 @@ const logout = createRoute({
   method: 'post',
   path: '/v1/auth/logout',
   tags: ['auth'],
-  summary: 'Revoke a refresh token',
+  summary: 'Revoke a refresh token and the access tokens of its session',
   request: { body: { required: true, ...json(RefreshBody) } },
   responses: { 204: { description: 'Revoked' }, ...commonErrorResponses },
 });
@@ -111,6 +120,7 @@ export interface AuthDeps {
   passwords: Passwords;
   accessTokens: AccessTokens;
   refreshTokens: RefreshTokens;
+  revocations: Pick<Revocations, 'revokeFamily'>;
   rateLimits: RateLimits;
   logger: Logger;
 }
@@ -122,14 +132,15 @@ const publicUser = (u: { id: string; email: string; role: 'user' | 'admin' }) =>
 });
 
 export function authRoutes(deps: AuthDeps) {
-  const { db, passwords, accessTokens, refreshTokens, rateLimits } = deps;
+  const { db, passwords, accessTokens, refreshTokens, revocations, rateLimits } = deps;
   const app = createRouter();
 
   const tokenPair = async (
     principal: { userId: string; role: 'user' | 'admin' },
     refreshToken: string,
+    familyId: string,
   ) => ({
-    accessToken: await accessTokens.sign(principal),
+    accessToken: await accessTokens.sign(principal, familyId),
     refreshToken,
     tokenType: 'Bearer' as const,
     expiresIn: accessTokens.ttlSeconds,
@@ -146,21 +157,23 @@ export function authRoutes(deps: AuthDeps) {
     const { password } = c.req.valid('json');
     const email = normaliseEmail(c.req.valid('json').email);
     const guardKey = rateLimits.logins.key(email, c.get('clientIp'));
-    await rateLimits.logins.check(guardKey);
+    // Counted before the password is checked: parallel guesses cannot outrun the guard.
+    await rateLimits.logins.attempt(guardKey);
 
     const user = await findUserByEmail(db, email);
-    // Unknown email and wrong password cost the same bcrypt time and give the same answer.
+    // Unknown email, wrong password and a disabled account cost the same bcrypt time and
+    // give the same answer.
     const ok = user
       ? await passwords.verify(password, user.passwordHash)
       : await passwords.verifyNobody(password);
     const audit = { targetType: 'user', ip: c.get('clientIp'), requestId: c.get('requestId') };
-    if (!user || !ok) {
-      await rateLimits.logins.recordFailure(guardKey);
+    if (!user || !ok || user.disabledAt) {
       await recordAudit(db, {
         ...audit,
         actorId: user?.id ?? null,
         action: 'auth.login_failed',
         targetId: user?.id ?? null,
+        details: user?.disabledAt && ok ? { reason: 'disabled' } : undefined,
       });
       throw new ApiError('invalid_credentials', 'The email or the password is wrong');
     }
@@ -172,15 +185,19 @@ export function authRoutes(deps: AuthDeps) {
       targetId: user.id,
     });
     const principal = { userId: user.id, role: user.role };
-    return c.json(await tokenPair(principal, await refreshTokens.issue(user.id)), 200);
+    const familyId = randomUUID();
+    const refreshToken = await refreshTokens.issue(user.id, familyId);
+    return c.json(await tokenPair(principal, refreshToken, familyId), 200);
   });
 
   app.openapi(refresh, async (c) => {
     const result = await refreshTokens.rotate(c.req.valid('json').refreshToken);
     if (result.outcome === 'rotated') {
-      return c.json(await tokenPair(result.principal, result.refreshToken), 200);
+      return c.json(await tokenPair(result.principal, result.refreshToken, result.familyId), 200);
     }
     if (result.outcome === 'reused') {
+      // The family is revoked in Postgres; its access tokens die with it.
+      await revocations.revokeFamily(result.familyId);
       await recordAudit(db, {
         actorId: result.userId,
         action: 'auth.refresh_reused',
@@ -195,14 +212,16 @@ export function authRoutes(deps: AuthDeps) {
   });
 
   app.openapi(logout, async (c) => {
-    await refreshTokens.revoke(c.req.valid('json').refreshToken);
+    const familyId = await refreshTokens.revoke(c.req.valid('json').refreshToken);
+    if (familyId) await revocations.revokeFamily(familyId);
     return c.body(null, 204);
   });
 
   app.openapi(me, async (c) => {
     const user = await findUserById(db, principalOf(c).userId);
     // A valid token for a deleted account: the account is gone, the token means nothing.
-    if (!user) throw new ApiError('unauthorized', 'The account no longer exists');
+    if (!user || user.disabledAt)
+      throw new ApiError('unauthorized', 'The account no longer exists');
     return c.json(publicUser(user), 200);
   });
 

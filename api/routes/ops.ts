@@ -1,6 +1,8 @@
-// Operations endpoints: liveness, readiness of Redis/Postgres/Kafka, Prometheus metrics.
+// Operations endpoints on the public port: liveness and readiness of Redis/Postgres/Kafka.
+// Readiness turns 503 the moment a shutdown begins, so load balancers stop sending before
+// the listener closes. Prometheus metrics are not here: they are served on the api's ops
+// port (API_METRICS_PORT, common/ops-server.ts), like the worker's and the reaper's.
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Registry } from 'prom-client';
 import { checkReadiness, type Probes } from '../../common/health.js';
 import { ApiError, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';
@@ -26,7 +28,7 @@ const readyz = createRoute({
   method: 'get',
   path: '/readyz',
   tags: ['operations'],
-  summary: 'Readiness: Redis, Postgres and Kafka all answer',
+  summary: 'Readiness: Redis, Postgres and Kafka all answer, and no shutdown has begun',
   responses: {
     200: {
       description: 'Ready',
@@ -36,16 +38,32 @@ const readyz = createRoute({
         },
       },
     },
-    ...problemResponses([503, 'A dependency does not answer (not_ready); `checks` names it']),
+    ...problemResponses([
+      503,
+      'A dependency does not answer, or the api is shutting down (not_ready); `checks` names it',
+    ]),
   },
 });
 
-export function opsRoutes(deps: { registry: Registry; probes: Probes; readyTimeoutMs: number }) {
+export interface OpsDeps {
+  probes: Probes;
+  readyTimeoutMs: number;
+  /** True once a shutdown has begun (main.ts); readiness fails from then on. */
+  draining?: () => boolean;
+}
+
+export function opsRoutes(deps: OpsDeps) {
   const app = createRouter();
 
   app.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));
 
   app.openapi(readyz, async (c) => {
+    if (deps.draining?.()) {
+      throw new ApiError('not_ready', 'Shutting down', {
+        extra: { checks: { shutdown: 'draining' } },
+        headers: { 'Retry-After': '1' },
+      });
+    }
     const { ready, checks } = await checkReadiness(deps.probes, deps.readyTimeoutMs);
     if (!ready) {
       const failing = Object.keys(checks).filter((name) => checks[name] !== 'ok');
@@ -56,11 +74,6 @@ export function opsRoutes(deps: { registry: Registry; probes: Probes; readyTimeo
     }
     return c.json({ status: 'ready' as const, checks }, 200);
   });
-
-  // Plain text exposition format; kept out of the OpenAPI document.
-  app.get('/metrics', async (c) =>
-    c.body(await deps.registry.metrics(), 200, { 'Content-Type': deps.registry.contentType }),
-  );
 
   return app;
 }

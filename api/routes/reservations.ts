@@ -1,9 +1,16 @@
 // Reservations: hold stock, read, confirm (simulated payment), release or cancel.
 // Every state change is one Lua script in Redis; HTTP never waits on Kafka or Postgres.
 import { createRoute, z } from '@hono/zod-openapi';
+import { findEvent } from '../../common/catalog/events.js';
 import type { Db } from '../../common/db/client.js';
 import { findReservation } from '../../common/pipeline/reservation-records.js';
-import type { Holds, Idempotency } from '../../common/reservations/holds.js';
+import type { SaleRecorder } from '../../common/pipeline/sales.js';
+import {
+  HoldError,
+  HoldRefusal,
+  type Holds,
+  type Idempotency,
+} from '../../common/reservations/holds.js';
 import { FAILING_PAYMENT_TOKEN, type Payments } from '../../common/reservations/payments.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
@@ -133,12 +140,14 @@ export interface ReservationDeps {
   metrics: DomainMetrics;
   db: Db;
   payments: Payments;
+  /** Writes a confirmation or cancellation to Postgres: it is durable before the 200. */
+  recordSale: SaleRecorder;
 }
 
 // Each state change is one Lua script, and the script's first check is ownership (someone
 // else's hold is the same 404 as a missing one: no BOLA oracle), so no route reads the
 // hold first: a reserve, a confirm and a give-back are one Redis round trip each.
-export function reservationRoutes({ holds, db, metrics, payments }: ReservationDeps) {
+export function reservationRoutes({ holds, db, metrics, payments, recordSale }: ReservationDeps) {
   const app = createRouter();
 
   const idempotency = (key: string | undefined, fingerprint: string): Idempotency | undefined =>
@@ -150,14 +159,26 @@ export function reservationRoutes({ holds, db, metrics, payments }: ReservationD
     const key = validHeader(c, 'idempotency-key', IdempotencyKey);
     const { hold, replayed } = await metrics.track('reserve', () =>
       asApi(() =>
-        holds.reserve({
-          userId,
-          ...body,
-          idempotency: idempotency(
-            key,
-            `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
-          ),
-        }),
+        holds
+          .reserve({
+            userId,
+            ...body,
+            idempotency: idempotency(
+              key,
+              `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
+            ),
+          })
+          .catch(async (err) => {
+            // Redis has no such event. After a total Redis loss that holds for every event
+            // until the verifier restores it from the record: the catalog tells the two apart.
+            if (
+              err instanceof HoldRefusal &&
+              err.code === HoldError.EventNotFound &&
+              (await findEvent(db, body.eventId))?.status === 'on_sale'
+            )
+              throw new HoldRefusal(HoldError.Fenced, []);
+            throw err;
+          }),
       ),
     );
     const headers: Record<string, string> = { Location: `/v1/reservations/${hold.id}` };
@@ -209,6 +230,8 @@ export function reservationRoutes({ holds, db, metrics, payments }: ReservationD
       }
       return (await asApi(() => holds.confirm(holdId, userId, step))).hold;
     });
+    // A replay writes again: the first answer may have been lost before its write was.
+    await recordSale(confirmed);
     return jsonResponse({ object: toReservation(confirmed) }, 200);
   });
 
@@ -219,6 +242,7 @@ export function reservationRoutes({ holds, db, metrics, payments }: ReservationD
       () => asApi(() => holds.giveBack(c.req.valid('param').id, userId)),
       (hold) => (hold.status === 'cancelled' ? 'cancel' : 'release'),
     );
+    await recordSale(ended);
     return jsonResponse({ object: toReservation(ended) }, 200);
   });
 

@@ -1,4 +1,7 @@
-// Password hashing with bcrypt (@node-rs/bcrypt, native, off the event loop).
+// Password hashing with bcrypt (@node-rs/bcrypt, native, off the event loop). Every hash
+// and verification takes a turn from one small in-process limiter: a burst of logins
+// queues behind a few bcrypt runs instead of filling the libuv pool (and starving every
+// other request that needs a thread), and past a bounded queue it is refused at once.
 import { hash, verify } from '@node-rs/bcrypt';
 
 export interface Passwords {
@@ -11,13 +14,64 @@ export interface Passwords {
   verifyNobody(password: string): Promise<false>;
 }
 
-export async function createPasswords(cost: number): Promise<Passwords> {
-  const decoy = await hash('decoy-password-nobody-has', { cost });
+export interface PasswordLimits {
+  /** bcrypt runs at once. */
+  concurrency: number;
+  /** Runs waiting for a turn before new ones are refused with PasswordWorkBusy. */
+  maxQueue: number;
+}
+
+/** Too many bcrypt runs waiting already: the caller answers 503 overloaded. */
+export class PasswordWorkBusy extends Error {
+  constructor() {
+    super('too many password checks waiting');
+    this.name = 'PasswordWorkBusy';
+  }
+}
+
+/** At most `concurrency` tasks at once, at most `maxQueue` waiting, first come first served. */
+export function createWorkLimiter({ concurrency, maxQueue }: PasswordLimits) {
+  let running = 0;
+  const waiting: (() => void)[] = [];
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running -= 1;
+  };
   return {
-    hash: (password) => hash(password, { cost }),
-    verify: (password, passwordHash) => verify(password, passwordHash).catch(() => false),
+    async run<T>(task: () => Promise<T>): Promise<T> {
+      if (running < concurrency) running += 1;
+      else if (waiting.length >= maxQueue) throw new PasswordWorkBusy();
+      // The finishing task hands its slot over: `running` stays as it is.
+      else await new Promise<void>((resolve) => waiting.push(resolve));
+      try {
+        return await task();
+      } finally {
+        release();
+      }
+    },
+    get running() {
+      return running;
+    },
+    get waiting() {
+      return waiting.length;
+    },
+  };
+}
+
+export async function createPasswords(
+  cost: number,
+  limits: PasswordLimits = { concurrency: 2, maxQueue: 64 },
+): Promise<Passwords> {
+  const decoy = await hash('decoy-password-nobody-has', { cost });
+  const limiter = createWorkLimiter(limits);
+  const check = (password: string, passwordHash: string) =>
+    limiter.run(() => verify(password, passwordHash).catch(() => false));
+  return {
+    hash: (password) => limiter.run(() => hash(password, { cost })),
+    verify: check,
     verifyNobody: async (password) => {
-      await verify(password, decoy).catch(() => false);
+      await check(password, decoy);
       return false;
     },
   };

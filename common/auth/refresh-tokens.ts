@@ -10,7 +10,7 @@ import type { Principal } from './access-tokens.js';
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 export type RotateResult =
-  | { outcome: 'rotated'; principal: Principal; refreshToken: string }
+  | { outcome: 'rotated'; principal: Principal; refreshToken: string; familyId: string }
   | { outcome: 'reused'; userId: string; familyId: string }
   | { outcome: 'invalid' };
 
@@ -48,12 +48,17 @@ export function createRefreshTokens(db: Db, ttlSeconds: number) {
         .returning({ userId: refreshTokens.userId, familyId: refreshTokens.familyId });
       if (!row) return null;
       const [user] = await tx
-        .select({ role: users.role })
+        .select({ role: users.role, disabledAt: users.disabledAt })
         .from(users)
         .where(eq(users.id, row.userId));
-      if (!user) return null;
+      // A disabled account refreshes nothing (the UPDATE above rolls back with the rest).
+      if (!user || user.disabledAt) return null;
       const refreshToken = await issue(row.userId, row.familyId, tx as unknown as Db);
-      return { principal: { userId: row.userId, role: user.role }, refreshToken };
+      return {
+        principal: { userId: row.userId, role: user.role },
+        refreshToken,
+        familyId: row.familyId,
+      };
     });
     if (rotated) return { outcome: 'rotated', ...rotated };
 
@@ -77,12 +82,17 @@ export function createRefreshTokens(db: Db, ttlSeconds: number) {
       .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)));
   }
 
-  /** Revokes one token (logout); unknown or already revoked tokens are fine. */
-  async function revoke(token: string) {
-    await db
+  /**
+   * Revokes one token (logout); unknown or already revoked tokens are fine. The family of
+   * a token revoked now, so its access tokens can be voided too.
+   */
+  async function revoke(token: string): Promise<string | undefined> {
+    const [row] = await db
       .update(refreshTokens)
       .set({ revokedAt: sql`now()` })
-      .where(and(eq(refreshTokens.tokenHash, hashToken(token)), isNull(refreshTokens.revokedAt)));
+      .where(and(eq(refreshTokens.tokenHash, hashToken(token)), isNull(refreshTokens.revokedAt)))
+      .returning({ familyId: refreshTokens.familyId });
+    return row?.familyId;
   }
 
   return { issue, rotate, revoke };

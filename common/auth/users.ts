@@ -1,6 +1,6 @@
 // Accounts in Postgres: create, look up, and the admin ensured at start-up.
-import { eq } from 'drizzle-orm';
-import { type UserRole, users } from '../../drizzle/schema/index.js';
+import { and, eq, isNull, sql } from 'drizzle-orm';
+import { refreshTokens, type UserRole, users } from '../../drizzle/schema/index.js';
 import type { Db } from '../db/client.js';
 import { isUniqueViolation } from '../db/errors.js';
 import { normaliseEmail, type Passwords } from './passwords.js';
@@ -38,6 +38,26 @@ export async function findUserByEmail(db: Db, email: string): Promise<User | und
 
 export async function findUserById(db: Db, id: string): Promise<User | undefined> {
   const [user] = await db.select().from(users).where(eq(users.id, id));
+  return user;
+}
+
+/**
+ * Disables an account: it can no longer sign in or refresh, and every refresh token it
+ * holds is revoked, in one transaction (`tx`: the caller's, to audit in the same one).
+ * Idempotent: disabling twice keeps the first time. Undefined for an unknown id.
+ * Its access tokens are voided by the caller through the revocations (revocations.ts).
+ */
+export async function disableUser(tx: Pick<Db, 'update'>, id: string): Promise<User | undefined> {
+  const [user] = await tx
+    .update(users)
+    .set({ disabledAt: sql`coalesce(${users.disabledAt}, now())`, updatedAt: new Date() })
+    .where(eq(users.id, id))
+    .returning();
+  if (!user) return undefined;
+  await tx
+    .update(refreshTokens)
+    .set({ revokedAt: sql`now()` })
+    .where(and(eq(refreshTokens.userId, id), isNull(refreshTokens.revokedAt)));
   return user;
 }
 

@@ -1,7 +1,7 @@
 // Event search for GET /v1/events: a case-insensitive name match backed by the trigram
 // index, status and startsAt bounds, keyset-paged in (startsAt, id) order so a page
 // never repeats or skips an event while others are added.
-import { and, asc, eq, gt, gte, lte, ne, or, type SQL, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, gte, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import { type EventStatus, events } from '../../drizzle/schema/index.js';
 import type { DbOrTx, EventRow } from './events.js';
 
@@ -17,6 +17,13 @@ export interface EventSearch {
   after?: { t: string; id: string };
 }
 
+/**
+ * Events start in these years (the API refuses any other); a row outside them, from before
+ * that rule, is left out rather than read: JavaScript cannot parse every year Postgres keeps.
+ */
+const SHOWN_FROM = new Date('2000-01-01T00:00:00Z');
+const SHOWN_BEFORE = new Date('2201-01-01T00:00:00Z');
+
 /** `q` as a LIKE pattern: its own % and _ are matched literally. */
 const containsPattern = (q: string) => `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
@@ -27,6 +34,8 @@ export function searchEvents(db: DbOrTx, s: EventSearch): Promise<EventRow[]> {
     s.includeDrafts ? undefined : ne(events.status, 'draft'),
     s.from ? gte(events.startsAt, s.from) : undefined,
     s.to ? lte(events.startsAt, s.to) : undefined,
+    gte(events.startsAt, SHOWN_FROM),
+    lt(events.startsAt, SHOWN_BEFORE),
   ];
   if (s.after) {
     const t = new Date(s.after.t);

@@ -4,11 +4,11 @@
 // api's event loop is the scarce thing during a drop, and the `npm run bench` profile had
 // the relay's Kafka encoding at a tenth of it (reserve 0.6×, confirm 0.55× of the
 // throughput without it).
-import { type Admin, Partitioners } from 'kafkajs';
+import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Config } from '../config.js';
 import { connectKafka } from '../connect.js';
-import { kafkaNames } from '../kafka.js';
+import { KeyedPartitioner, kafkaNames } from '../kafka.js';
 import type { Logger } from '../logger.js';
 import type { RedisClient } from '../redis.js';
 import type { Keyspace } from '../reservations/keys.js';
@@ -25,7 +25,7 @@ export async function startRelayService(
   const producer = kafka.producer({
     idempotent: true,
     maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
+    createPartitioner: KeyedPartitioner,
     retry: { retries: 3, maxRetryTime: 5000 },
   });
   const names = kafkaNames(config.KAFKA_TOPIC_PREFIX);

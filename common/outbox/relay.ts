@@ -5,7 +5,7 @@
 //
 // Order: one relay at a time publishes a given event's outbox — it holds a lease in
 // Redis — and reads the stream from its start, so a reservation's steps reach Kafka in
-// the order they happened. A relay that dies loses its lease after LEASE_MS and the next
+// the order they happened. A relay that dies loses its lease after `leaseMs` and the next
 // one starts over from whatever was not deleted: at-least-once, never lost; the consumers
 // are idempotent.
 import { randomUUID } from 'node:crypto';
@@ -18,14 +18,25 @@ import { createLoop } from '../loop.js';
 import type { RedisClient } from '../redis.js';
 import type { Keyspace } from '../reservations/keys.js';
 import { defineScripts } from '../reservations/scripts.js';
-import { fromOutboxEntry } from './messages.js';
+import { fromOutboxEntry, reservationEventJson } from './messages.js';
+
+/** A pass that published at least this many entries means changes are flowing. */
+const BUSY = 50;
 
 export interface RelayOptions {
   /** reservations.v1: every event's hold changes */
   topic: string;
   /** catalog.v1: admin changes, when this relay also carries them */
   catalogTopic?: string;
+  /** Between passes while changes trickle in: how long a lone change may wait (100 ms). */
   intervalMs?: number;
+  /**
+   * Between passes while changes flow (the last pass published at least BUSY entries):
+   * a surge's changes gather into fewer, larger Kafka requests — the broker's CPU is per
+   * request more than per message (bench/pipeline-cpu.ts). 2 × intervalMs by default.
+   */
+  lingerMs?: number;
+  /** Entries per XRANGE and per Kafka request (1000). */
   batchSize?: number;
   leaseMs?: number;
 }
@@ -38,7 +49,15 @@ export function createRelay(
   registry: Registry,
   options: RelayOptions,
 ) {
-  const { topic, intervalMs = 50, batchSize = 500, leaseMs = 30_000 } = options;
+  const {
+    topic,
+    intervalMs = 100,
+    lingerMs = 2 * intervalMs,
+    batchSize = 1000,
+    // Renewed with every pass (every intervalMs while there is work): a relay that dies
+    // hands its streams over within this, so the record lags by at most about as much.
+    leaseMs = 1500,
+  } = options;
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const run = defineScripts(redis);
 
@@ -101,7 +120,7 @@ export function createRelay(
       topic,
       toMessage: (fields) => {
         const event = fromOutboxEntry(fields);
-        return { key: event.eventId, value: JSON.stringify(event) };
+        return { key: event.eventId, value: reservationEventJson(event) };
       },
     };
   };
@@ -120,18 +139,24 @@ export function createRelay(
       }
     : null;
 
-  /** Publishes one outbox stream if this relay holds its lease; returns entries published. */
-  async function relayStream(stream: Stream): Promise<number> {
+  /**
+   * Publishes one outbox stream if this relay holds its lease; returns entries published.
+   * `first` hears the id of the oldest entry waiting.
+   */
+  async function relayStream(stream: Stream, first: (id: string) => void): Promise<number> {
     if (!(await lease(stream.lease))) return 0;
     let sent = 0;
     for (;;) {
       const entries = await redis.xrange(stream.key, '-', '+', 'COUNT', batchSize);
       if (entries.length === 0) return sent;
-      const messages = [];
+      if (sent === 0) first(entries[0]?.[0] as string);
+      const messages: { key: string; value: string }[] = [];
       const ids: string[] = [];
+      // No per-message headers: a change's identity is its reservationId and seq, and
+      // every header is encoded once and decoded by each consumer group.
       for (const [id, fields] of entries) {
         try {
-          messages.push({ ...stream.toMessage(fields), headers: { 'outbox-id': id } });
+          messages.push(stream.toMessage(fields));
           ids.push(id);
         } catch (err) {
           // Only our code writes here, so this is a bug: keep the entry aside, go on.
@@ -167,41 +192,47 @@ export function createRelay(
   /** One pass over every live event with something in its outbox. */
   async function tick(): Promise<number> {
     const events = await redis.smembers(keys.liveEvents);
-    const lengths = await Promise.all(events.map((e) => redis.xlen(keys.event(e).outbox)));
-    const waiting = events.filter((_, i) => (lengths[i] ?? 0) > 0);
-    const firsts = await Promise.all(
-      waiting.map((e) => redis.xrange(keys.event(e).outbox, '-', '+', 'COUNT', 1)),
-    );
-    const oldest = Math.min(
-      ...firsts.map(([first]) => Number(first?.[0].split('-')[0] ?? Date.now())),
-    );
+    const [lengths, catalogLength] = await Promise.all([
+      Promise.all(events.map((e) => redis.xlen(keys.event(e).outbox))),
+      catalogStream ? redis.xlen(catalogStream.key) : 0,
+    ]);
+    const streams = events.filter((_, i) => (lengths[i] ?? 0) > 0).map(eventStream);
+    if (catalogStream && catalogLength > 0) streams.push(catalogStream);
     depth = lengths.reduce((a, b) => a + b, 0);
-    lagSeconds = waiting.length > 0 ? Math.max(0, (Date.now() - oldest) / 1000) : 0;
 
     let sent = 0;
     let failure: unknown;
-    const streams = waiting.map(eventStream);
-    if (catalogStream && (await redis.xlen(catalogStream.key)) > 0) streams.push(catalogStream);
+    // The oldest entry each stream's first read found: how far behind Kafka this relay is.
+    let oldest = Number.POSITIVE_INFINITY;
     for (const stream of streams) {
       try {
-        sent += await relayStream(stream);
+        sent += await relayStream(stream, (id) => {
+          oldest = Math.min(oldest, Number(id.slice(0, id.indexOf('-'))));
+        });
       } catch (err) {
         failure ??= err;
       }
     }
+    lagSeconds = Number.isFinite(oldest) ? Math.max(0, (Date.now() - oldest) / 1000) : 0;
     if (failure) throw failure;
     return sent;
   }
 
   let failing = false;
+  let lastSent = 0;
   const loop = createLoop(
     async () => {
-      await tick();
+      lastSent = await tick();
       if (failing) logger.info('relay publishing again');
       failing = false;
     },
     // Kafka (or Redis) down: keep everything, back off up to 2 s, try again.
-    (failures) => (failures === 0 ? intervalMs : Math.min(intervalMs * 2 ** failures, 2000)),
+    (failures) =>
+      failures > 0
+        ? Math.min(intervalMs * 2 ** failures, 2000)
+        : lastSent >= BUSY
+          ? lingerMs
+          : intervalMs,
     (err) => {
       if (!failing)
         logger.warn({ err: String(err) }, 'relay cannot publish; the outbox keeps the changes');

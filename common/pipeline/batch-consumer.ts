@@ -16,6 +16,10 @@ export function createBatchConsumer(kafka: Kafka, options: BatchConsumerOptions)
     groupId: options.groupId,
     sessionTimeout: options.sessionTimeoutMs ?? 30_000,
     heartbeatInterval: 3000,
+    // About one relay request's worth (≤ 1000 changes) per partition and fetch: a backlog
+    // is written and committed a relay batch at a time instead of megabytes at once (the
+    // broker still returns a larger record batch whole).
+    maxBytesPerPartition: 256 * 1024,
   });
 
   async function start() {

@@ -17,15 +17,19 @@ export interface NewNotification {
 }
 
 /**
- * Stores notifications for users that exist (others are skipped: nobody to tell).
- * Returns how many were new.
+ * Stores notifications for users that exist (others are skipped: nobody to tell) and
+ * returns the new ones. With `claimMs`, they are stored already claimed by the caller for
+ * that long (as deliverDue claims), so it can deliver them at once without claiming them
+ * again — one write per notification less; if it never does (a crash), they fall due when
+ * the claim runs out and any worker delivers them.
  */
 export async function storeNotifications(
   sql: Sql,
   channel: string,
   items: NewNotification[],
-): Promise<number> {
-  if (items.length === 0) return 0;
+  claimMs = 0,
+): Promise<Delivery[]> {
+  if (items.length === 0) return [];
   const rows = items.map((n) => ({
     user_id: n.userId,
     event_id: n.eventId,
@@ -35,20 +39,32 @@ export async function storeNotifications(
     payload: n.payload,
     channel,
   }));
-  const inserted = await sql`
+  const inserted = await sql<{ id: string; dedupe_key: string; created_at: Date }[]>`
     insert into notifications (user_id, event_id, reservation_id, kind, dedupe_key, payload, channel, next_attempt_at, created_at)
     -- created_at in whole milliseconds: page cursors carry JavaScript (ms) times.
-    select n.user_id, e.id, n.reservation_id, n.kind, n.dedupe_key, n.payload, n.channel, now(),
-      date_trunc('milliseconds', now())
+    select n.user_id, e.id, n.reservation_id, n.kind, n.dedupe_key, n.payload, n.channel,
+      now() + ${claimMs} * interval '1 millisecond', date_trunc('milliseconds', now())
     -- Sent as text and cast here: the same statement then works on a client whose json
     -- serialiser drizzle replaced and on a plain one.
     from json_to_recordset(${JSON.stringify(rows)}::text::json) as n(
-      user_id uuid, event_id uuid, reservation_id uuid, kind text, dedupe_key text, payload jsonb, channel text)
+      user_id uuid, event_id uuid, reservation_id text, kind text, dedupe_key text, payload jsonb, channel text)
     join users u on u.id = n.user_id
     left join events e on e.id = n.event_id
     on conflict (dedupe_key) do nothing
-    returning id`;
-  return inserted.length;
+    returning id, dedupe_key, created_at`;
+  if (inserted.length === 0) return [];
+  const byKey = new Map(items.map((n) => [n.dedupeKey, n]));
+  return inserted.map((row) => {
+    const n = byKey.get(row.dedupe_key) as NewNotification;
+    return {
+      id: row.id,
+      userId: n.userId,
+      kind: n.kind,
+      payload: n.payload,
+      attempts: 0,
+      createdAt: new Date(row.created_at),
+    };
+  });
 }
 
 export interface Delivery {
@@ -102,6 +118,8 @@ export const webhookChannel =
     if (!res.ok) throw new Error(`webhook answered ${res.status}`);
   };
 
+export const DEFAULT_DELIVERY_BATCH = 50;
+
 export interface DeliveryOptions {
   /** Only notifications stored for this channel are delivered here (log, webhook). */
   channelName: string;
@@ -113,15 +131,11 @@ export interface DeliveryOptions {
 }
 
 /**
- * Delivers the notifications that are due. Claiming moves next_attempt_at forward under
- * SKIP LOCKED, so several workers never deliver the same one at the same time.
+ * Claims the notifications that are due: moves next_attempt_at forward under SKIP LOCKED,
+ * so several workers never deliver the same one at the same time.
  */
-export async function deliverDue(
-  sql: Sql,
-  channel: Channel,
-  options: DeliveryOptions,
-): Promise<number> {
-  const { channelName, maxAttempts, retryBaseMs, batchSize = 50, claimMs = 30_000 } = options;
+export async function claimDue(sql: Sql, options: DeliveryOptions): Promise<Delivery[]> {
+  const { channelName, batchSize = DEFAULT_DELIVERY_BATCH, claimMs = 30_000 } = options;
   const claimed = await sql<
     {
       id: string;
@@ -140,22 +154,35 @@ export async function deliverDue(
       limit ${batchSize}
       for update skip locked)
     returning id, user_id, kind, payload, attempts, created_at`;
+  return claimed.map((row) => ({
+    id: row.id,
+    userId: row.user_id,
+    kind: row.kind,
+    payload: row.payload,
+    attempts: row.attempts,
+    createdAt: new Date(row.created_at),
+  }));
+}
+
+/**
+ * Delivers notifications this worker claimed (`attempts` as stored: this is one more).
+ * Delivered ones are marked in one statement (one commit) for the whole batch; failures,
+ * rare, one by one with their own backoff. Returns how many it tried.
+ */
+export async function deliverClaimed(
+  sql: Sql,
+  channel: Channel,
+  claimed: Delivery[],
+  options: Pick<DeliveryOptions, 'maxAttempts' | 'retryBaseMs'>,
+): Promise<number> {
+  const { maxAttempts, retryBaseMs } = options;
+  const delivered: { id: string; attempts: number }[] = [];
   await Promise.all(
-    claimed.map(async (row) => {
-      const attempts = row.attempts + 1;
+    claimed.map(async (n) => {
+      const attempts = n.attempts + 1;
       try {
-        await channel({
-          id: row.id,
-          userId: row.user_id,
-          kind: row.kind,
-          payload: row.payload,
-          attempts,
-          createdAt: new Date(row.created_at),
-        });
-        await sql`
-          update notifications set status = 'sent', attempts = ${attempts}, delivered_at = now(),
-            last_error = null, next_attempt_at = null
-          where id = ${row.id}`;
+        await channel({ ...n, attempts });
+        delivered.push({ id: n.id, attempts });
       } catch (err) {
         const dead = attempts >= maxAttempts;
         const delayMs = retryBaseMs * 2 ** (attempts - 1);
@@ -163,9 +190,25 @@ export async function deliverDue(
           update notifications set status = ${dead ? 'dead' : 'failed'}, attempts = ${attempts},
             last_error = ${String(err).slice(0, 500)},
             next_attempt_at = ${dead ? null : sql`now() + ${delayMs} * interval '1 millisecond'`}
-          where id = ${row.id}`;
+          where id = ${n.id}`;
       }
     }),
   );
+  if (delivered.length > 0) {
+    await sql`
+      update notifications n set status = 'sent', attempts = d.attempts, delivered_at = now(),
+        last_error = null, next_attempt_at = null
+      from json_to_recordset(${JSON.stringify(delivered)}::text::json) as d(id uuid, attempts int)
+      where n.id = d.id`;
+  }
   return claimed.length;
+}
+
+/** Claims and delivers the notifications that are due; returns how many it claimed. */
+export async function deliverDue(
+  sql: Sql,
+  channel: Channel,
+  options: DeliveryOptions,
+): Promise<number> {
+  return deliverClaimed(sql, channel, await claimDue(sql, options), options);
 }

@@ -36,9 +36,18 @@ function uuidOf(bytes: Buffer): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+// A drop reserves in a handful of events at a time: their encoded part is kept.
+const eventParts = new Map<string, string>();
+
 /** A new hold id for a hold of this event (a UUID). */
 export function newHoldId(eventId: string): string {
-  return uuidBytes(eventId).toString('base64url') + randomPart();
+  let eventPart = eventParts.get(eventId);
+  if (eventPart === undefined) {
+    if (eventParts.size >= 10_000) eventParts.clear();
+    eventPart = uuidBytes(eventId).toString('base64url');
+    eventParts.set(eventId, eventPart);
+  }
+  return eventPart + randomPart();
 }
 
 /** The event a hold id belongs to, or null when the string is not a hold id. */

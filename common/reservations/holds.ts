@@ -23,6 +23,8 @@ export enum HoldError {
   CapacityBelowSold = -12,
   NotDue = -13,
   PaymentFailedBefore = -15,
+  /** Redis restarted and the event is not verified against the durable record yet. */
+  Fenced = -16,
 }
 
 /** A script said no. `info` carries its extra reply fields (available, limit, status...). */
@@ -62,6 +64,8 @@ export interface Hold {
   endedAt?: number;
   /** the hold's step counter: orders its changes downstream */
   seq: number;
+  /** the event's change number of the change that produced this answer, if one did */
+  eventSeq?: number;
 }
 
 export interface HoldRules {
@@ -105,6 +109,7 @@ function parseHold(reply: Reply): Hold {
     confirmedAt,
     endedAt,
     seq,
+    eventSeq,
   ] = reply.map(String);
   return {
     id: id as string,
@@ -118,6 +123,7 @@ function parseHold(reply: Reply): Hold {
     confirmedAt: confirmedAt ? Number(confirmedAt) : undefined,
     endedAt: endedAt ? Number(endedAt) : undefined,
     seq: Number(seq),
+    eventSeq: eventSeq ? Number(eventSeq) : undefined,
   };
 }
 
@@ -188,16 +194,54 @@ export function createHolds(
     }
   }
 
+  /** Idempotency of a payment's outcome; `claimed` when beginConfirm claimed the key. */
+  type PaymentIdempotency = Idempotency & { claimed?: boolean };
+
+  /** Records how a payment ended: confirm (the sale) or failPayment (held again). */
+  async function paymentOutcome(
+    script: 'confirm' | 'failPayment',
+    holdId: string,
+    userId: string,
+    idempotency?: PaymentIdempotency,
+  ): Promise<{ hold: Hold; replayed: boolean }> {
+    const k = holdKeys(holdId);
+    if (idempotency && !idempotency.claimed) await claimKey(userId, idempotency);
+    const idemKey = k.idempotency(userId, idempotency?.key ?? '-');
+    const fingerprint = idempotency?.fingerprint ?? '';
+    const reply = check(
+      script === 'confirm'
+        ? await run(
+            'confirm',
+            [k.hold(holdId), k.expiry, k.outbox, idemKey],
+            [userId, fingerprint, rules.idempotencyTtlMs, k.base],
+          )
+        : await run(
+            'failPayment',
+            [k.hold(holdId), k.expiry, idemKey],
+            [userId, fingerprint, rules.idempotencyTtlMs, k.base],
+          ),
+    );
+    return { hold: parseHold(reply), replayed: Number(reply[0]) === 2 };
+  }
+
   return {
     keys,
 
-    async setEventState(eventId: string, state: EventState): Promise<void> {
+    /**
+     * An event's sale state and hold rules. `created`: the event was just created, so a new
+     * event hash is verified for this Redis boot at once (see lua/includes/fence.lua).
+     */
+    async setEventState(
+      eventId: string,
+      state: EventState,
+      options: { created?: boolean } = {},
+    ): Promise<void> {
       const k = eventKeys(eventId);
       check(
         await run(
           'setEventState',
           [k.event],
-          [state.status, state.holdTtlSeconds, state.perUserLimit],
+          [state.status, state.holdTtlSeconds, state.perUserLimit, options.created ? '1' : ''],
         ),
       );
       await redis.sadd(keys.liveEvents, eventId);
@@ -284,7 +328,7 @@ export function createHolds(
         await run(
           'beginConfirm',
           [k.hold(holdId), k.expiry, k.idempotency(userId, idempotency?.key ?? '-')],
-          [userId, idempotency?.fingerprint ?? '', rules.paymentWindowMs],
+          [userId, idempotency?.fingerprint ?? '', rules.paymentWindowMs, k.base],
         ),
       );
       return { hold: parseHold(reply), alreadyConfirmed: Number(reply[0]) === 2 };
@@ -294,43 +338,15 @@ export function createHolds(
      * Payment succeeded: held or confirming → confirmed, in one round trip (two with an
      * Idempotency-Key not claimed yet by beginConfirm). `replayed`: it was confirmed before.
      */
-    async confirm(
-      holdId: string,
-      userId: string,
-      idempotency?: Idempotency & { claimed?: boolean },
-    ): Promise<{ hold: Hold; replayed: boolean }> {
-      const k = holdKeys(holdId);
-      if (idempotency && !idempotency.claimed) await claimKey(userId, idempotency);
-      const reply = check(
-        await run(
-          'confirm',
-          [k.hold(holdId), k.expiry, k.outbox, k.idempotency(userId, idempotency?.key ?? '-')],
-          [userId, idempotency?.fingerprint ?? '', rules.idempotencyTtlMs, k.base],
-        ),
-      );
-      return { hold: parseHold(reply), replayed: Number(reply[0]) === 2 };
-    },
+    confirm: (holdId: string, userId: string, idempotency?: PaymentIdempotency) =>
+      paymentOutcome('confirm', holdId, userId, idempotency),
 
     /**
      * Payment refused: the hold is held (again, with its original expiry). A confirmed
-     * answer means the same Idempotency-Key confirmed it before: `replayed`.
+     * answer means it was confirmed before: `replayed`, and the sale stands.
      */
-    async failPayment(
-      holdId: string,
-      userId: string,
-      idempotency?: Idempotency & { claimed?: boolean },
-    ): Promise<{ hold: Hold; replayed: boolean }> {
-      const k = holdKeys(holdId);
-      if (idempotency && !idempotency.claimed) await claimKey(userId, idempotency);
-      const reply = check(
-        await run(
-          'failPayment',
-          [k.hold(holdId), k.expiry, k.idempotency(userId, idempotency?.key ?? '-')],
-          [userId, idempotency?.fingerprint ?? '', rules.idempotencyTtlMs],
-        ),
-      );
-      return { hold: parseHold(reply), replayed: Number(reply[0]) === 2 };
-    },
+    failPayment: (holdId: string, userId: string, idempotency?: PaymentIdempotency) =>
+      paymentOutcome('failPayment', holdId, userId, idempotency),
 
     /** The owner gives tickets back: a held hold is released, a confirmed sale cancelled. */
     async giveBack(holdId: string, userId: string): Promise<Hold> {
@@ -378,13 +394,17 @@ export function createHolds(
       return (await redis.exists(eventKeys(eventId).categories)) === 1;
     },
 
-    /** Puts a hold back from the durable record (rebuild); false if it was there already. */
-    async restore(hold: Hold & { status: 'held' | 'confirmed' }): Promise<boolean> {
+    /**
+     * Puts a hold back as the durable record says it is, after a data loss (the event is
+     * fenced); `evict` ends it as expired instead (it did not fit in the capacity). False
+     * when Redis already has it at that step or later.
+     */
+    async restore(hold: Hold, options: { evict?: boolean } = {}): Promise<boolean> {
       const k = eventKeys(hold.eventId);
       const reply = check(
         await run(
           'restoreHold',
-          [k.hold(hold.id), k.category(hold.categoryId), k.user(hold.userId), k.expiry],
+          [k.hold(hold.id), k.expiry, k.outbox, k.event],
           [
             hold.id,
             hold.eventId,
@@ -395,11 +415,111 @@ export function createHolds(
             hold.expiresAt,
             hold.createdAt,
             hold.confirmedAt ?? '',
+            hold.endedAt ?? '',
             hold.seq,
+            rules.retentionMs,
+            options.evict ? '1' : '',
           ],
         ),
       );
       return Number(reply[0]) === 1;
+    },
+
+    /** A category's counts and its holders' totals, recomputed after a data loss. */
+    async setCounts(
+      eventId: string,
+      categoryId: string,
+      counts: { held: number; confirmed: number },
+      holders: { userId: string; total: number; inCategory: number }[],
+    ): Promise<void> {
+      const k = eventKeys(eventId);
+      check(
+        await run(
+          'setCounts',
+          [k.category(categoryId), k.event],
+          [
+            categoryId,
+            counts.held,
+            counts.confirmed,
+            k.base,
+            ...holders.flatMap((u) => [u.userId, u.total, u.inCategory]),
+          ],
+        ),
+      );
+    },
+
+    /** This Redis boot's mark (LASTSAVE, set when Redis starts) and the event's fence. */
+    async fence(eventId: string) {
+      const results = await redis
+        .pipeline()
+        .lastsave()
+        .hmget(eventKeys(eventId).event, 'verifiedBoot', 'changeSeq', 'status', 'verifiedRun')
+        .exec();
+      const [bootReply, fieldsReply] = results ?? [];
+      if (bootReply?.[0]) throw bootReply[0];
+      if (fieldsReply?.[0]) throw fieldsReply[0];
+      const boot = String(bootReply?.[1]);
+      const [verifiedBoot, changeSeq, status, verifiedRun] = (fieldsReply?.[1] ?? []) as (
+        | string
+        | null
+      )[];
+      return {
+        boot,
+        exists: status !== null,
+        verified: verifiedBoot === boot && status !== 'rebuilding',
+        /** the Redis run_id the event was last verified on */
+        verifiedRun,
+        changeSeq: Number(changeSeq ?? 0),
+      };
+    },
+
+    /**
+     * The event is complete against the durable record (which holds changes up to
+     * `changeSeq`) on Redis boot `boot`: its holds may change again. False when Redis
+     * booted again meanwhile.
+     */
+    async markVerified(
+      eventId: string,
+      changeSeq: number,
+      at: { boot: string; runId: string },
+    ): Promise<boolean> {
+      const reply = check(
+        await run('markVerified', [eventKeys(eventId).event], [changeSeq, at.boot, at.runId]),
+      );
+      return Number(reply[0]) === 1;
+    },
+
+    /** Fences the event until it is verified again (an operator's rebuild). */
+    async unverify(eventId: string): Promise<void> {
+      await redis.hdel(eventKeys(eventId).event, 'verifiedBoot');
+    },
+
+    /**
+     * Which Redis boot this is: LASTSAVE (set when Redis starts, and by each RDB snapshot)
+     * and the process's run_id (new on every start, never otherwise).
+     */
+    async boot(): Promise<{ boot: string; runId: string }> {
+      const [lastsave, info] = await Promise.all([redis.lastsave(), redis.info('server')]);
+      const runId = /run_id:(\w+)/.exec(info)?.[1];
+      if (!runId) throw new Error('Redis INFO server has no run_id');
+      return { boot: String(lastsave), runId };
+    },
+
+    /** Many holds of one event at once (null where Redis has none), in one round trip. */
+    async findMany(eventId: string, holdIds: string[]): Promise<(Hold | null)[]> {
+      const k = eventKeys(eventId);
+      const pipeline = redis.pipeline();
+      for (const id of holdIds) pipeline.hgetall(k.hold(id));
+      const results = (await pipeline.exec()) ?? [];
+      return results.map(([err, value]) => {
+        if (err) throw err;
+        return holdFromHash(value as Record<string, string>);
+      });
+    },
+
+    /** Outbox entries of the event not yet relayed to Kafka. */
+    async outboxLength(eventId: string): Promise<number> {
+      return redis.xlen(eventKeys(eventId).outbox);
     },
 
     /** A hold by id, or null when Redis does not know it (any more). */

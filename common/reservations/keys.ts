@@ -29,6 +29,8 @@ export function eventKeys(eventId: string, prefix = '') {
     outbox: `${tag}:outbox`,
     /** string: which relay publishes this outbox now (one at a time keeps the order) */
     outboxLease: `${tag}:outbox:lease`,
+    /** string: which verifier checks this event after a Redis boot (one at a time) */
+    rebuildLease: `${tag}:rebuild:lease`,
     /** string: an Idempotency-Key's record for this user in this event */
     idempotency: (userId: string, key: string) => `${tag}:idem:${userId}:${key}`,
   };

@@ -11,6 +11,7 @@ import {
 } from 'drizzle-orm/pg-core';
 import { at, createdAt, id, sqlList } from './columns.js';
 import { events } from './events.js';
+import { reservationIdCheck } from './reservations.js';
 import { users } from './users.js';
 
 export const NOTIFICATION_STATUSES = ['pending', 'sent', 'failed', 'dead'] as const;
@@ -24,7 +25,8 @@ export const notifications = pgTable(
       .notNull()
       .references(() => users.id, { onDelete: 'cascade' }),
     eventId: uuid('event_id').references(() => events.id, { onDelete: 'set null' }),
-    reservationId: uuid('reservation_id'),
+    /** An opaque reservation id (SPEC §2), as in reservations.id. */
+    reservationId: text('reservation_id'),
     /** e.g. reservation.confirmed, event.rescheduled. */
     kind: text('kind').notNull(),
     /** One notification per change, however often its message is redelivered. */
@@ -43,6 +45,7 @@ export const notifications = pgTable(
     check('notifications_status_check', sql.raw(`status in (${sqlList(NOTIFICATION_STATUSES)})`)),
     check('notifications_channel_check', sql.raw(`channel in (${sqlList(NOTIFICATION_CHANNELS)})`)),
     check('notifications_attempts_check', sql`${t.attempts} >= 0`),
+    check('notifications_reservation_id_check', reservationIdCheck('reservation_id')),
     // GET /v1/me/notifications, newest first.
     index('notifications_user_created_idx').on(t.userId, t.createdAt, t.id),
     // The delivery loop's queue of due retries.

@@ -13,6 +13,8 @@ export const users = pgTable(
     email: text('email').notNull(),
     passwordHash: text('password_hash').notNull(),
     role: text('role', { enum: USER_ROLES }).notNull().default('user'),
+    /** Set by an admin: the account can no longer sign in, refresh or use its tokens. */
+    disabledAt: at('disabled_at'),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

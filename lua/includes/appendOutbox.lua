@@ -1,7 +1,11 @@
 --- Appends one hold change to the event's outbox stream (SPEC §6 fields), in the same
 --- atomic step as the change itself. The relay publishes it to Kafka.
 --- `hold` is the hold's fields after the change; `type` is e.g. reservation.held.
-local function appendOutbox(outboxKey, type, hold, atMs)
+--- Every change also takes the event's next change number (`eventSeq`, kept in the event
+--- hash): the durable record remembers the highest one it holds, so a Redis that comes
+--- back with a lower one has lost changes the record knows (see fence.lua).
+local function appendOutbox(eventKey, outboxKey, type, hold, atMs)
+  hold.eventSeq = redis.call('HINCRBY', eventKey, 'changeSeq', 1)
   redis.call('XADD', outboxKey, '*',
     'type', type,
     'reservationId', hold.id,
@@ -11,5 +15,6 @@ local function appendOutbox(outboxKey, type, hold, atMs)
     'quantity', int(hold.quantity),
     'at', int(atMs),
     'seq', int(hold.seq),
-    'expiresAt', int(hold.expiresAt))
+    'expiresAt', int(hold.expiresAt),
+    'eventSeq', int(hold.eventSeq))
 end

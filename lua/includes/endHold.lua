@@ -12,5 +12,5 @@ local function endHold(keys, h, status, nowMs, retentionMs, from)
   h.endedAt = int(nowMs)
   redis.call('HSET', keys.hold, 'status', status, 'seq', int(h.seq), 'endedAt', h.endedAt)
   redis.call('PEXPIRE', keys.hold, retentionMs)
-  appendOutbox(keys.outbox, 'reservation.' .. status, h, nowMs)
+  appendOutbox(keys.event, keys.outbox, 'reservation.' .. status, h, nowMs)
 end

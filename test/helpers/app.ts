@@ -9,6 +9,7 @@ import { createSql } from '../../common/db/client.js';
 import { kafkaProbe, postgresProbe, redisProbe } from '../../common/health.js';
 import { createLogger } from '../../common/logger.js';
 import { createRegistry } from '../../common/metrics.js';
+import { createOpsApp, startOpsServer } from '../../common/ops-server.js';
 import { createRedis, redisReady } from '../../common/redis.js';
 
 export async function buildTestApp(config: Config) {
@@ -24,28 +25,37 @@ export async function buildTestApp(config: Config) {
   }).admin();
   await Promise.all([admin.connect(), redisReady(redis, 10_000)]);
   const services = await createApiServices(config, registry, { redis, sql }, logger);
-  const app = createApp({
-    ...services,
-    kafkaAdmin: admin,
-    config,
-    logger,
-    registry,
-    probes: { redis: redisProbe(redis), postgres: postgresProbe(sql), kafka: kafkaProbe(admin) },
-  });
+  const probes = {
+    redis: redisProbe(redis),
+    postgres: postgresProbe(sql),
+    kafka: kafkaProbe(admin),
+  };
+  const app = createApp({ ...services, kafkaAdmin: admin, config, logger, registry, probes });
   const { server, port } = await serveApi(app, { hostname: '127.0.0.1', port: 0 });
   const baseUrl = `http://127.0.0.1:${port}`;
   // Every test request goes over a real socket through the production adapter, never
   // in-process: app.request(path, init) is a fetch to the served app.
   app.request = ((input: string, init?: RequestInit) =>
     fetch(new URL(input, baseUrl), init)) as unknown as typeof app.request;
+  // The ops server, as main.ts runs it next to the api: /metrics is there, not on the api.
+  const ops = await startOpsServer(
+    createOpsApp(registry, probes, config.READY_CHECK_TIMEOUT_MS),
+    '127.0.0.1',
+    0,
+  );
+  const opsUrl = `http://127.0.0.1:${(ops.address() as { port: number }).port}`;
+  /** The api's Prometheus exposition, scraped from its ops server. */
+  const metrics = async () => (await fetch(`${opsUrl}/metrics`)).text();
   const close = async () => {
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
+    await new Promise((resolve) => ops.close(resolve));
+    await services.revocations.close();
     services.loadShedder.stop();
     services.requestDeadline.stop();
     await services.cache.close();
     redis.disconnect();
     await Promise.all([sql.end({ timeout: 1 }), admin.disconnect()]);
   };
-  return { app, baseUrl, services, redis, sql, admin, close, config, registry };
+  return { app, baseUrl, opsUrl, metrics, services, redis, sql, admin, close, config, registry };
 }

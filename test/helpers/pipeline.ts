@@ -76,6 +76,7 @@ export async function startConsumers(
     topic: names.reservations,
     groupId: names.group('persister'),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
+    namespace: config.REDIS_KEY_PREFIX,
   });
   const notifier = createNotifier(kafka, sql, logger, registry, {
     topic: names.reservations,

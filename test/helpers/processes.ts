@@ -17,8 +17,27 @@ export function runEntry(
 ): RunningProcess {
   // .mjs launchers run as they are; TypeScript entry points through tsx, as npm start does.
   const args = [...(entry.endsWith('.mjs') ? [entry] : ['--import', 'tsx', entry]), ...argv];
-  const child = spawn(process.execPath, args, {
-    env: { ...process.env, ...serviceEnv(), NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
+  return runCommand(process.execPath, args, env);
+}
+
+/** Any command (`npm start`, ...) with the test services' environment. */
+export function runCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string> = {},
+): RunningProcess {
+  const child = spawn(command, args, {
+    env: {
+      ...process.env,
+      ...serviceEnv(),
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      // Ops servers on any free port unless a test names one: files run in parallel.
+      API_METRICS_PORT: '0',
+      WORKER_METRICS_PORT: '0',
+      REAPER_METRICS_PORT: '0',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -42,7 +42,12 @@ export function serviceEnv(): Record<string, string> {
 /** A validated config for the test services, with overrides; never reads a config.yml. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
   return loadConfig(
-    { NODE_ENV: 'test', LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent', ...serviceEnv(), ...overrides },
+    {
+      NODE_ENV: 'test',
+      LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+      ...serviceEnv(),
+      ...overrides,
+    },
     '/nonexistent/config.yml',
   );
 }
