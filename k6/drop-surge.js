@@ -25,7 +25,7 @@ import {
   summarize,
 } from './lib.js';
 
-const RATE = Number(__ENV.RATE || 400);
+const RATE = Number(__ENV.RATE || 1200);
 const CAPACITY = Number(__ENV.CAPACITY || 20000);
 const CONFIRM_SHARE = Number(__ENV.CONFIRM_SHARE || 0.9);
 const users = loadUsers();
