@@ -468,6 +468,50 @@ describe('faults', () => {
     }
   }, 180_000);
 
+  it('a relay killed with SIGKILL hands its outbox to another within 2 s', async () => {
+    const isolated = {
+      ...config,
+      KAFKA_TOPIC_PREFIX: `${config.KAFKA_TOPIC_PREFIX}fo.`,
+      REDIS_KEY_PREFIX: `${config.REDIS_KEY_PREFIX}fo:`,
+    };
+    const app = await buildTestApp(isolated);
+    const env = {
+      KAFKA_TOPIC_PREFIX: isolated.KAFKA_TOPIC_PREFIX,
+      REDIS_KEY_PREFIX: isolated.REDIS_KEY_PREFIX,
+    };
+    const reapers = [runEntry('reaper/main.ts', env), runEntry('reaper/main.ts', env)];
+    try {
+      const drop = await createDrop(app.app, await adminToken(app), { capacity: 10 });
+      const user = await signedInUser(app.app);
+      const tag = `${isolated.REDIS_KEY_PREFIX}{ev:${drop.eventId}}`;
+      const reserve = () =>
+        send(app.app, 'POST', '/v1/reservations', user.accessToken, { ...drop, quantity: 1 });
+      const relayed = () =>
+        eventually(async () => (await redis.xlen(`${tag}:outbox`)) === 0, {
+          timeoutMs: 30_000,
+          intervalMs: 20,
+          what: 'the outbox relayed',
+        });
+      expect((await reserve()).status).toBe(201);
+      await relayed();
+      // The lease names its owner: host:pid:nonce.
+      const owner = (await redis.get(`${tag}:outbox:lease`)) ?? '';
+      const dying = reapers.find((r) => owner.split(':')[1] === String(r.child.pid));
+      expect(dying).toBeDefined();
+      dying?.child.kill('SIGKILL');
+      expect(await dying?.exited).toBe('SIGKILL');
+      const killedAt = Date.now();
+      expect((await reserve()).status).toBe(201);
+      await relayed();
+      const failoverMs = Date.now() - killedAt;
+      console.log(`relay failover: the change left the outbox ${failoverMs} ms after the kill`);
+      expect(failoverMs).toBeLessThan(2000);
+    } finally {
+      for (const r of reapers) r.child.kill('SIGKILL');
+      await app.close();
+    }
+  }, 120_000);
+
   it('Redis flushed mid-drop, then rebuilt from Postgres: sales resume with no oversell', async () => {
     const isolated = {
       ...config,
