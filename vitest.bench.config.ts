@@ -1,8 +1,8 @@
-// `npm run bench`: micro-benchmarks. No services: each bench brings what it measures.
+// `npm run perf:http`: micro-benchmarks. No services: each bench brings what it measures.
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    benchmark: { include: ['bench/**/*.bench.ts'] },
+    benchmark: { include: ['perf/**/*.bench.ts'] },
   },
 });

@@ -5,7 +5,7 @@
 // allows a micro-cache on top. Reserving never reads this: the reserve script is the only
 // judge of stock.
 import { createHash } from 'node:crypto';
-import type { Holds } from '../common/reservations/holds.js';
+import type { Holds } from '../core/reservations/holds.js';
 import { type Serialized, serialize } from './responses.js';
 
 export interface AvailabilityBody {

@@ -1,6 +1,6 @@
 // The drop as metrics: what every reservation request came to, and the stock left.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { HoldError, HoldRefusal, type Holds } from '../common/reservations/holds.js';
+import { HoldError, HoldRefusal, type Holds } from '../core/reservations/holds.js';
 
 /** On-sale events reported with their stock: keeps the series count bounded. */
 const MAX_STOCK_EVENTS = 50;

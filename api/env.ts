@@ -1,6 +1,6 @@
 // The Hono environment shared by the app, its middleware and its routes.
-import type { Principal } from '../common/auth/access-tokens.js';
-import type { Logger } from '../common/logger.js';
+import type { Principal } from '../core/auth/access-tokens.js';
+import type { Logger } from '../platform/logger.js';
 import type { ApiBindings } from './http-server.js';
 
 export interface AppEnv {

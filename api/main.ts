@@ -3,14 +3,14 @@
 // health for operators. On SIGTERM it drains: readiness fails at once, the listener
 // closes, requests already on a connection are answered with `Connection: close`, idle
 // keep-alive connections are closed, and only then are the clients closed.
-import { ensureAdmin } from '../common/auth/users.js';
-import { loadConfigOrExit } from '../common/config.js';
-import { connectKafka, connectPostgres, connectRedis } from '../common/connect.js';
-import { kafkaProbe, postgresProbe, redisProbe } from '../common/health.js';
-import { closeServer, onShutdown, trackConnections } from '../common/lifecycle.js';
-import { createLogger } from '../common/logger.js';
-import { createRegistry } from '../common/metrics.js';
-import { createOpsApp, startOpsServer } from '../common/ops-server.js';
+import { ensureAdmin } from '../core/auth/users.js';
+import { loadConfigOrExit } from '../platform/config.js';
+import { connectKafka, connectPostgres, connectRedis } from '../platform/connect.js';
+import { kafkaProbe, postgresProbe, redisProbe } from '../platform/health.js';
+import { closeServer, onShutdown, trackConnections } from '../platform/lifecycle.js';
+import { createLogger } from '../platform/logger.js';
+import { createRegistry } from '../platform/metrics.js';
+import { createOpsApp, startOpsServer } from '../platform/ops-server.js';
 import { createApp } from './app.js';
 import { serveApi } from './http-server.js';
 import { createApiServices } from './services.js';

@@ -1,10 +1,10 @@
 // The resources of the API (SPEC §2) as zod/OpenAPI schemas, and how rows and holds
 // become them. Times are ISO 8601 strings; ids are UUIDs.
 import { z } from '@hono/zod-openapi';
-import type { CommentRow } from '../common/catalog/comments.js';
-import type { CategoryRow, EventRow } from '../common/catalog/events.js';
-import type { NotificationRow, ReservationRow } from '../common/pipeline/reservation-records.js';
-import type { Hold } from '../common/reservations/holds.js';
+import type { CommentRow } from '../core/catalog/comments.js';
+import type { CategoryRow, EventRow } from '../core/catalog/events.js';
+import type { NotificationRow, ReservationRow } from '../core/records/reservation-records.js';
+import type { Hold } from '../core/reservations/holds.js';
 import { EVENT_STATUSES, RESERVATION_STATUSES } from '../drizzle/schema/index.js';
 
 /** Postgres stores no NUL character in text (nor in jsonb): such input is refused with 400. */
@@ -47,7 +47,7 @@ export const Id = (name: string) =>
 
 /**
  * A reservation id: opaque to clients (SPEC §2), at most 64 URL-safe characters. New ones
- * carry their event (common/reservations/hold-ids.ts); older records may be UUIDs.
+ * carry their event (core/reservations/hold-ids.ts); older records may be UUIDs.
  */
 export const ReservationId = z
   .string()

@@ -1,16 +1,16 @@
 // The api's collaborators, built once from its connections: main.ts and the tests build
 // the app the same way.
 import type { Registry } from 'prom-client';
-import { createAccessTokens } from '../common/auth/access-tokens.js';
-import { createPasswords } from '../common/auth/passwords.js';
-import { createRefreshTokens } from '../common/auth/refresh-tokens.js';
-import { createRevocations } from '../common/auth/revocations.js';
-import { createCatalogCache } from '../common/catalog/cache.js';
-import type { Config } from '../common/config.js';
-import { createDb, type Sql } from '../common/db/client.js';
-import type { Logger } from '../common/logger.js';
-import type { RedisClient } from '../common/redis.js';
-import { createHoldsFromConfig } from '../common/reservations/holds.js';
+import { createAccessTokens } from '../core/auth/access-tokens.js';
+import { createPasswords } from '../core/auth/passwords.js';
+import { createRefreshTokens } from '../core/auth/refresh-tokens.js';
+import { createRevocations } from '../core/auth/revocations.js';
+import { createCatalogCache } from '../core/catalog/cache.js';
+import { createHoldsFromConfig } from '../core/reservations/holds.js';
+import type { Config } from '../platform/config.js';
+import { createDb, type Sql } from '../platform/db/client.js';
+import type { Logger } from '../platform/logger.js';
+import type { RedisClient } from '../platform/redis.js';
 import { createDomainMetrics } from './domain-metrics.js';
 import { createDeadline } from './middleware/deadline.js';
 import { createLoadShedder } from './protection/load-shedding.js';

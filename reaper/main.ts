@@ -2,15 +2,16 @@
 // confirmed and puts their stock back, through the same Lua scripts as the api, and (unless
 // RELAY_ENABLED=false) relays the outbox streams to Kafka. Several may run at once: expiry
 // is exactly-once per hold, and each outbox stream has one relay at a time by lease.
-import { connectKafka, connectPostgres, connectRedis } from '../common/connect.js';
-import { createDb } from '../common/db/client.js';
-import { kafkaProbe, type Probes, postgresProbe, redisProbe } from '../common/health.js';
-import { kafkaNames } from '../common/kafka.js';
-import type { ShutdownStep } from '../common/lifecycle.js';
-import { runOpsProcess } from '../common/ops-process.js';
-import { startRelayService } from '../common/outbox/relay-service.js';
-import { createHoldsFromConfig } from '../common/reservations/holds.js';
-import { createReaper } from './reaper.js';
+
+import { createHoldsFromConfig } from '../core/reservations/holds.js';
+import { connectKafka, connectPostgres, connectRedis } from '../platform/connect.js';
+import { createDb } from '../platform/db/client.js';
+import { kafkaProbe, type Probes, postgresProbe, redisProbe } from '../platform/health.js';
+import { kafkaNames } from '../platform/kafka.js';
+import type { ShutdownStep } from '../platform/lifecycle.js';
+import { runOpsProcess } from '../platform/ops-process.js';
+import { createReaper } from './expiry.js';
+import { startRelayService } from './relay-service.js';
 import { createVerifier } from './verifier.js';
 
 await runOpsProcess(

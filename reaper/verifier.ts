@@ -1,7 +1,7 @@
 // The verifier: after Redis boots (a restart, a failover, perhaps with the last second of
 // its writes lost) every event is fenced (lua/includes/fence.lua); the verifier checks each
 // against the durable record and reconciles it where Redis lost what the record knows
-// (common/pipeline/rebuild.ts), and the event sells again — no operator needed.
+// (core/records/rebuild.ts), and the event sells again — no operator needed.
 //
 // Each tick reads LASTSAVE (one cheap command). Only when it differs from the boot this
 // verifier last found every event verified on does it walk the events: those Redis knows
@@ -10,11 +10,11 @@
 // are re-marked at once. Several reapers may verify at once: one per event, by lease.
 import { randomUUID } from 'node:crypto';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Logger } from '../common/logger.js';
-import { createLoop } from '../common/loop.js';
-import { markedEvents } from '../common/pipeline/event-marks.js';
-import { type RebuildDeps, RebuildRefused, rebuildEvent } from '../common/pipeline/rebuild.js';
-import type { RedisClient } from '../common/redis.js';
+import { markedEvents } from '../core/records/event-marks.js';
+import { type RebuildDeps, RebuildRefused, rebuildEvent } from '../core/records/rebuild.js';
+import type { Logger } from '../platform/logger.js';
+import { createLoop } from '../platform/loop.js';
+import type { RedisClient } from '../platform/redis.js';
 
 export interface VerifierOptions {
   intervalMs: number;

@@ -2,12 +2,12 @@
 // DATABASE_URL and KAFKA_BROKERS (the local stack, which `npm test` brings up), or else
 // testcontainers when a Docker engine runs. Without either it fails loudly; it never skips.
 import type { TestProject } from 'vitest/node';
-import { runMigrations } from '../common/db/migrate.js';
+import { runMigrations } from '../platform/db/migrate.js';
 import type { Services } from './helpers/services.js';
 
 const HOW_TO =
-  'Run the tests with `npm test` (it starts the local stack: scripts/stack.sh up), or export ' +
-  'REDIS_URL, DATABASE_URL and KAFKA_BROKERS (see `scripts/stack.sh env`), or start a Docker ' +
+  'Run the tests with `npm test` (it starts the local stack: tools/stack/stack.sh up), or export ' +
+  'REDIS_URL, DATABASE_URL and KAFKA_BROKERS (see `tools/stack/stack.sh env`), or start a Docker ' +
   'engine for testcontainers.';
 
 async function fromTestcontainers(): Promise<{ services: Services; stop: () => Promise<void> }> {

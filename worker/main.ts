@@ -2,12 +2,12 @@
 // as the durable record, `notifier` stores and delivers user notifications.
 
 import { Gauge } from 'prom-client';
-import { connectKafka, connectPostgres } from '../common/connect.js';
-import { kafkaProbe, postgresProbe } from '../common/health.js';
-import { kafkaNames } from '../common/kafka.js';
-import { runOpsProcess } from '../common/ops-process.js';
-import { consumerLag } from '../common/pipeline/lag.js';
-import { logChannel, webhookChannel } from '../common/pipeline/notifications.js';
+import { connectKafka, connectPostgres } from '../platform/connect.js';
+import { kafkaProbe, postgresProbe } from '../platform/health.js';
+import { kafkaNames } from '../platform/kafka.js';
+import { consumerLag } from '../platform/kafka-lag.js';
+import { runOpsProcess } from '../platform/ops-process.js';
+import { logChannel, webhookChannel } from './notifications.js';
 import { createNotifier } from './notifier.js';
 import { createPersister } from './persister.js';
 

@@ -3,12 +3,12 @@
 // and a delivery loop sends them through the configured channel with retries.
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
-import { CatalogChange, HOLDER_NOTICES } from '../common/catalog/changes.js';
-import type { Sql } from '../common/db/client.js';
-import type { Logger } from '../common/logger.js';
-import { createLoop } from '../common/loop.js';
-import { parseReservationEvent, type ReservationEvent } from '../common/outbox/messages.js';
-import { createBatchConsumer, parseJson } from '../common/pipeline/batch-consumer.js';
+import { CatalogChange, HOLDER_NOTICES } from '../core/catalog/changes.js';
+import { parseReservationChange, type ReservationChange } from '../core/reservations/changes.js';
+import type { Sql } from '../platform/db/client.js';
+import type { Logger } from '../platform/logger.js';
+import { createLoop } from '../platform/loop.js';
+import { createBatchConsumer, parseJson } from './batch-consumer.js';
 import {
   type Channel,
   DEFAULT_DELIVERY_BATCH,
@@ -18,7 +18,7 @@ import {
   deliverDue,
   type NewNotification,
   storeNotifications,
-} from '../common/pipeline/notifications.js';
+} from './notifications.js';
 import type { ConsumerOptions } from './persister.js';
 
 /** Notifications stored claimed, waiting for this worker's delivery loop (at most). */
@@ -33,7 +33,7 @@ const HELD_PREFIX = Buffer.from('{"type":"reservation.held",');
 const isHeld = (value: Buffer) =>
   value.length > HELD_PREFIX.length && HELD_PREFIX.compare(value, 0, HELD_PREFIX.length) === 0;
 
-export function toNotification(step: ReservationEvent): NewNotification | null {
+export function toNotification(step: ReservationChange): NewNotification | null {
   if (!NOTIFIED.has(step.type)) return null;
   return {
     userId: step.userId,
@@ -133,7 +133,7 @@ export function createNotifier(
         }
         const value = message.value;
         if (!value || isHeld(value)) continue;
-        const step = parseReservationEvent(value);
+        const step = parseReservationChange(value);
         const item = step ? toNotification(step) : null;
         if (item) items.push(item);
       }

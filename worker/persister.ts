@@ -2,11 +2,11 @@
 // upsert per batch, its offset committed only after the write (see batch-consumer.ts).
 import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { Sql } from '../common/db/client.js';
-import type { Logger } from '../common/logger.js';
-import { parseReservationEvent, type ReservationEvent } from '../common/outbox/messages.js';
-import { createBatchConsumer } from '../common/pipeline/batch-consumer.js';
-import { persistSteps } from '../common/pipeline/persist.js';
+import { persistSteps } from '../core/records/persist.js';
+import { parseReservationChange, type ReservationChange } from '../core/reservations/changes.js';
+import type { Sql } from '../platform/db/client.js';
+import type { Logger } from '../platform/logger.js';
+import { createBatchConsumer } from './batch-consumer.js';
 
 export interface ConsumerOptions {
   topic: string;
@@ -54,9 +54,9 @@ export function createPersister(
     topics: [options.topic],
     sessionTimeoutMs: options.sessionTimeoutMs,
     handle: async (_topic, partition, messages) => {
-      const steps: ReservationEvent[] = [];
+      const steps: ReservationChange[] = [];
       for (const message of messages) {
-        const step = parseReservationEvent(message.value);
+        const step = parseReservationChange(message.value);
         if (step) steps.push(step);
         else {
           rejected.inc();

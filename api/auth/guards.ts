@@ -1,7 +1,7 @@
 // Authentication (who is calling) and authorisation (may they) for the routes.
 import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AccessTokens, Principal, Role } from '../../common/auth/access-tokens.js';
+import type { AccessTokens, Principal, Role } from '../../core/auth/access-tokens.js';
 import type { AppEnv } from '../env.js';
 import { ApiError } from '../problem.js';
 

@@ -2,7 +2,7 @@
 // (always) and the request log line (when its level is on).
 import type { Context } from 'hono';
 import type { Registry } from 'prom-client';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../../platform/logger.js';
 import type { AppEnv } from '../env.js';
 import { createHttpMetrics } from './http-metrics.js';
 import { matchedRoute } from './matched-route.js';

@@ -7,7 +7,7 @@
 // The request id and security headers are the server adapter's (http-server.ts).
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
-import type { AccessTokens } from '../../common/auth/access-tokens.js';
+import type { AccessTokens } from '../../core/auth/access-tokens.js';
 import { callerOf } from '../auth/guards.js';
 import type { AppEnv } from '../env.js';
 import { clientIpOf } from '../protection/client-ip.js';

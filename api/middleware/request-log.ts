@@ -5,7 +5,7 @@
 // load test's millions of 2xx answers write nothing and allocate nothing for it. The line is
 // written by observe.ts.
 import type { Context } from 'hono';
-import type { Logger } from '../../common/logger.js';
+import type { Logger } from '../../platform/logger.js';
 import type { AppEnv } from '../env.js';
 
 /** The request's logger: the app's `logger`, with the request id on every line. */

@@ -3,8 +3,8 @@
 // the same size takes over per instance rather than letting everything through.
 import { Counter, type Registry } from 'prom-client';
 import { RateLimiterMemory, RateLimiterRedis, type RateLimiterRes } from 'rate-limiter-flexible';
-import type { Config } from '../../common/config.js';
-import type { RedisClient } from '../../common/redis.js';
+import type { Config } from '../../platform/config.js';
+import type { RedisClient } from '../../platform/redis.js';
 import { ApiError } from '../problem.js';
 
 type LimitConfig = Pick<

@@ -3,9 +3,9 @@
 // Each write runs in a Postgres transaction around the Redis script: if Redis refuses
 // (capacity below sold) or fails, Postgres rolls back and nothing changed.
 import { createRoute, z } from '@hono/zod-openapi';
-import { recordAudit } from '../../common/audit.js';
-import type { CatalogCache } from '../../common/catalog/cache.js';
-import { type CatalogChange, eventChangeType } from '../../common/catalog/changes.js';
+import { recordAudit } from '../../core/audit.js';
+import type { CatalogCache } from '../../core/catalog/cache.js';
+import { type CatalogChange, eventChangeType } from '../../core/catalog/changes.js';
 import {
   deleteEventRow,
   findCategory,
@@ -16,14 +16,14 @@ import {
   listCategories,
   updateCategory,
   updateEvent,
-} from '../../common/catalog/events.js';
-import { canMove, INITIAL_STATUSES } from '../../common/catalog/status.js';
-import type { Db } from '../../common/db/client.js';
-import { isUniqueViolation } from '../../common/db/errors.js';
-import { raiseMarks } from '../../common/pipeline/event-marks.js';
-import { type RebuildDeps, RebuildRefused, rebuildNow } from '../../common/pipeline/rebuild.js';
-import type { Holds } from '../../common/reservations/holds.js';
+} from '../../core/catalog/events.js';
+import { canMove, INITIAL_STATUSES } from '../../core/catalog/status.js';
+import { raiseMarks } from '../../core/records/event-marks.js';
+import { type RebuildDeps, RebuildRefused, rebuildNow } from '../../core/records/rebuild.js';
+import type { Holds } from '../../core/reservations/holds.js';
 import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
+import type { Db } from '../../platform/db/client.js';
+import { isUniqueViolation } from '../../platform/db/errors.js';
 import { principalOf, requireRole } from '../auth/guards.js';
 import { asApi } from '../hold-errors.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';

@@ -1,10 +1,10 @@
 // Admin: accounts. Disabling one stops its sign-in and refresh (Postgres) and voids the
 // access tokens it holds on every api instance within a second (revocations.ts).
 import { createRoute, z } from '@hono/zod-openapi';
-import { recordAudit } from '../../common/audit.js';
-import type { Revocations } from '../../common/auth/revocations.js';
-import { disableUser } from '../../common/auth/users.js';
-import type { Db } from '../../common/db/client.js';
+import { recordAudit } from '../../core/audit.js';
+import type { Revocations } from '../../core/auth/revocations.js';
+import { disableUser } from '../../core/auth/users.js';
+import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole } from '../auth/guards.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';

@@ -1,17 +1,17 @@
 // Accounts and sessions: register, login, refresh (rotating), logout, and /v1/me.
 // Every access token names its session (the refresh-token family): revoking the family
 // (reuse of a rotated token, logout) voids its access tokens too, within a second on every
-// api instance (common/auth/revocations.ts).
+// api instance (core/auth/revocations.ts).
 import { randomUUID } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
-import { recordAudit } from '../../common/audit.js';
-import type { AccessTokens } from '../../common/auth/access-tokens.js';
-import { normaliseEmail, type Passwords } from '../../common/auth/passwords.js';
-import type { RefreshTokens } from '../../common/auth/refresh-tokens.js';
-import type { Revocations } from '../../common/auth/revocations.js';
-import { createUser, findUserByEmail, findUserById } from '../../common/auth/users.js';
-import type { Db } from '../../common/db/client.js';
-import type { Logger } from '../../common/logger.js';
+import { recordAudit } from '../../core/audit.js';
+import type { AccessTokens } from '../../core/auth/access-tokens.js';
+import { normaliseEmail, type Passwords } from '../../core/auth/passwords.js';
+import type { RefreshTokens } from '../../core/auth/refresh-tokens.js';
+import type { Revocations } from '../../core/auth/revocations.js';
+import { createUser, findUserByEmail, findUserById } from '../../core/auth/users.js';
+import type { Db } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/logger.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import { logOf } from '../middleware/request-log.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';

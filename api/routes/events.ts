@@ -1,19 +1,19 @@
 // Public catalog: search, an event with its categories (both cache-aside, Postgres behind),
 // live availability (Redis, the authority for stock) with an ETag, comments and ratings.
 import { createRoute, z } from '@hono/zod-openapi';
-import type { CatalogCache } from '../../common/catalog/cache.js';
+import type { CatalogCache } from '../../core/catalog/cache.js';
 import {
   deleteComment,
   findComment,
   listComments,
   upsertComment,
-} from '../../common/catalog/comments.js';
-import { findEvent, listCategories } from '../../common/catalog/events.js';
-import { searchEvents } from '../../common/catalog/search.js';
-import type { Db } from '../../common/db/client.js';
-import type { Logger } from '../../common/logger.js';
-import type { Holds } from '../../common/reservations/holds.js';
+} from '../../core/catalog/comments.js';
+import { findEvent, listCategories } from '../../core/catalog/events.js';
+import { searchEvents } from '../../core/catalog/search.js';
+import type { Holds } from '../../core/reservations/holds.js';
 import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
+import type { Db } from '../../platform/db/client.js';
+import type { Logger } from '../../platform/logger.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import { createAvailabilityReader } from '../availability.js';
 import type { AppEnv } from '../env.js';

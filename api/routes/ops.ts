@@ -1,9 +1,9 @@
 // Operations endpoints on the public port: liveness and readiness of Redis/Postgres/Kafka.
 // Readiness turns 503 the moment a shutdown begins, so load balancers stop sending before
 // the listener closes. Prometheus metrics are not here: they are served on the api's ops
-// port (API_METRICS_PORT, common/ops-server.ts), like the worker's and the reaper's.
+// port (API_METRICS_PORT, platform/ops-server.ts), like the worker's and the reaper's.
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkReadiness, type Probes } from '../../common/health.js';
+import { checkReadiness, type Probes } from '../../platform/health.js';
 import { ApiError, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';
 

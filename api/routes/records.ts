@@ -2,9 +2,9 @@
 // well under a second behind): a user's reservations and notifications, and an event's
 // reservations for admins. Newest first, keyset-paged.
 import { createRoute, z } from '@hono/zod-openapi';
-import type { Db } from '../../common/db/client.js';
-import { listNotifications, listReservations } from '../../common/pipeline/reservation-records.js';
+import { listNotifications, listReservations } from '../../core/records/reservation-records.js';
 import { RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
+import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole, requireUser } from '../auth/guards.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
 import { commonErrorResponses, problemResponses } from '../problem.js';

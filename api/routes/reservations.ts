@@ -1,17 +1,17 @@
 // Reservations: hold stock, read, confirm (simulated payment), release or cancel.
 // Every state change is one Lua script in Redis; HTTP never waits on Kafka or Postgres.
 import { createRoute, z } from '@hono/zod-openapi';
-import { findEvent } from '../../common/catalog/events.js';
-import type { Db } from '../../common/db/client.js';
-import { findReservation } from '../../common/pipeline/reservation-records.js';
-import type { SaleRecorder } from '../../common/pipeline/sales.js';
+import { findEvent } from '../../core/catalog/events.js';
+import { findReservation } from '../../core/records/reservation-records.js';
+import type { SaleRecorder } from '../../core/records/sales.js';
 import {
   HoldError,
   HoldRefusal,
   type Holds,
   type Idempotency,
-} from '../../common/reservations/holds.js';
-import { FAILING_PAYMENT_TOKEN, type Payments } from '../../common/reservations/payments.js';
+} from '../../core/reservations/holds.js';
+import { FAILING_PAYMENT_TOKEN, type Payments } from '../../core/reservations/payments.js';
+import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
 import { asApi } from '../hold-errors.js';

@@ -15,7 +15,7 @@ export type ReservationStatus = (typeof RESERVATION_STATUSES)[number];
 export const RESERVATION_ID_SQL_PATTERN = '^[A-Za-z0-9_-]{1,64}$';
 /**
  * The column's CHECK: the length only. The characters are checked where a change enters
- * the pipeline (common/outbox/messages.ts); a regular-expression CHECK doubled the
+ * the pipeline (core/reservations/changes.ts); a regular-expression CHECK doubled the
  * Postgres CPU of each upsert (12 → 22 µs per row).
  */
 export const reservationIdCheck = (column: string) =>

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
-import { eventKeys } from '../../common/reservations/keys.js';
+import { eventKeys } from '../../core/reservations/keys.js';
 import { type Engine, startEngine } from '../helpers/engine.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import {

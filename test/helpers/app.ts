@@ -4,13 +4,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import { createApp } from '../../api/app.js';
 import { serveApi } from '../../api/http-server.js';
 import { createApiServices } from '../../api/services.js';
-import type { Config } from '../../common/config.js';
-import { createSql } from '../../common/db/client.js';
-import { kafkaProbe, postgresProbe, redisProbe } from '../../common/health.js';
-import { createLogger } from '../../common/logger.js';
-import { createRegistry } from '../../common/metrics.js';
-import { createOpsApp, startOpsServer } from '../../common/ops-server.js';
-import { createRedis, redisReady } from '../../common/redis.js';
+import type { Config } from '../../platform/config.js';
+import { createSql } from '../../platform/db/client.js';
+import { kafkaProbe, postgresProbe, redisProbe } from '../../platform/health.js';
+import { createLogger } from '../../platform/logger.js';
+import { createRegistry } from '../../platform/metrics.js';
+import { createOpsApp, startOpsServer } from '../../platform/ops-server.js';
+import { createRedis, redisReady } from '../../platform/redis.js';
 
 export async function buildTestApp(config: Config) {
   const logger = createLogger(config, 'api-test');

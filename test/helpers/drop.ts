@@ -2,7 +2,7 @@
 // categories through the admin routes.
 import { randomUUID } from 'node:crypto';
 import type { App } from '../../api/app.js';
-import { ensureAdmin } from '../../common/auth/users.js';
+import { ensureAdmin } from '../../core/auth/users.js';
 import type { buildTestApp } from './app.js';
 import { bearer, login, postJson, uniqueEmail } from './auth.js';
 

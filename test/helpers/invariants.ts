@@ -1,6 +1,6 @@
-// The SPEC §3 invariant checks (common/reservations/invariants.ts) on the suite's namespace.
+// The SPEC §3 invariant checks (core/reservations/invariants.ts) on the suite's namespace.
 import type { Redis } from 'ioredis';
-import * as invariants from '../../common/reservations/invariants.js';
+import * as invariants from '../../core/reservations/invariants.js';
 import { REDIS_KEY_PREFIX } from './services.js';
 
 export const holdsOf = (redis: Redis, eventId: string, prefix = REDIS_KEY_PREFIX) =>

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
-import { fromRoot } from '../../common/paths.js';
+import { fromRoot } from '../../platform/paths.js';
 import { eventually, freePort } from './services.js';
 
 const LIBS = process.env.KAFKA_LIBS ?? fromRoot('.stack', 'kafka', 'libs');
@@ -20,7 +20,7 @@ export interface OwnBroker {
 export async function ownBroker(): Promise<OwnBroker> {
   if (!existsSync(LIBS) || !readdirSync(LIBS).some((f) => f.startsWith('kafka_2.13-'))) {
     throw new Error(
-      `no Kafka jars in ${LIBS}: run scripts/stack.sh up (it fetches them), or set KAFKA_LIBS`,
+      `no Kafka jars in ${LIBS}: run tools/stack/stack.sh up (it fetches them), or set KAFKA_LIBS`,
     );
   }
   const [port, controller] = [await freePort(), await freePort()];

@@ -3,15 +3,15 @@
 
 import type { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
-import type { Config } from '../../common/config.js';
-import type { Sql } from '../../common/db/client.js';
-import { ensureTopics, kafkaNames } from '../../common/kafka.js';
-import { createLogger } from '../../common/logger.js';
-import { createRegistry } from '../../common/metrics.js';
-import { createRelay } from '../../common/outbox/relay.js';
-import { consumerLag } from '../../common/pipeline/lag.js';
-import type { Channel } from '../../common/pipeline/notifications.js';
-import { keyspace } from '../../common/reservations/keys.js';
+import { keyspace } from '../../core/reservations/keys.js';
+import type { Config } from '../../platform/config.js';
+import type { Sql } from '../../platform/db/client.js';
+import { ensureTopics, kafkaNames } from '../../platform/kafka.js';
+import { consumerLag } from '../../platform/kafka-lag.js';
+import { createLogger } from '../../platform/logger.js';
+import { createRegistry } from '../../platform/metrics.js';
+import { createRelay } from '../../reaper/relay.js';
+import type { Channel } from '../../worker/notifications.js';
 import { createNotifier } from '../../worker/notifier.js';
 import { createPersister } from '../../worker/persister.js';
 import { eventually } from './services.js';

@@ -1,7 +1,7 @@
 // The real services of this test run (see global-setup.ts) and small helpers around them.
 import { createServer } from 'node:net';
 import { inject } from 'vitest';
-import { type Config, loadConfig } from '../../common/config.js';
+import { type Config, loadConfig } from '../../platform/config.js';
 
 export interface Services {
   redisUrl: string;

@@ -1,0 +1,68 @@
+// Sales are durable before they are answered (SPEC §3, invariant 4): the api writes a
+// confirmation or a cancellation to Postgres — the reservation's row and the event's mark
+// (event-marks.ts) — before its 200, with the same idempotent upsert as the persister.
+// Redis may lose its last second in a machine crash; a paid sale is never only there.
+// Holds stay on the fast path: the persister writes them from Kafka.
+//
+// Group commit: one write is in flight at a time; the sales that arrive meanwhile wait
+// for it and then go together in the next statement (one commit, one fsync for all).
+import type { Sql } from '../../platform/db/client.js';
+import type { ReservationChange } from '../reservations/changes.js';
+import type { Hold } from '../reservations/holds.js';
+import { persistSteps } from './persist.js';
+
+export type SaleRecorder = (sale: Hold) => Promise<void>;
+
+interface Waiting {
+  step: ReservationChange;
+  done: (err?: unknown) => void;
+}
+
+function stepOf(sale: Hold & { status: 'confirmed' | 'cancelled' }): ReservationChange {
+  const at = sale.status === 'confirmed' ? sale.confirmedAt : sale.endedAt;
+  return {
+    type: `reservation.${sale.status}`,
+    reservationId: sale.id,
+    eventId: sale.eventId,
+    categoryId: sale.categoryId,
+    userId: sale.userId,
+    quantity: sale.quantity,
+    at: new Date(at ?? Date.now()).toISOString(),
+    seq: sale.seq,
+    expiresAt: new Date(sale.expiresAt).toISOString(),
+    eventSeq: sale.eventSeq,
+  };
+}
+
+export function createSaleRecorder(sql: Sql, namespace: string): SaleRecorder {
+  let waiting: Waiting[] = [];
+  let writing = false;
+
+  async function writeAll() {
+    writing = true;
+    while (waiting.length > 0) {
+      const batch = waiting;
+      waiting = [];
+      try {
+        await persistSteps(
+          sql,
+          batch.map((w) => w.step),
+          namespace,
+        );
+        for (const w of batch) w.done();
+      } catch (err) {
+        for (const w of batch) w.done(err);
+      }
+    }
+    writing = false;
+  }
+
+  return (sale) => {
+    if (sale.status !== 'confirmed' && sale.status !== 'cancelled') return Promise.resolve();
+    const step = stepOf(sale as Hold & { status: 'confirmed' | 'cancelled' });
+    return new Promise<void>((resolve, reject) => {
+      waiting.push({ step, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      if (!writing) void writeAll();
+    });
+  };
+}

@@ -1,0 +1,90 @@
+// After a load run: the oversell invariant through the API, and every SPEC §3 check against
+// Redis. Reads the run's summary (k6 handleSummary): eventId, categoryId, capacity, the
+// seats the run saw held (201s) and confirmed (200s).
+//
+//   node --import tsx perf/check-drop.ts .stack/drop-surge-summary.json [--settle TTL]
+//
+// Always: the API's `available` is ≥ 0 and equals capacity − held − confirmed in Redis; the
+// Redis counters agree with the holds they summarise; nothing is oversold; every 200 the
+// run saw for a confirmation is a confirmed seat.
+// Without --settle (no hold ended during the run): the seats held + confirmed in Redis are
+// exactly the run's 201s.
+// With --settle TTL (holds were released or expired): waits up to TTL + 5 s for the reaper
+// to expire every hold left, then the API must show capacity − confirmed: no seat lost.
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { type CategoryCounts, checkInvariants } from '../core/reservations/invariants.js';
+import { eventKeys } from '../core/reservations/keys.js';
+import { loadConfigOrExit } from '../platform/config.js';
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { settle: { type: 'string' } },
+});
+const summary = JSON.parse(readFileSync(positionals[0] ?? '', 'utf8')) as {
+  eventId: string;
+  categoryId: string;
+  capacity: number;
+  seatsHeld: number;
+  seatsConfirmed: number;
+};
+const config = loadConfigOrExit();
+const base = process.env.BASE ?? `http://127.0.0.1:${config.PORT}`;
+const redis = new Redis(config.REDIS_URL);
+const problems: string[] = [];
+
+/** The category as the API shows it and as Redis counts it, with every invariant checked. */
+async function look(): Promise<{ available: number; counts: CategoryCounts }> {
+  const res = await fetch(`${base}/v1/events/${summary.eventId}/availability`);
+  const available = (
+    (await res.json()) as { categories: { id: string; available: number }[] }
+  ).categories.find((c) => c.id === summary.categoryId)?.available;
+  if (available === undefined) throw new Error('the drop has no such category');
+  const counts = (await checkInvariants(redis, summary.eventId, config.REDIS_KEY_PREFIX))[
+    summary.categoryId
+  ];
+  if (!counts) throw new Error('the drop has no such category');
+  return { available, counts };
+}
+
+try {
+  if (values.settle !== undefined) {
+    // Until the reaper is done only the stock is watched: the full check reads holds and
+    // counters one after the other, so it is only exact once nothing moves.
+    const deadline = Date.now() + (Number(values.settle) + 5) * 1000;
+    const category = eventKeys(summary.eventId, config.REDIS_KEY_PREFIX).category(
+      summary.categoryId,
+    );
+    while (Number(await redis.hget(category, 'held')) > 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 250));
+  }
+  const { available, counts } = await look();
+  if (values.settle !== undefined) {
+    if (counts.held > 0)
+      problems.push(`${counts.held} seats still held ${values.settle} s + 5 s on`);
+    if (available !== summary.capacity - counts.confirmed)
+      problems.push(`the API shows ${available} available, not capacity − confirmed`);
+  } else if (counts.held + counts.confirmed !== summary.seatsHeld) {
+    problems.push(
+      `Redis has ${counts.held + counts.confirmed} seats held or confirmed, the run saw ${summary.seatsHeld} 201s`,
+    );
+  }
+  if (available < 0) problems.push(`the API shows ${available} available`);
+  if (available !== counts.available)
+    problems.push(`the API shows ${available} available, Redis ${counts.available}`);
+  if (counts.held + counts.confirmed > summary.capacity)
+    problems.push(`oversold: ${counts.held + counts.confirmed} of ${summary.capacity}`);
+  if (counts.confirmed !== summary.seatsConfirmed)
+    problems.push(`${counts.confirmed} confirmed in Redis, the run saw ${summary.seatsConfirmed}`);
+  console.log(
+    `[check] capacity ${summary.capacity}: ${counts.held} held + ${counts.confirmed} confirmed in Redis, ${available} available through the API; the run saw ${summary.seatsHeld} 201s and ${summary.seatsConfirmed} confirmations`,
+  );
+} catch (err) {
+  problems.push((err as Error).message);
+} finally {
+  redis.disconnect();
+}
+for (const p of problems) console.error(`[check] FAIL: ${p}`);
+if (problems.length === 0) console.log('[check] no oversell, no lost seat; the invariants hold');
+process.exit(problems.length ? 1 : 0);

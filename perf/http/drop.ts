@@ -1,0 +1,87 @@
+// The drop a benchmark sells: load-test users with access tokens (tools/dev/token.ts, the
+// tool k6 uses too) and an on-sale event with one category, made through the admin API.
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import type { Config } from '../../platform/config.js';
+
+export interface BenchDrop {
+  eventId: string;
+  categoryId: string;
+  capacity: number;
+  /** One `Bearer …` header value per user. */
+  authorizations: string[];
+  /** The same users with their ids (a hold's answer names its owner by id). */
+  users: { userId: string; authorization: string }[];
+}
+
+async function call(url: string, init: RequestInit & { token?: string; body?: string }) {
+  const res = await fetch(url, {
+    ...init,
+    headers: {
+      'content-type': 'application/json',
+      ...(init.token ? { authorization: `Bearer ${init.token}` } : {}),
+    },
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${init.method} ${url}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+export async function prepareDrop(
+  api: string,
+  config: Config,
+  {
+    users,
+    capacity,
+    usersFile = '.stack/bench-users.json',
+  }: { users: number; capacity: number; usersFile?: string },
+): Promise<BenchDrop> {
+  execFileSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'tools/dev/token.ts',
+      '--create-users',
+      String(users),
+      '--prefix',
+      'bench',
+      '--out',
+      usersFile,
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const tokens = JSON.parse(readFileSync(usersFile, 'utf8')) as {
+    userId: string;
+    accessToken: string;
+  }[];
+  const { accessToken } = await call(`${api}/v1/auth/login`, {
+    method: 'POST',
+    body: JSON.stringify({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }),
+  });
+  const admin = accessToken as string;
+  const event = await call(`${api}/v1/admin/events`, {
+    method: 'POST',
+    token: admin,
+    body: JSON.stringify({
+      name: `Bench drop ${new Date().toISOString()}`,
+      venue: 'Bench Hall',
+      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
+      status: 'on_sale',
+      holdTtlSeconds: 3600,
+      perUserLimit: 1000,
+    }),
+  });
+  const category = await call(`${api}/v1/admin/events/${event.id}/categories`, {
+    method: 'POST',
+    token: admin,
+    body: JSON.stringify({ name: 'GA', priceCents: 5000, capacity }),
+  });
+  return {
+    eventId: event.id as string,
+    categoryId: category.id as string,
+    capacity,
+    authorizations: tokens.map((t) => `Bearer ${t.accessToken}`),
+    users: tokens.map((t) => ({ userId: t.userId, authorization: `Bearer ${t.accessToken}` })),
+  };
+}
