@@ -7,6 +7,7 @@ import { HTTPException } from 'hono/http-exception';
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import { PasswordWorkBusy } from '../core/auth/passwords.js';
+import { catalogOperations } from '../core/catalog/admin.js';
 import { appendCatalogChange } from '../core/catalog/changes.js';
 import { createSaleRecorder } from '../core/records/sales.js';
 import { simulatedPayments } from '../core/reservations/payments.js';
@@ -98,7 +99,13 @@ export function createApp(deps: AppDeps) {
     '/',
     adminEventRoutes({
       ...catalog,
-      publish: (change) => appendCatalogChange(deps.redis, deps.holds.keys, change),
+      catalog: catalogOperations({
+        ...catalog,
+        redis: deps.redis,
+        namespace: config.REDIS_KEY_PREFIX,
+        publish: (change) => appendCatalogChange(deps.redis, deps.holds.keys, change),
+        logger,
+      }),
       rebuild: {
         kafkaAdmin: deps.kafkaAdmin,
         topic: kafka.reservations,

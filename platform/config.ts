@@ -60,9 +60,8 @@ export const configSchema = z
     /** When set, the engine talks to a Redis Cluster through these seed nodes instead. */
     REDIS_CLUSTER_NODES: hostPortList.optional(),
     /**
-     * ioredis auto-pipelining: the commands of one event-loop turn leave in one write. It
-     * saves Redis a third of its CPU under a surge, but on the api it bought no throughput
-     * and 60-80 MB more memory in `npm run perf:http` (BENCHMARKS.md), so it is off by default.
+     * ioredis auto-pipelining: the commands of one event-loop turn leave in one write. Off
+     * by default: on the api it cost throughput and memory (BENCHMARKS.md).
      */
     REDIS_AUTO_PIPELINING: bool.default(false),
     /** Before every Redis key: lets several engines (or test runs) share one Redis. */

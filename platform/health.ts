@@ -31,6 +31,47 @@ export async function checkReadiness(probes: Probes, timeoutMs: number): Promise
   return { ready: results.every((r) => r.status === 'fulfilled'), checks };
 }
 
+/**
+ * Every readiness endpoint's verdict (the api's /readyz and each process's ops server):
+ * ready with the checks, or not, with the one `detail` every 503 carries. The 503 is the
+ * same RFC 9457 problem+json everywhere (`notReadyProblem`), with `checks` naming what
+ * failed and `Retry-After: 1`.
+ */
+export async function readiness(
+  probes: Probes,
+  timeoutMs: number,
+  draining: () => boolean = () => false,
+): Promise<{ ready: true; checks: Readiness['checks'] } | NotReady> {
+  if (draining())
+    return { ready: false, detail: 'Shutting down', checks: { shutdown: 'draining' } };
+  const { ready, checks } = await checkReadiness(probes, timeoutMs);
+  if (ready) return { ready, checks };
+  const failing = Object.keys(checks).filter((name) => checks[name] !== 'ok');
+  return { ready, detail: `Not reachable: ${failing.join(', ')}`, checks };
+}
+export interface NotReady {
+  ready: false;
+  detail: string;
+  checks: Readiness['checks'];
+}
+
+/** The 503 answer of a readiness endpoint, as the api's problem table writes `not_ready`. */
+export function notReadyProblem({ detail, checks }: NotReady, requestId?: string) {
+  return {
+    status: 503 as const,
+    headers: { 'Content-Type': 'application/problem+json', 'Retry-After': '1' },
+    body: {
+      type: '/problems/not_ready',
+      title: 'Not ready',
+      status: 503,
+      detail,
+      code: 'not_ready' as const,
+      requestId,
+      checks,
+    },
+  };
+}
+
 const errorMessage = (err: unknown) => (err instanceof Error ? err.message : String(err));
 
 export const redisProbe =

@@ -1,10 +1,10 @@
 // The small HTTP server each process (api, worker, reaper) exposes for operators on a port
 // of its own, off the public one: /healthz (liveness), /readyz (dependencies; 503 once a
-// shutdown has begun) and /metrics (Prometheus).
+// shutdown has begun, the same problem+json as the api's /readyz) and /metrics (Prometheus).
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import type { Registry } from 'prom-client';
-import { checkReadiness, type Probes } from './health.js';
+import { notReadyProblem, type Probes, readiness } from './health.js';
 
 export function createOpsApp(
   registry: Registry,
@@ -15,9 +15,11 @@ export function createOpsApp(
   const app = new Hono();
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
   app.get('/readyz', async (c) => {
-    if (draining()) return c.json({ status: 'not_ready', checks: { shutdown: 'draining' } }, 503);
-    const { ready, checks } = await checkReadiness(probes, readyTimeoutMs);
-    return c.json({ status: ready ? 'ready' : 'not_ready', checks }, ready ? 200 : 503);
+    const verdict = await readiness(probes, readyTimeoutMs, draining);
+    if (verdict.ready) return c.json({ status: 'ready', checks: verdict.checks });
+    // The api's /readyz 503, problem+json (platform/health.ts).
+    const { status, headers, body } = notReadyProblem(verdict);
+    return new Response(JSON.stringify(body), { status, headers });
   });
   app.get('/metrics', async (c) =>
     c.body(await registry.metrics(), 200, { 'Content-Type': registry.contentType }),

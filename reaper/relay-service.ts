@@ -1,9 +1,7 @@
 // The relay as a process runs it: an idempotent producer (one request in flight, so Kafka
 // keeps each partition in our order) carrying every event's outbox to reservations.v1 and
 // the catalog outbox to catalog.v1. It runs in the reaper process, not in the api: the
-// api's event loop is the scarce thing during a drop, and the `npm run perf:http` profile had
-// the relay's Kafka encoding at a tenth of it (reserve 0.6×, confirm 0.55× of the
-// throughput without it).
+// api's event loop is the scarce thing during a drop (BENCHMARKS.md has what it cost there).
 import type { Admin } from 'kafkajs';
 import type { Registry } from 'prom-client';
 import type { Keyspace } from '../core/reservations/keys.js';

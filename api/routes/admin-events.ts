@@ -1,30 +1,18 @@
 // Admin: the routes that run a drop — create and edit events (status moves reach Redis
-// at once) and their ticket categories (seeding and adjusting stock in Redis).
-// Each write runs in a Postgres transaction around the Redis script: if Redis refuses
-// (capacity below sold) or fails, Postgres rolls back and nothing changed.
+// at once) and their ticket categories (seeding and adjusting stock in Redis). Each
+// handler parses, calls one catalog operation (core/catalog/admin.ts, where the
+// Postgres/Redis ordering and its failure cases are written), and shapes the answer.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { recordAudit } from '../../core/audit.js';
-import type { CatalogCache } from '../../core/catalog/cache.js';
-import { type CatalogChange, eventChangeType } from '../../core/catalog/changes.js';
-import {
-  deleteEventRow,
-  findCategory,
-  findEvent,
-  hasReservations,
-  insertCategory,
-  insertEvent,
-  listCategories,
-  updateCategory,
-  updateEvent,
-} from '../../core/catalog/events.js';
-import { canMove, INITIAL_STATUSES } from '../../core/catalog/status.js';
-import { raiseMarks } from '../../core/records/event-marks.js';
+import { type CatalogOperations, CatalogRefusal } from '../../core/catalog/admin.js';
+import { INITIAL_STATUSES } from '../../core/catalog/status.js';
 import { type RebuildDeps, RebuildRefused, rebuildNow } from '../../core/records/rebuild.js';
 import type { Holds } from '../../core/reservations/holds.js';
 import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
-import { isUniqueViolation } from '../../platform/db/errors.js';
 import { principalOf, requireRole } from '../auth/guards.js';
+import type { AppEnv } from '../env.js';
 import { asApi } from '../hold-errors.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';
@@ -214,16 +202,14 @@ const rebuild = createRoute({
 });
 
 export function adminEventRoutes(deps: {
+  /** the catalog's operations (core/catalog/admin.ts) */
+  catalog: CatalogOperations;
   db: Db;
   holds: Holds;
   defaultHoldTtlSeconds: number;
-  /** Appends a change to the catalog outbox (relayed to catalog.v1). */
-  publish: (change: CatalogChange) => Promise<void>;
-  cache: CatalogCache;
   rebuild: Omit<RebuildDeps, 'db' | 'holds' | 'defaultHoldTtlSeconds'>;
 }) {
-  const { db, holds, defaultHoldTtlSeconds, publish, cache } = deps;
-  const now = () => new Date().toISOString();
+  const { catalog, db, holds, defaultHoldTtlSeconds } = deps;
   const app = createRouter();
 
   app.openapi(rebuild, async (c) => {
@@ -266,189 +252,62 @@ export function adminEventRoutes(deps: {
     }
   });
 
-  const redisState = (e: {
-    status: string;
-    holdTtlSeconds: number | null;
-    perUserLimit: number;
-  }) => ({
-    status: e.status,
-    holdTtlSeconds: e.holdTtlSeconds ?? defaultHoldTtlSeconds,
-    perUserLimit: e.perUserLimit,
+  const refused = (err: unknown): never => {
+    if (!(err instanceof CatalogRefusal)) throw err;
+    switch (err.reason) {
+      case 'not_found':
+        throw new ApiError('not_found', err.message);
+      case 'invalid_transition':
+        throw new ApiError('invalid_transition', err.message, { extra: err.extra });
+      case 'ends_before_starts':
+        throw new ApiError('validation_failed', err.message, {
+          extra: {
+            errors: [{ in: 'body', field: 'endsAt', message: 'must not be before startsAt' }],
+          },
+        });
+      case 'has_reservations':
+        throw new ApiError('has_reservations', err.message);
+      case 'name_taken':
+        throw new ApiError('invalid_state', err.message);
+    }
+  };
+  /** One catalog operation, its refusals in our problem codes. */
+  const run = <T>(op: () => Promise<T>) => asApi(op).catch(refused);
+  const actorOf = (c: Context<AppEnv>) => ({
+    actorId: principalOf(c).userId,
+    requestId: c.get('requestId'),
   });
-  const toDate = (iso: string | null | undefined) => (iso == null ? iso : new Date(iso));
 
   app.openapi(createEvent, async (c) => {
-    const body = c.req.valid('json');
-    const actorId = principalOf(c).userId;
-    const event = await db.transaction(async (tx) => {
-      const row = await insertEvent(tx, {
-        ...body,
-        startsAt: new Date(body.startsAt),
-        endsAt: toDate(body.endsAt),
-        status: body.status ?? 'draft',
-      });
-      await recordAudit(tx, {
-        actorId,
-        action: 'event.created',
-        targetType: 'event',
-        targetId: row.id,
-        requestId: c.get('requestId'),
-      });
-      // The record knows the event from now on, so a Redis that loses it is noticed.
-      await raiseMarks(tx, deps.rebuild.namespace, [{ eventId: row.id, changeSeq: 0 }]);
-      await holds.setEventState(row.id, redisState(row), { created: true });
-      await publish({ type: 'event.created', eventId: row.id, at: now(), changes: body });
-      return row;
-    });
-    await cache.invalidate();
+    const event = await run(() => catalog.createEvent(c.req.valid('json'), actorOf(c)));
     c.header('Location', `/v1/events/${event.id}`);
     return c.json(toEvent(event, defaultHoldTtlSeconds), 201);
   });
 
   app.openapi(patchEvent, async (c) => {
     const { eventId } = c.req.valid('param');
-    const patch = c.req.valid('json');
-    const actorId = principalOf(c).userId;
-    const event = await db.transaction(async (tx) => {
-      const current = await findEvent(tx, eventId, { lock: true });
-      if (!current) throw new ApiError('not_found', 'No such event');
-      if (patch.status && !canMove(current.status, patch.status)) {
-        throw new ApiError(
-          'invalid_transition',
-          `An event cannot move from ${current.status} to ${patch.status}`,
-          {
-            extra: { from: current.status, to: patch.status },
-          },
-        );
-      }
-      const startsAt = patch.startsAt ? new Date(patch.startsAt) : current.startsAt;
-      const endsAt = patch.endsAt === undefined ? current.endsAt : toDate(patch.endsAt);
-      if (endsAt && endsAt < startsAt) {
-        throw new ApiError('validation_failed', 'endsAt must not be before startsAt', {
-          extra: {
-            errors: [{ in: 'body', field: 'endsAt', message: 'must not be before startsAt' }],
-          },
-        });
-      }
-      const row = await updateEvent(tx, eventId, { ...patch, startsAt, endsAt });
-      await recordAudit(tx, {
-        actorId,
-        action:
-          patch.status && patch.status !== current.status
-            ? 'event.status_changed'
-            : 'event.updated',
-        targetType: 'event',
-        targetId: eventId,
-        details: { changes: patch, previousStatus: current.status },
-        requestId: c.get('requestId'),
-      });
-      await holds.setEventState(eventId, redisState(row));
-      // A new date, venue, or a cancellation reaches every holder (the notifier fans out).
-      await publish({ type: eventChangeType(current, row), eventId, at: now(), changes: patch });
-      return row;
-    });
-    // After the commit: an edit is visible at once here, within a second everywhere.
-    await cache.invalidate();
+    const event = await run(() => catalog.updateEvent(eventId, c.req.valid('json'), actorOf(c)));
     return c.json(toEvent(event, defaultHoldTtlSeconds), 200);
   });
 
   app.openapi(deleteEvent, async (c) => {
     const { eventId } = c.req.valid('param');
-    const actorId = principalOf(c).userId;
-    await db.transaction(async (tx) => {
-      const event = await findEvent(tx, eventId, { lock: true });
-      if (!event) throw new ApiError('not_found', 'No such event');
-      // Stop sales first, so no hold can slip in between the check and the delete.
-      await holds.setEventState(eventId, { ...redisState(event), status: 'paused' });
-      const live = (await holds.stock(eventId)).some((k) => k.held + k.confirmed > 0);
-      const recorded = await hasReservations(tx, eventId);
-      if (live || recorded) {
-        await holds.setEventState(eventId, redisState(event));
-        throw new ApiError('has_reservations', 'The event has reservations; cancel it instead');
-      }
-      await deleteEventRow(tx, eventId);
-      await recordAudit(tx, {
-        actorId,
-        action: 'event.deleted',
-        targetType: 'event',
-        targetId: eventId,
-        requestId: c.get('requestId'),
-      });
-      await publish({ type: 'event.deleted', eventId, at: now(), changes: {} });
-      await holds.forgetEvent(eventId);
-    });
-    await cache.invalidate();
+    await run(() => catalog.deleteEvent(eventId, actorOf(c)));
     return c.body(null, 204);
   });
 
   app.openapi(createCategory, async (c) => {
     const { eventId } = c.req.valid('param');
-    const body = c.req.valid('json');
-    const actorId = principalOf(c).userId;
-    const category = await db.transaction(async (tx) => {
-      const event = await findEvent(tx, eventId, { lock: true });
-      if (!event) throw new ApiError('not_found', 'No such event');
-      if ((await listCategories(tx, eventId)).some((k) => k.name === body.name)) {
-        throw new ApiError('invalid_state', 'The event has a category of that name already');
-      }
-      const row = await insertCategory(tx, {
-        ...body,
-        eventId,
-        perUserLimit: body.perUserLimit ?? null,
-      });
-      await recordAudit(tx, {
-        actorId,
-        action: 'category.created',
-        targetType: 'ticket_category',
-        targetId: row.id,
-        details: { eventId, capacity: row.capacity },
-        requestId: c.get('requestId'),
-      });
-      // The event's state is written too, so a drop works even if Redis lost it.
-      await holds.setEventState(eventId, redisState(event));
-      await asApi(() => holds.setCategory(eventId, row));
-      await publish({
-        type: 'category.created',
-        eventId,
-        categoryId: row.id,
-        at: now(),
-        changes: body,
-      });
-      return row;
-    });
-    await cache.invalidate();
+    const category = await run(() => catalog.addCategory(eventId, c.req.valid('json'), actorOf(c)));
     c.header('Location', `/v1/events/${eventId}`);
     return c.json(toCategory(category), 201);
   });
 
   app.openapi(patchCategory, async (c) => {
     const { eventId, categoryId } = c.req.valid('param');
-    const patch = c.req.valid('json');
-    const actorId = principalOf(c).userId;
-    const category = await db.transaction(async (tx) => {
-      const current = await findCategory(tx, eventId, categoryId, { lock: true });
-      if (!current) throw new ApiError('not_found', 'No such category in this event');
-      const row = await updateCategory(tx, categoryId, patch).catch((err) => {
-        if (!isUniqueViolation(err)) throw err;
-        throw new ApiError('invalid_state', 'The event has a category of that name already');
-      });
-      await recordAudit(tx, {
-        actorId,
-        action:
-          patch.capacity !== undefined && patch.capacity !== current.capacity
-            ? 'category.capacity_changed'
-            : 'category.updated',
-        targetType: 'ticket_category',
-        targetId: categoryId,
-        details: { eventId, changes: patch, previousCapacity: current.capacity },
-        requestId: c.get('requestId'),
-      });
-      // Redis checks capacity against held + sold atomically; a refusal rolls Postgres back.
-      await asApi(() => holds.setCategory(eventId, row));
-      await publish({ type: 'category.updated', eventId, categoryId, at: now(), changes: patch });
-      return row;
-    });
-    await cache.invalidate();
+    const category = await run(() =>
+      catalog.updateCategory(eventId, categoryId, c.req.valid('json'), actorOf(c)),
+    );
     return c.json(toCategory(category), 200);
   });
 

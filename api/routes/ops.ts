@@ -3,7 +3,7 @@
 // the listener closes. Prometheus metrics are not here: they are served on the api's ops
 // port (API_METRICS_PORT, platform/ops-server.ts), like the worker's and the reaper's.
 import { createRoute, z } from '@hono/zod-openapi';
-import { checkReadiness, type Probes } from '../../platform/health.js';
+import { notReadyProblem, type Probes, readiness } from '../../platform/health.js';
 import { ApiError, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';
 
@@ -58,21 +58,16 @@ export function opsRoutes(deps: OpsDeps) {
   app.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));
 
   app.openapi(readyz, async (c) => {
-    if (deps.draining?.()) {
-      throw new ApiError('not_ready', 'Shutting down', {
-        extra: { checks: { shutdown: 'draining' } },
-        headers: { 'Retry-After': '1' },
+    const verdict = await readiness(deps.probes, deps.readyTimeoutMs, deps.draining);
+    if (!verdict.ready) {
+      // The same 503 every ops server answers (platform/health.ts notReadyProblem).
+      const { headers } = notReadyProblem(verdict);
+      throw new ApiError('not_ready', verdict.detail, {
+        extra: { checks: verdict.checks },
+        headers: { 'Retry-After': headers['Retry-After'] },
       });
     }
-    const { ready, checks } = await checkReadiness(deps.probes, deps.readyTimeoutMs);
-    if (!ready) {
-      const failing = Object.keys(checks).filter((name) => checks[name] !== 'ok');
-      throw new ApiError('not_ready', `Not reachable: ${failing.join(', ')}`, {
-        extra: { checks },
-        headers: { 'Retry-After': '1' },
-      });
-    }
-    return c.json({ status: 'ready' as const, checks }, 200);
+    return c.json({ status: 'ready' as const, checks: verdict.checks }, 200);
   });
 
   return app;

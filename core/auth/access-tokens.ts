@@ -1,6 +1,5 @@
-// JWT access tokens (jose). The key is imported once at start-up: importing it per call
-// (what jose does with a raw Uint8Array secret) capped a trivial endpoint at ~40% of the
-// throughput on these machines. Verified tokens are cached until they expire, so a hot
+// JWT access tokens (jose). The key is imported once at start-up, not per call (what jose
+// does with a raw Uint8Array secret). Verified tokens are cached until they expire, so a hot
 // client pays for one signature check, not one per request. A revoked token (a disabled
 // account, a revoked session family: revocations.ts) is refused from the same cache by an
 // in-process check, without a Redis round trip.

@@ -3,8 +3,8 @@
 // Every change of a surge passes here three times (the relay reads it from the outbox, the
 // persister and the notifier read it from Kafka), so the hot paths check it with the
 // hand-written `readReservationChange` — the same rules as the zod schema below, which stays
-// the contract's type — instead of a zod parse each time: zod cost the pipeline a tenth
-// of its CPU (perf/http/pipeline-cpu.ts).
+// the contract's type — instead of a zod parse each time (the cost is in BENCHMARKS.md,
+// measured with perf/http/pipeline-cpu.ts).
 import { z } from 'zod';
 import { RESERVATION_ID_SQL_PATTERN } from '../../drizzle/schema/reservations.js';
 
@@ -116,7 +116,7 @@ export function parseReservationChange(value: Buffer | string | null): Reservati
  * Redis time in ms (an outbox field) as ISO 8601; throws for anything else. Remembers its
  * last answer per field: a surge's changes come several to the millisecond, and their
  * holds expire in the same few milliseconds, so most entries repeat the previous entry's
- * times (toISOString was a tenth of the relay's own CPU).
+ * times, and toISOString is not free.
  */
 function isoTime() {
   let lastField = '';

@@ -2,6 +2,7 @@
 // around them. Redis is the authority for live stock and holds; every change here is one
 // atomic script that also appends to the event's outbox.
 import { Histogram, type Registry } from 'prom-client';
+import { RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
 import type { RedisClient } from '../../platform/redis.js';
 import { eventOfHoldId, newHoldId } from './hold-ids.js';
 import { keyspace } from './keys.js';
@@ -40,14 +41,8 @@ export class HoldRefusal extends Error {
   }
 }
 
-export const HOLD_STATUSES = [
-  'held',
-  'confirming',
-  'confirmed',
-  'released',
-  'expired',
-  'cancelled',
-] as const;
+/** A reservation's statuses, and `confirming` (a payment runs), which the API shows as held. */
+export const HOLD_STATUSES = [...RESERVATION_STATUSES, 'confirming'] as const;
 export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
 export interface Hold {

@@ -1,5 +1,7 @@
 // /readyz follows Redis: 503 naming redis while it is down, 200 again once it is back.
-// This file runs its own redis-server, so stopping it disturbs no other test.
+// Every readiness endpoint answers the same: the api's /readyz and the ops server's (the
+// worker's and the reaper's run the same createOpsApp). This file runs its own
+// redis-server, so stopping it disturbs no other test.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync } from 'node:fs';
@@ -50,10 +52,14 @@ afterAll(async () => {
   await stopRedis();
 });
 
-const readyz = async () => {
-  const res = await ctx.app.request('/readyz');
-  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-};
+const answer = async (res: Response) => ({
+  status: res.status,
+  contentType: res.headers.get('content-type'),
+  retryAfter: res.headers.get('retry-after'),
+  body: (await res.json()) as Record<string, unknown>,
+});
+const readyz = async () => answer(await ctx.app.request('/readyz'));
+const opsReadyz = async () => answer(await fetch(`${ctx.opsUrl}/readyz`));
 
 describe('/readyz', () => {
   it('turns 503 naming redis when Redis stops, and 200 when it is back', async () => {
@@ -67,6 +73,15 @@ describe('/readyz', () => {
     expect(checks.postgres).toBe('ok');
     expect(checks.kafka).toBe('ok');
     expect(checks.redis).not.toBe('ok');
+    expect(down).toMatchObject({ contentType: 'application/problem+json', retryAfter: '1' });
+
+    // The ops server's 503 is the same problem+json, less the api's request id.
+    const { requestId, ...problem } = down.body;
+    expect(requestId).toEqual(expect.any(String));
+    const ops = await opsReadyz();
+    expect(ops).toEqual({ ...down, body: { ...problem, checks: ops.body.checks } });
+    expect(Object.keys(ops.body.checks as object).sort()).toEqual(['kafka', 'postgres', 'redis']);
+    expect((ops.body.checks as Record<string, string>).redis).not.toBe('ok');
 
     redis = startRedis();
     await eventually(async () => (await readyz()).status === 200, {
@@ -74,9 +89,8 @@ describe('/readyz', () => {
       intervalMs: 100,
       what: '/readyz back to 200',
     });
-    expect((await readyz()).body).toEqual({
-      status: 'ready',
-      checks: { redis: 'ok', postgres: 'ok', kafka: 'ok' },
-    });
+    const ready = { status: 'ready', checks: { redis: 'ok', postgres: 'ok', kafka: 'ok' } };
+    expect((await readyz()).body).toEqual(ready);
+    expect((await opsReadyz()).body).toEqual(ready);
   });
 });

@@ -1,11 +1,11 @@
 // `npm run seed`: a demo drop to try the engine with, in Postgres and its stock in Redis.
-// Idempotent: fixed ids; Postgres stays the source of what the drop is, and Redis is set
-// from it without touching what is already held or sold.
-import { eq } from 'drizzle-orm';
-import { listCategories } from '../../core/catalog/events.js';
-import { raiseMarks } from '../../core/records/event-marks.js';
-import { createHoldsFromConfig, HoldRefusal } from '../../core/reservations/holds.js';
-import { events, ticketCategories } from '../../drizzle/schema/index.js';
+// Idempotent: a fixed event id, created once through the catalog's operations
+// (core/catalog/admin.ts); on later runs Redis is set again from Postgres without touching
+// what is already held or sold.
+import { catalogOperations } from '../../core/catalog/admin.js';
+import { appendCatalogChange } from '../../core/catalog/changes.js';
+import { findEvent, listCategories } from '../../core/catalog/events.js';
+import { createHoldsFromConfig } from '../../core/reservations/holds.js';
 import { loadConfigOrExit } from '../../platform/config.js';
 import { connectRedis } from '../../platform/connect.js';
 import { createDb, createSql } from '../../platform/db/client.js';
@@ -28,47 +28,45 @@ const sql = createSql(config);
 const redis = await connectRedis(config, logger);
 try {
   const db = createDb(sql);
-  const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 5, 21, 19, 0));
-  const inserted = await db
-    .insert(events)
-    .values({
-      id: DEMO_EVENT_ID,
-      name: 'Demo Drop: Midsummer Live',
-      description: 'A demo event seeded by npm start.',
-      venue: 'Demo Arena',
-      startsAt,
-      status: 'on_sale',
-      perUserLimit: 10,
-    })
-    .onConflictDoNothing()
-    .returning({ id: events.id });
-  await db
-    .insert(ticketCategories)
-    .values(DEMO_CATEGORIES.map((c) => ({ ...c, eventId: DEMO_EVENT_ID, currency: 'EUR' })))
-    .onConflictDoNothing();
-
-  const [event] = await db.select().from(events).where(eq(events.id, DEMO_EVENT_ID));
-  if (!event) throw new Error('the demo event vanished');
   const holds = createHoldsFromConfig(redis, config);
-  await raiseMarks(db, config.REDIS_KEY_PREFIX, [{ eventId: event.id, changeSeq: 0 }]);
-  // Only a demo event made just now is complete in Redis by definition; an older one is
-  // the verifier's to check against its record (reaper/verifier.ts).
-  await holds.setEventState(
-    event.id,
-    {
-      status: event.status,
-      holdTtlSeconds: event.holdTtlSeconds ?? config.HOLD_TTL_SECONDS,
-      perUserLimit: event.perUserLimit,
-    },
-    { created: inserted.length > 0 },
-  );
-  const categories = await listCategories(db, event.id);
-  for (const category of categories) {
-    await holds.setCategory(event.id, category).catch((err) => {
-      // Someone lowered the capacity below what is sold: Redis keeps the truth it has.
-      if (!(err instanceof HoldRefusal)) throw err;
-    });
+  const catalog = catalogOperations({
+    db,
+    holds,
+    redis,
+    defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
+    namespace: config.REDIS_KEY_PREFIX,
+    publish: (change) => appendCatalogChange(redis, holds.keys, change),
+    logger,
+  });
+  const seeder = { actorId: null, requestId: null };
+  // The same operations as the admin routes: audited, announced on catalog.v1; a new event
+  // is complete in Redis by definition (`created`).
+  if (!(await findEvent(db, DEMO_EVENT_ID))) {
+    const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 5, 21, 19, 0));
+    await catalog.createEvent(
+      {
+        id: DEMO_EVENT_ID,
+        name: 'Demo Drop: Midsummer Live',
+        description: 'A demo event seeded by npm start.',
+        venue: 'Demo Arena',
+        startsAt: startsAt.toISOString(),
+        status: 'on_sale',
+        perUserLimit: 10,
+      },
+      seeder,
+    );
   }
+  const seeded = new Set((await listCategories(db, DEMO_EVENT_ID)).map((k) => k.id));
+  for (const category of DEMO_CATEGORIES) {
+    if (seeded.has(category.id)) continue;
+    await catalog.addCategory(DEMO_EVENT_ID, { ...category, currency: 'EUR' }, seeder);
+  }
+  // An older demo event: Redis is set from Postgres without touching what is held or sold;
+  // whether Redis lost holds is the verifier's to check (reaper/verifier.ts).
+  await catalog.resyncEvent(DEMO_EVENT_ID);
+  const event = await findEvent(db, DEMO_EVENT_ID);
+  if (!event) throw new Error('the demo event vanished');
+  const categories = await listCategories(db, event.id);
 
   const base = `http://127.0.0.1:${config.PORT}`;
   const json = `-H 'content-type: application/json'`;
