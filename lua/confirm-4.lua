@@ -19,13 +19,8 @@
 ]]
 --- @include "nowMs"
 --- @include "int"
---- @include "readHold"
---- @include "ownHold"
---- @include "holdReply"
+--- @include "paymentHold"
 --- @include "appendOutbox"
---- @include "confirmReplay"
---- @include "fence"
---- @include "eventGate"
 
 local holdKey, expiryKey, outboxKey, idemKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local userId, fingerprint = ARGV[1], ARGV[2]
@@ -37,14 +32,8 @@ if userId == nil or userId == '' or fingerprint == nil or not idemTtlMs or idemT
 end
 
 local eventKey = keyBase .. 'event'
-local gate = eventGate(eventKey)
-if gate then return gate end
-local h, refusal = ownHold(holdKey, userId)
-if not h then return refusal end
-local replay = confirmReplay(idemKey, fingerprint, h)
-if replay then return replay end
-if h.status == 'confirmed' then return holdReply(2, h) end
-if h.status == 'expired' then return {-10} end
+local h, answer = paymentHold(keyBase, holdKey, userId, idemKey, fingerprint)
+if not h then return answer end
 local now = nowMs()
 if h.status == 'held' then
   if now >= h.expiresAt then return {-10} end

@@ -16,12 +16,7 @@
 ]]
 --- @include "nowMs"
 --- @include "int"
---- @include "readHold"
---- @include "ownHold"
---- @include "holdReply"
---- @include "confirmReplay"
---- @include "fence"
---- @include "eventGate"
+--- @include "paymentHold"
 
 local holdKey, expiryKey, idemKey = KEYS[1], KEYS[2], KEYS[3]
 local userId, fingerprint = ARGV[1], ARGV[2]
@@ -32,15 +27,9 @@ end
 
 local keyBase = ARGV[4]
 if keyBase == nil or keyBase == '' then return {-1} end
-local gate = eventGate(keyBase .. 'event')
-if gate then return gate end
-local h, refusal = ownHold(holdKey, userId)
-if not h then return refusal end
-local replay = confirmReplay(idemKey, fingerprint, h)
-if replay then return replay end
 -- Confirmed already (a declined retry of a paid confirm): the sale stands.
-if h.status == 'confirmed' then return holdReply(2, h) end
-if h.status == 'expired' then return {-10} end
+local h, answer = paymentHold(keyBase, holdKey, userId, idemKey, fingerprint)
+if not h then return answer end
 if h.status == 'confirming' then
   local heldUntil = tonumber(redis.call('HGET', holdKey, 'heldUntil')) or h.expiresAt
   h.status = 'held'
