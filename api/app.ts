@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { PasswordWorkBusy } from '../core/auth/passwords.js';
 import { catalogOperations } from '../core/catalog/admin.js';
 import { appendCatalogChange } from '../core/catalog/changes.js';
+import { isMarked } from '../core/records/event-marks.js';
 import { createSaleRecorder } from '../core/records/sales.js';
 import { simulatedPayments } from '../core/reservations/payments.js';
 import type { Config } from '../platform/config.js';
@@ -122,6 +123,7 @@ export function createApp(deps: AppDeps) {
       metrics: deps.metrics,
       payments: simulatedPayments(config.PAYMENT_DELAY_MS),
       recordSale: createSaleRecorder(deps.sql, config.REDIS_KEY_PREFIX),
+      eventLost: (eventId) => isMarked(deps.db, config.REDIS_KEY_PREFIX, eventId),
     }),
   );
   app.route('/', recordRoutes({ db: deps.db }));

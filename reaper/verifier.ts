@@ -3,9 +3,10 @@
 // against the durable record and reconciles it where Redis lost what the record knows
 // (core/records/rebuild.ts), and the event sells again — no operator needed.
 //
-// Each tick reads LASTSAVE (one cheap command). Only when it differs from the boot this
-// verifier last found every event verified on does it walk the events: those Redis knows
-// and those the record says this Redis held (a Redis that lost everything knows none).
+// Each tick reads the boot (LASTSAVE and run_id) and the fence of every live event, in one
+// pipelined round trip; on a new boot it also walks the events the record says this Redis
+// held (a Redis that lost everything knows none). Every event found unverified — after a
+// boot, or an operator's rebuild that stopped halfway — is checked.
 // A new LASTSAVE under the same run_id is an RDB snapshot, not a restart: those events
 // are re-marked at once. Several reapers may verify at once: one per event, by lease.
 import { randomUUID } from 'node:crypto';
@@ -88,12 +89,12 @@ export function createVerifier(
 
   async function tick(): Promise<void> {
     const at = await holds.boot();
-    if (at.boot === verifiedBoot) return;
-    const events = new Set([
-      ...(await holds.liveEvents()),
-      ...(await markedEvents(deps.db, deps.namespace)),
-    ]);
-    const results = await Promise.all([...events].map((eventId) => verify(eventId, at)));
+    const events = new Set(await holds.liveEvents());
+    if (at.boot !== verifiedBoot)
+      for (const eventId of await markedEvents(deps.db, deps.namespace)) events.add(eventId);
+    const fences = await holds.fences([...events]);
+    const unverified = [...events].filter((_, i) => !fences[i]?.verified);
+    const results = await Promise.all(unverified.map((eventId) => verify(eventId, at)));
     fencedNow = results.filter((ok) => !ok).length;
     if (fencedNow === 0) verifiedBoot = at.boot;
   }

@@ -2,12 +2,13 @@
 // well under a second behind): a user's reservations and notifications, and an event's
 // reservations for admins. Newest first, keyset-paged.
 import { createRoute, z } from '@hono/zod-openapi';
+import { findEvent } from '../../core/catalog/events.js';
 import { listNotifications, listReservations } from '../../core/records/reservation-records.js';
 import { RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole, requireUser } from '../auth/guards.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
-import { commonErrorResponses, problemResponses } from '../problem.js';
+import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { createRouter } from '../router.js';
 import {
   Id,
@@ -67,7 +68,7 @@ const eventReservations = createRoute({
     200: { description: 'A page', ...json(PageSchema(ReservationSchema)) },
     ...commonErrorResponses,
     ...unauthorized,
-    ...problemResponses([403, 'Not an admin (forbidden)']),
+    ...problemResponses([403, 'Not an admin (forbidden)'], [404, 'No such event (not_found)']),
   },
 });
 
@@ -97,9 +98,11 @@ export function recordRoutes({ db }: { db: Db }) {
 
   app.openapi(eventReservations, async (c) => {
     const { limit, cursor, status } = c.req.valid('query');
+    const { eventId } = c.req.valid('param');
+    if (!(await findEvent(db, eventId))) throw new ApiError('not_found', 'No such event');
     const rows = await listReservations(
       db,
-      { eventId: c.req.valid('param').eventId, status },
+      { eventId, status },
       { limit, after: decodeCursor(cursor) },
     );
     const { items, nextCursor } = page(rows, limit, position);

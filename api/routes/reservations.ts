@@ -1,7 +1,6 @@
 // Reservations: hold stock, read, confirm (simulated payment), release or cancel.
 // Every state change is one Lua script in Redis; HTTP never waits on Kafka or Postgres.
 import { createRoute, z } from '@hono/zod-openapi';
-import { findEvent } from '../../core/catalog/events.js';
 import { findReservation } from '../../core/records/reservation-records.js';
 import type { SaleRecorder } from '../../core/records/sales.js';
 import {
@@ -142,12 +141,21 @@ export interface ReservationDeps {
   payments: Payments;
   /** Writes a confirmation or cancellation to Postgres: it is durable before the 200. */
   recordSale: SaleRecorder;
+  /** Whether an event Redis does not have is one the record says it held (a data loss). */
+  eventLost: (eventId: string) => Promise<boolean>;
 }
 
 // Each state change is one Lua script, and the script's first check is ownership (someone
 // else's hold is the same 404 as a missing one: no BOLA oracle), so no route reads the
 // hold first: a reserve, a confirm and a give-back are one Redis round trip each.
-export function reservationRoutes({ holds, db, metrics, payments, recordSale }: ReservationDeps) {
+export function reservationRoutes({
+  holds,
+  db,
+  metrics,
+  payments,
+  recordSale,
+  eventLost,
+}: ReservationDeps) {
   const app = createRouter();
 
   const idempotency = (key: string | undefined, fingerprint: string): Idempotency | undefined =>
@@ -170,11 +178,11 @@ export function reservationRoutes({ holds, db, metrics, payments, recordSale }: 
           })
           .catch(async (err) => {
             // Redis has no such event. After a total Redis loss that holds for every event
-            // until the verifier restores it from the record: the catalog tells the two apart.
+            // until the verifier restores it: the record says whether this Redis held it.
             if (
               err instanceof HoldRefusal &&
               err.code === HoldError.EventNotFound &&
-              (await findEvent(db, body.eventId))?.status === 'on_sale'
+              (await eventLost(body.eventId))
             )
               throw new HoldRefusal(HoldError.Fenced, []);
             throw err;

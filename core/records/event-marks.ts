@@ -36,6 +36,15 @@ export async function durableChangeSeq(
   return row?.changeSeq ?? 0;
 }
 
+/** Whether the record says this engine's Redis has held the event. */
+export async function isMarked(db: DbOrTx, namespace: string, eventId: string): Promise<boolean> {
+  const [row] = await db
+    .select({ eventId: eventMarks.eventId })
+    .from(eventMarks)
+    .where(and(eq(eventMarks.namespace, namespace), eq(eventMarks.eventId, eventId)));
+  return row !== undefined;
+}
+
 /** Every event this engine's Redis has held (the verifier's list after a total loss). */
 export async function markedEvents(db: DbOrTx, namespace: string): Promise<string[]> {
   const rows = await db

@@ -468,6 +468,21 @@ export function createHolds(
       };
     },
 
+    /** Whether each event is verified for this Redis boot, in one round trip. */
+    async fences(eventIds: string[]): Promise<{ verified: boolean }[]> {
+      if (eventIds.length === 0) return [];
+      const pipeline = redis.pipeline().lastsave();
+      for (const id of eventIds) pipeline.hmget(eventKeys(id).event, 'verifiedBoot', 'status');
+      const [first, ...rest] = (await pipeline.exec()) ?? [];
+      if (!first || first[0]) throw first?.[0] ?? new Error('no reply from Redis');
+      const boot = first[1];
+      return rest.map(([err, value]) => {
+        if (err) throw err;
+        const [verifiedBoot, status] = value as (string | null)[];
+        return { verified: verifiedBoot === String(boot) && status !== 'rebuilding' };
+      });
+    },
+
     /**
      * The event is complete against the durable record (which holds changes up to
      * `changeSeq`) on Redis boot `boot`: its holds may change again. False when Redis
