@@ -28,19 +28,29 @@ export function createBatchConsumer(kafka: Kafka, options: BatchConsumerOptions)
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat, isRunning, isStale }) => {
+      eachBatch: async ({
+        batch,
+        resolveOffset,
+        heartbeat,
+        isRunning,
+        isStale,
+        commitOffsetsIfNecessary,
+      }) => {
         if (!isRunning() || isStale() || batch.messages.length === 0) return;
         await options.handle(batch.topic, batch.partition, batch.messages);
         const last = batch.messages[batch.messages.length - 1]?.offset as string;
         resolveOffset(last);
-        // Durable: now, and only now, Kafka may forget it.
-        await consumer.commitOffsets([
-          {
-            topic: batch.topic,
-            partition: batch.partition,
-            offset: (BigInt(last) + 1n).toString(),
-          },
-        ]);
+        // Durable: now, and only now, Kafka may forget it. Through the batch's own commit:
+        // consumer.commitOffsets does nothing once the consumer is stopping, so the batch
+        // in flight at a SIGTERM would be written but not committed.
+        await commitOffsetsIfNecessary({
+          topics: [
+            {
+              topic: batch.topic,
+              partitions: [{ partition: batch.partition, offset: (BigInt(last) + 1n).toString() }],
+            },
+          ],
+        });
         await heartbeat();
       },
     });
