@@ -37,7 +37,7 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { RedisClient } from '../../platform/redis.js';
 import { recordAudit } from '../audit.js';
-import { raiseMarks } from '../records/event-marks.js';
+import { forgetMarks, raiseMarks } from '../records/event-marks.js';
 import type { Holds } from '../reservations/holds.js';
 import { HoldRefusal } from '../reservations/holds.js';
 import type { CatalogCache } from './cache.js';
@@ -296,6 +296,8 @@ export function catalogOperations(deps: CatalogDeps) {
           );
         }
         await deleteEventRow(tx, eventId);
+        // A deleted event is gone, not lost: a reserve on it is 404, and no verifier checks it.
+        await forgetMarks(tx, eventId);
         await recordAudit(tx, {
           actorId: actor.actorId,
           action: 'event.deleted',

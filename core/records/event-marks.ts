@@ -23,6 +23,11 @@ export async function raiseMarks(
     });
 }
 
+/** Drops every engine's mark of a deleted event. */
+export async function forgetMarks(db: DbOrTx, eventId: string): Promise<void> {
+  await db.delete(eventMarks).where(eq(eventMarks.eventId, eventId));
+}
+
 /** The highest change number of the event the record holds, 0 for none. */
 export async function durableChangeSeq(
   db: DbOrTx,

@@ -223,6 +223,13 @@ describe('deleting events', () => {
     );
     expect((await send(a.app, 'GET', `/v1/events/${empty.eventId}`)).status).toBe(404);
     expect((await send(a.app, 'GET', `/v1/events/${empty.eventId}/availability`)).status).toBe(404);
+    // Gone, not lost to a Redis crash: a reserve on it is 404, not 503 "being checked".
+    const fan = await signedInUser(a.app);
+    const late = await send(a.app, 'POST', '/v1/reservations', fan.accessToken, {
+      ...empty,
+      quantity: 1,
+    });
+    expect(late.status).toBe(404);
 
     const sold = await createDrop(a.app, admin);
     const user = await signedInUser(a.app);
