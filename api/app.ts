@@ -29,6 +29,7 @@ import { adminUserRoutes } from './routes/admin-users.js';
 import { authRoutes } from './routes/auth.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
+import { queueRoutes } from './routes/queue.js';
 import { recordRoutes } from './routes/records.js';
 import { reservationRoutes } from './routes/reservations.js';
 import type { ApiServices } from './services.js';
@@ -124,8 +125,10 @@ export function createApp(deps: AppDeps) {
       payments: simulatedPayments(config.PAYMENT_DELAY_MS),
       recordSale: createSaleRecorder(deps.sql, config.REDIS_KEY_PREFIX),
       eventLost: (eventId) => isMarked(deps.db, config.REDIS_KEY_PREFIX, eventId),
+      passes: deps.queuePasses,
     }),
   );
+  app.route('/', queueRoutes({ queue: deps.queue, passes: deps.queuePasses }));
   app.route('/', recordRoutes({ db: deps.db }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -56,7 +56,13 @@ export function createDomainMetrics(registry: Registry, holds: Holds) {
     }
   }
 
-  return { track };
+  const passesUsed = new Counter({
+    name: 'queue_passes_used_total',
+    help: 'Holds placed with a waiting room’s queue pass',
+    registers: [registry],
+  });
+
+  return { track, queuePassUsed: () => passesUsed.inc() };
 }
 
 export type DomainMetrics = ReturnType<typeof createDomainMetrics>;

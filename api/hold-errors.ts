@@ -48,6 +48,16 @@ export function holdRefusalToApiError(refusal: HoldRefusal): ApiError {
         'The event’s live stock is being checked after a Redis restart; retry shortly',
         { headers: { 'Retry-After': '1' } },
       );
+    case HoldError.QueuePassRequired:
+      return new ApiError(
+        'queue_pass_required',
+        'This event has a waiting room: join its queue and send your pass as Queue-Pass',
+      );
+    case HoldError.QueuePassInvalid:
+      return new ApiError(
+        'queue_pass_invalid',
+        'The Queue-Pass is not a valid pass of yours for this event (expired or altered?)',
+      );
     case HoldError.CapacityBelowSold:
       return new ApiError('capacity_below_sold', `${a} tickets are held or sold already`, {
         extra: { heldAndSold: Number(a) },

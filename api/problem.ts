@@ -10,6 +10,8 @@ export const ERRORS = {
   invalid_credentials: { status: 401, title: 'Invalid credentials' },
   payment_failed: { status: 402, title: 'Payment failed' },
   forbidden: { status: 403, title: 'Forbidden' },
+  queue_pass_required: { status: 403, title: 'Queue pass required' },
+  queue_pass_invalid: { status: 403, title: 'Queue pass invalid' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   email_taken: { status: 409, title: 'Email already registered' },

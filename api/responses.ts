@@ -38,3 +38,8 @@ export function emptyResponse<U extends StatusCode>(
 ): Response & TypedResponse<null, U, 'body'> {
   return new Response(null, { status, headers }) as Response & TypedResponse<null, U, 'body'>;
 }
+
+/** Whether the request's If-None-Match names `etag` (weak or strong): answer 304 then. */
+export function notModified(ifNoneMatch: string | undefined, etag: string): boolean {
+  return !!ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag);
+}

@@ -3,6 +3,7 @@
 import { z } from '@hono/zod-openapi';
 import type { CommentRow } from '../core/catalog/comments.js';
 import type { CategoryRow, EventRow } from '../core/catalog/events.js';
+import { waitingRoomOf } from '../core/queue/waiting-room.js';
 import type { NotificationRow, ReservationRow } from '../core/records/reservation-records.js';
 import type { Hold } from '../core/reservations/holds.js';
 import { EVENT_STATUSES, RESERVATION_STATUSES } from '../drizzle/schema/index.js';
@@ -40,6 +41,18 @@ export const Timestamp = (description?: string) =>
       description: `${description ? `${description}; ` : ''}ISO 8601 with an offset, years ${YEARS.min}..${YEARS.max}`,
     });
 
+/**
+ * The If-None-Match request header, documented and not validated by the route: any value
+ * is fine, and reading it through the validator would copy every header into an object.
+ */
+export const ifNoneMatchParameter = {
+  in: 'header' as const,
+  name: 'If-None-Match',
+  required: false,
+  schema: { type: 'string' as const },
+  description: 'The ETag of an earlier answer',
+};
+
 export const Id = (name: string) =>
   z
     .uuid({ message: 'must be a UUID' })
@@ -68,6 +81,13 @@ export const EventSchema = z
     status: z.enum(EVENT_STATUSES),
     holdTtlSeconds: z.number().int(),
     perUserLimit: z.number().int(),
+    waitingRoom: z
+      .object({
+        enabled: z.boolean(),
+        admitPerSecond: z.number().int().nullable(),
+        passTtlSeconds: z.number().int(),
+      })
+      .openapi('WaitingRoom'),
     ratingAverage: z.number().nullable(),
     ratingCount: z.number().int(),
     createdAt: z.iso.datetime(),
@@ -137,6 +157,7 @@ export function toEvent(row: EventRow, defaultHoldTtlSeconds: number): z.infer<t
     status: row.status,
     holdTtlSeconds: row.holdTtlSeconds ?? defaultHoldTtlSeconds,
     perUserLimit: row.perUserLimit,
+    waitingRoom: waitingRoomOf(row),
     ratingAverage:
       row.ratingCount > 0 ? Math.round((row.ratingSum / row.ratingCount) * 100) / 100 : null,
     ratingCount: row.ratingCount,

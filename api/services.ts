@@ -6,6 +6,8 @@ import { createPasswords } from '../core/auth/passwords.js';
 import { createRefreshTokens } from '../core/auth/refresh-tokens.js';
 import { createRevocations } from '../core/auth/revocations.js';
 import { createCatalogCache } from '../core/catalog/cache.js';
+import { createQueuePasses } from '../core/queue/passes.js';
+import { createQueue } from '../core/queue/queue.js';
 import { createHoldsFromConfig } from '../core/reservations/holds.js';
 import type { Config } from '../platform/config.js';
 import { createDb, type Sql } from '../platform/db/client.js';
@@ -55,6 +57,8 @@ export async function createApiServices(
     }),
     revocations,
     accessTokens: await createAccessTokens(config, { revocations }),
+    queue: createQueue(connections.redis, config.REDIS_KEY_PREFIX),
+    queuePasses: await createQueuePasses(config),
     refreshTokens: createRefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS),
     rateLimits: createRateLimits(
       connections.redis,

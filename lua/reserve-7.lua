@@ -5,7 +5,7 @@
   together or not at all.
 
   KEYS[1] event     {ev:E}:event       hash: status, holdTtl, perUserLimit, verifiedBoot,
-                                       changeSeq
+                                       changeSeq, waitingRoom
   KEYS[2] category  {ev:E}:cat:C       hash: capacity, held, confirmed, perUserLimit
   KEYS[3] user      {ev:E}:user:U      hash: total, c:<categoryId>
   KEYS[4] hold      {ev:E}:hold:H      hash, must not exist yet
@@ -18,6 +18,9 @@
   ARGV[6] fingerprint  of the request body; '' when no Idempotency-Key was sent
   ARGV[7] idemTtlMs    how long the key is kept
   ARGV[8] defaultTtl   hold seconds when the event sets none
+  ARGV[9] queuePass    the caller's queue pass as the api checked it (SPEC §7): its id when
+                       valid for this user and event, 'invalid' when one was sent that is
+                       not, '' when none was sent. Only an event with a waiting room asks.
 
   Returns
     {1, holdId, expiresAt, createdAt}   placed
@@ -26,6 +29,7 @@
     {-3} category not found                  {-4, status} not on sale
     {-5, available} sold out                 {-6, limit, current} per-user limit exceeded
     {-7} the key was used with another body
+    {-18} the event has a waiting room and no pass was sent   {-19} the pass is not valid
     {-16} the event is fenced (Redis restarted and the event is not verified yet, or it is
           being rebuilt): nothing is sold until it is
 ]]
@@ -41,6 +45,7 @@ local quantity = tonumber(ARGV[5])
 local fingerprint = ARGV[6]
 local idemTtlMs = tonumber(ARGV[7])
 local defaultTtl = tonumber(ARGV[8])
+local queuePass = ARGV[9] or ''
 
 if holdId == nil or holdId == '' or eventId == nil or eventId == '' or categoryId == nil
   or categoryId == '' or userId == nil or userId == '' or not quantity
@@ -59,12 +64,17 @@ if fingerprint ~= '' then
   end
 end
 
-local event = redis.call('HMGET', eventKey, 'status', 'holdTtl', 'perUserLimit', 'verifiedBoot')
+local event = redis.call('HMGET', eventKey, 'status', 'holdTtl', 'perUserLimit', 'verifiedBoot',
+  'waitingRoom')
 if not event[1] then return {-2} end
 if fenced(event[4], event[1]) then return {-16} end
 local category = redis.call('HMGET', categoryKey, 'capacity', 'held', 'confirmed', 'perUserLimit')
 if not category[1] then return {-3} end
 if event[1] ~= 'on_sale' then return {-4, event[1]} end
+if event[5] == '1' then
+  if queuePass == '' then return {-18} end
+  if queuePass == 'invalid' then return {-19} end
+end
 
 local available = tonumber(category[1]) - tonumber(category[2]) - tonumber(category[3])
 if quantity > available then return {-5, available} end
@@ -88,6 +98,7 @@ local expiresAt = now + ttlSeconds * 1000
 local hold = {
   id = holdId, eventId = eventId, categoryId = categoryId, userId = userId,
   quantity = quantity, seq = 1, expiresAt = expiresAt,
+  queuePass = (event[5] == '1') and queuePass or nil,
 }
 redis.call('HINCRBY', categoryKey, 'held', quantity)
 redis.call('HINCRBY', userKey, 'total', quantity)

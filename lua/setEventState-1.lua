@@ -14,16 +14,28 @@
                        verified for this Redis boot at once (see fence.lua). Otherwise
                        only the verifier verifies, e.g. after a data loss removed the hash.
 
+  ARGV[5] waitingRoom  '1' when the event's waiting room is enabled (SPEC §7), else '0'
+  ARGV[6] admitPerSecond  users the waiting room admits per second (0 when disabled)
+  ARGV[7] passTtl      seconds a queue pass is valid
+
+  The first time the event is on sale, `openedAt` is set: who joins the waiting room
+  before that is in the pre-queue (shuffled), who joins after is served in order.
+
   Returns {1} | {-1} bad arguments
 ]]
 local eventKey = KEYS[1]
 local status = ARGV[1]
 local holdTtl = tonumber(ARGV[2])
 local perUserLimit = tonumber(ARGV[3])
+local waitingRoom = ARGV[5] or '0'
+local admitPerSecond = tonumber(ARGV[6] or '0')
+local passTtl = tonumber(ARGV[7] or '600')
 
 local valid = { draft = true, on_sale = true, paused = true, closed = true, cancelled = true,
   rebuilding = true }
-if not valid[status] or not holdTtl or holdTtl < 1 or not perUserLimit or perUserLimit < 1 then
+if not valid[status] or not holdTtl or holdTtl < 1 or not perUserLimit or perUserLimit < 1
+  or (waitingRoom ~= '1' and waitingRoom ~= '0') or not admitPerSecond or admitPerSecond < 0
+  or (waitingRoom == '1' and admitPerSecond < 1) or not passTtl or passTtl < 1 then
   return {-1}
 end
 
@@ -32,5 +44,10 @@ if ARGV[4] == '1' and redis.call('EXISTS', eventKey) == 0 then
   redis.call('HSET', eventKey, 'verifiedBoot', tostring(redis.call('LASTSAVE')),
     'verifiedRun', runId)
 end
-redis.call('HSET', eventKey, 'status', status, 'holdTtl', holdTtl, 'perUserLimit', perUserLimit)
+redis.call('HSET', eventKey, 'status', status, 'holdTtl', holdTtl, 'perUserLimit', perUserLimit,
+  'waitingRoom', waitingRoom, 'admitPerSecond', admitPerSecond, 'passTtl', passTtl)
+if status == 'on_sale' then
+  local t = redis.call('TIME')
+  redis.call('HSETNX', eventKey, 'openedAt', t[1] * 1000 + math.floor(t[2] / 1000))
+end
 return {1}

@@ -109,6 +109,12 @@ export const configSchema = z
     REAPER_INTERVAL_MS: int(10, 60_000).default(250),
     /** Holds one reaper expires per event per round. */
     REAPER_BATCH_SIZE: int(1, 10_000).default(500),
+    /**
+     * How often each reaper takes an admission step for every waiting room (SPEC §7). The
+     * rate is kept in Redis, so this only sets how smooth admission is and how soon a
+     * sold-out drop reaches the queue (well inside a second).
+     */
+    QUEUE_ADMIT_INTERVAL_MS: int(10, 1000).default(100),
     /** How long a payment may take: a confirming hold cannot expire before it ends. */
     PAYMENT_WINDOW_SECONDS: int(1, 3600).default(60),
     /** Simulated payment latency (the payment provider is simulated, SPEC §2). */

@@ -1,8 +1,10 @@
 // The reaper process: the engine's Redis-side background work. It expires holds nobody
 // confirmed and puts their stock back, through the same Lua scripts as the api, and (unless
 // RELAY_ENABLED=false) relays the outbox streams to Kafka. Several may run at once: expiry
-// is exactly-once per hold, and each outbox stream has one relay at a time by lease.
+// is exactly-once per hold, and each outbox stream has one relay at a time by lease. It
+// also admits users from the events' waiting rooms, at each event's rate in total.
 
+import { createQueue } from '../core/queue/queue.js';
 import { createHoldsFromConfig } from '../core/reservations/holds.js';
 import { connectKafka, connectPostgres, connectRedis } from '../platform/connect.js';
 import { createDb } from '../platform/db/client.js';
@@ -10,6 +12,7 @@ import { kafkaProbe, type Probes, postgresProbe, redisProbe } from '../platform/
 import { kafkaNames } from '../platform/kafka.js';
 import type { ShutdownStep } from '../platform/lifecycle.js';
 import { runOpsProcess } from '../platform/ops-process.js';
+import { createAdmission } from './admission.js';
 import { createReaper } from './expiry.js';
 import { startRelayService } from './relay-service.js';
 import { createVerifier } from './verifier.js';
@@ -47,6 +50,15 @@ await runOpsProcess(
       batchSize: config.REAPER_BATCH_SIZE,
     });
     reaper.start();
+    const admission = createAdmission(
+      createQueue(redis, config.REDIS_KEY_PREFIX),
+      logger,
+      registry,
+      {
+        intervalMs: config.QUEUE_ADMIT_INTERVAL_MS,
+      },
+    );
+    admission.start();
     logger.info({ intervalMs: config.REAPER_INTERVAL_MS }, 'reaper running');
     const probes: Probes = {
       redis: redisProbe(redis),
@@ -56,6 +68,7 @@ await runOpsProcess(
     const shutdown: ShutdownStep[] = [
       ['verifier', () => verifier.stop()],
       ['reaper', () => reaper.stop()],
+      ['admission', () => admission.stop()],
     ];
     if (config.RELAY_ENABLED) {
       const relay = await startRelayService(config, redis, holds.keys, logger, registry);

@@ -28,6 +28,21 @@ import {
   toEvent,
 } from '../schemas.js';
 
+const WaitingRoomInput = z
+  .object({
+    enabled: z.boolean(),
+    admitPerSecond: z.number().int().min(1).max(100_000).optional(),
+    passTtlSeconds: z.number().int().min(30).max(86_400).optional(),
+  })
+  .refine((w) => !w.enabled || w.admitPerSecond !== undefined, {
+    path: ['admitPerSecond'],
+    message: 'is required when the waiting room is enabled',
+  })
+  .openapi('WaitingRoomSettings', {
+    description:
+      'SPEC §7. Replaces the event’s settings as a whole; passTtlSeconds defaults to 600.',
+  });
+
 const EventFields = z.object({
   name: Text(200),
   description: FreeText(10_000).optional(),
@@ -36,6 +51,7 @@ const EventFields = z.object({
   endsAt: Timestamp().nullable().optional(),
   holdTtlSeconds: z.number().int().min(5).max(3600).nullable().optional(),
   perUserLimit: z.number().int().min(1).max(1000).optional(),
+  waitingRoom: WaitingRoomInput.optional(),
 });
 const CreateEventBody = EventFields.extend({ status: z.enum(INITIAL_STATUSES).optional() })
   .refine((e) => !e.endsAt || e.endsAt >= e.startsAt, {

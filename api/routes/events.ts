@@ -19,7 +19,7 @@ import { createAvailabilityReader } from '../availability.js';
 import type { AppEnv } from '../env.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
-import { emptyResponse, jsonResponse } from '../responses.js';
+import { emptyResponse, jsonResponse, notModified } from '../responses.js';
 import { createRouter } from '../router.js';
 import {
   CommentSchema,
@@ -27,6 +27,7 @@ import {
   EventWithCategoriesSchema,
   FreeText,
   Id,
+  ifNoneMatchParameter,
   json,
   representable,
   Text,
@@ -97,17 +98,7 @@ const getAvailability = createRoute({
   summary: 'Live availability per category, from Redis',
   description: 'Send the ETag back in If-None-Match: an unchanged answer is a bodiless 304.',
   request: { params: EventParams },
-  // Documented, not validated by the route: any value is fine, and reading it through the
-  // validator would copy every request header into an object.
-  parameters: [
-    {
-      in: 'header',
-      name: 'If-None-Match',
-      required: false,
-      schema: { type: 'string' },
-      description: 'The ETag of an earlier answer',
-    },
-  ],
+  parameters: [ifNoneMatchParameter],
   responses: {
     200: { description: 'Availability now', ...json(AvailabilitySchema) },
     304: { description: 'Unchanged since the ETag given' },
@@ -247,8 +238,7 @@ export function eventRoutes(deps: EventRouteDeps) {
     const snapshot = await readAvailability(c.req.valid('param').eventId);
     if (!snapshot || (snapshot.status === 'draft' && !isAdmin(c))) throw missing();
     const headers = { ETag: snapshot.etag, 'Cache-Control': 'no-cache' };
-    const ifNoneMatch = c.req.header('if-none-match');
-    if (ifNoneMatch?.split(',').some((tag) => tag.trim().replace(/^W\//, '') === snapshot.etag)) {
+    if (notModified(c.req.header('if-none-match'), snapshot.etag)) {
       return emptyResponse(304, headers);
     }
     return jsonResponse({ json: snapshot.body }, 200, headers);

@@ -1,6 +1,7 @@
 // Reservations: hold stock, read, confirm (simulated payment), release or cancel.
 // Every state change is one Lua script in Redis; HTTP never waits on Kafka or Postgres.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { QueuePasses } from '../../core/queue/passes.js';
 import { findReservation } from '../../core/records/reservation-records.js';
 import type { SaleRecorder } from '../../core/records/sales.js';
 import {
@@ -37,6 +38,14 @@ const idempotencyKeyParameter = {
   schema: { type: 'string' as const, pattern: IDEMPOTENCY_KEY.source },
   description: 'Replays return the original response; kept 24 h, per user',
 };
+/** Documented here, read in the handler: only an event with a waiting room asks for it. */
+const queuePassParameter = {
+  in: 'header' as const,
+  name: 'Queue-Pass',
+  required: false,
+  schema: { type: 'string' as const, maxLength: 2048 },
+  description: 'The pass of the event’s waiting room (SPEC §7), when it has one enabled',
+};
 
 const ReserveBody = z
   .object({
@@ -63,13 +72,17 @@ const reserve = createRoute({
   method: 'post',
   path: '/v1/reservations',
   summary: 'Hold tickets (they expire unless confirmed)',
-  parameters: [idempotencyKeyParameter],
+  parameters: [idempotencyKeyParameter, queuePassParameter],
   request: { body: { required: true, ...json(ReserveBody) } },
   responses: {
     201: { description: 'Held', ...json(ReservationSchema) },
     ...commonErrorResponses,
     ...problemResponses(
       [401, 'No valid access token (unauthorized)'],
+      [
+        403,
+        'The event has a waiting room: no Queue-Pass (queue_pass_required), or not a valid one for you and this event (queue_pass_invalid)',
+      ],
       [404, 'No such event or category (not_found)'],
       [409, 'sold_out (with `available`), limit_exceeded or not_on_sale'],
       [422, 'The Idempotency-Key was used with another body (idempotency_key_reused)'],
@@ -143,6 +156,7 @@ export interface ReservationDeps {
   recordSale: SaleRecorder;
   /** Whether an event Redis does not have is one the record says it held (a data loss). */
   eventLost: (eventId: string) => Promise<boolean>;
+  passes: QueuePasses;
 }
 
 // Each state change is one Lua script, and the script's first check is ownership (someone
@@ -155,8 +169,16 @@ export function reservationRoutes({
   payments,
   recordSale,
   eventLost,
+  passes,
 }: ReservationDeps) {
   const app = createRouter();
+
+  /** The Queue-Pass as the reserve script takes it: its id, 'invalid', or '' for none. */
+  async function checkedPass(token: string, userId: string, eventId: string) {
+    const pass = token.length <= 2048 ? await passes.verify(token) : null;
+    if (pass && pass.userId === userId && pass.eventId === eventId) return pass.id;
+    return 'invalid';
+  }
 
   const idempotency = (key: string | undefined, fingerprint: string): Idempotency | undefined =>
     key ? { key, fingerprint } : undefined;
@@ -165,12 +187,16 @@ export function reservationRoutes({
     const { userId } = principalOf(c);
     const body = c.req.valid('json');
     const key = validHeader(c, 'idempotency-key', IdempotencyKey);
+    const passHeader = c.req.header('queue-pass');
+    const queuePass =
+      passHeader === undefined ? '' : await checkedPass(passHeader, userId, body.eventId);
     const { hold, replayed } = await metrics.track('reserve', () =>
       asApi(() =>
         holds
           .reserve({
             userId,
             ...body,
+            queuePass,
             idempotency: idempotency(
               key,
               `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
@@ -189,6 +215,7 @@ export function reservationRoutes({
           }),
       ),
     );
+    if (queuePass && queuePass !== 'invalid' && !replayed) metrics.queuePassUsed();
     const headers: Record<string, string> = { Location: `/v1/reservations/${hold.id}` };
     if (replayed) headers['Idempotent-Replayed'] = 'true';
     return jsonResponse({ object: toReservation(hold) }, 201, headers);

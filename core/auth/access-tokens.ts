@@ -25,7 +25,7 @@ export interface AccessTokens {
   known(token: string): Principal | undefined;
 }
 
-type TokenConfig = Pick<
+export type TokenConfig = Pick<
   Config,
   | 'JWT_ALGORITHM'
   | 'JWT_SECRET'
@@ -36,7 +36,7 @@ type TokenConfig = Pick<
   | 'ACCESS_TOKEN_TTL_SECONDS'
 >;
 
-async function importKeys(
+export async function importKeys(
   config: TokenConfig,
 ): Promise<{ signKey: CryptoKey; verifyKey: CryptoKey }> {
   if (config.JWT_ALGORITHM === 'HS256') {

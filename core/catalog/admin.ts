@@ -37,6 +37,7 @@ import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { RedisClient } from '../../platform/redis.js';
 import { recordAudit } from '../audit.js';
+import { waitingRoomColumns } from '../queue/waiting-room.js';
 import { forgetMarks, raiseMarks } from '../records/event-marks.js';
 import type { Holds } from '../reservations/holds.js';
 import { HoldRefusal } from '../reservations/holds.js';
@@ -47,6 +48,7 @@ import {
   type DbOrTx,
   deleteEventRow,
   type EventRow,
+  eventStateOf,
   findCategory,
   findEvent,
   hasReservations,
@@ -110,6 +112,8 @@ export interface EventInput {
   holdTtlSeconds?: number | null;
   perUserLimit?: number;
   status?: EventStatus;
+  /** SPEC §7; replaces the event's settings as a whole (missing fields: the defaults) */
+  waitingRoom?: { enabled: boolean; admitPerSecond?: number | null; passTtlSeconds?: number };
 }
 export type EventPatch = Partial<Omit<EventInput, 'id'>>;
 
@@ -134,11 +138,7 @@ const now = () => new Date().toISOString();
 export function catalogOperations(deps: CatalogDeps) {
   const { db, holds, publish } = deps;
 
-  const redisState = (e: Pick<EventRow, 'status' | 'holdTtlSeconds' | 'perUserLimit'>) => ({
-    status: e.status,
-    holdTtlSeconds: e.holdTtlSeconds ?? deps.defaultHoldTtlSeconds,
-    perUserLimit: e.perUserLimit,
-  });
+  const redisState = (e: EventRow) => eventStateOf(e, deps.defaultHoldTtlSeconds);
 
   /**
    * Makes Redis say what Postgres says of the event (its state, its categories' capacity,
@@ -216,10 +216,11 @@ export function catalogOperations(deps: CatalogDeps) {
     resyncEvent,
 
     async createEvent(input: EventInput, actor: Actor): Promise<EventRow> {
-      const { id, ...changes } = input;
+      const { id, waitingRoom, ...changes } = input;
       const event = await change(async (tx, touch) => {
         const row = await insertEvent(tx, {
           ...changes,
+          ...(waitingRoom ? waitingRoomColumns(waitingRoom) : {}),
           ...(id ? { id } : {}),
           startsAt: new Date(input.startsAt),
           endsAt: toDate(input.endsAt),
@@ -259,7 +260,13 @@ export function catalogOperations(deps: CatalogDeps) {
         if (endsAt && endsAt < startsAt) {
           throw new CatalogRefusal('ends_before_starts', 'endsAt must not be before startsAt');
         }
-        const row = await updateEvent(tx, eventId, { ...patch, startsAt, endsAt });
+        const { waitingRoom, ...fields } = patch;
+        const row = await updateEvent(tx, eventId, {
+          ...fields,
+          ...(waitingRoom ? waitingRoomColumns(waitingRoom) : {}),
+          startsAt,
+          endsAt,
+        });
         await recordAudit(tx, {
           actorId: actor.actorId,
           action:

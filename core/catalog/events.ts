@@ -2,9 +2,19 @@
 import { asc, eq } from 'drizzle-orm';
 import { events, reservations, ticketCategories } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
+import { waitingRoomOf } from '../queue/waiting-room.js';
+import type { EventState } from '../reservations/holds.js';
 
 export type EventRow = typeof events.$inferSelect;
 export type NewEvent = typeof events.$inferInsert;
+
+/** What Redis keeps of an event (its sale state, hold rules and waiting room). */
+export const eventStateOf = (row: EventRow, defaultHoldTtlSeconds: number): EventState => ({
+  status: row.status,
+  holdTtlSeconds: row.holdTtlSeconds ?? defaultHoldTtlSeconds,
+  perUserLimit: row.perUserLimit,
+  waitingRoom: waitingRoomOf(row),
+});
 export type CategoryRow = typeof ticketCategories.$inferSelect;
 export type NewCategory = typeof ticketCategories.$inferInsert;
 /** A Db or a transaction on it. */

@@ -20,7 +20,7 @@ import type { Admin } from 'kafkajs';
 import { reservations } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
 import { consumerLag } from '../../platform/kafka-lag.js';
-import { findEvent, listCategories } from '../catalog/events.js';
+import { eventStateOf, findEvent, listCategories } from '../catalog/events.js';
 import { type Hold, HoldRefusal, type Holds } from '../reservations/holds.js';
 import { durableChangeSeq } from './event-marks.js';
 
@@ -131,11 +131,7 @@ export async function rebuildEvent(
   const before = await holds.fence(eventId);
   // The catalog is Postgres's: the event's state and categories are written again (a
   // new hash is fenced until marked; a capacity below stale counts waits for the counts).
-  await holds.setEventState(eventId, {
-    status: event.status,
-    holdTtlSeconds: event.holdTtlSeconds ?? deps.defaultHoldTtlSeconds,
-    perUserLimit: event.perUserLimit,
-  });
+  await holds.setEventState(eventId, eventStateOf(event, deps.defaultHoldTtlSeconds));
   const categories = await listCategories(db, eventId);
   const seedCategories = async () => {
     for (const category of categories) {

@@ -44,6 +44,11 @@ export const ReservationChange = z.object({
    * (docs/DURABILITY.md). Absent in messages from before it existed.
    */
   eventSeq: z.number().int().min(1).optional(),
+  /** the id of the waiting room's queue pass the hold was placed with (SPEC §7), if any */
+  queuePass: z
+    .string()
+    .regex(/^[\w-]{1,64}$/)
+    .optional(),
 });
 export type ReservationChange = z.infer<typeof ReservationChange>;
 
@@ -51,7 +56,8 @@ const TYPES: ReadonlySet<string> = new Set(RESERVATION_CHANGE_TYPES);
 
 // The hand-written paths below name every key of the schema, in its order. A key added to
 // the schema alone would be dropped from every message without a word: refuse to load.
-const KEYS = 'type,reservationId,eventId,categoryId,userId,quantity,at,seq,expiresAt,eventSeq';
+const KEYS =
+  'type,reservationId,eventId,categoryId,userId,quantity,at,seq,expiresAt,eventSeq,queuePass';
 if (Object.keys(ReservationChange.shape).join() !== KEYS) {
   throw new Error(
     'core/reservations/changes.ts: readReservationChange, fromOutboxEntry and reservationChangeJson must follow ReservationChange',
@@ -61,6 +67,7 @@ if (Object.keys(ReservationChange.shape).join() !== KEYS) {
 const UUID = z.regexes.uuid();
 const ISO_UTC = z.regexes.datetime({});
 
+const QUEUE_PASS_ID = /^[\w-]{1,64}$/;
 const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v);
 const isIso = (v: unknown): v is string => typeof v === 'string' && ISO_UTC.test(v);
 const isInt = (v: unknown, min: number, max: number): v is number =>
@@ -85,7 +92,9 @@ export function readReservationChange(v: unknown): ReservationChange | null {
     !isIso(m.at) ||
     !isInt(m.seq, 1, Number.MAX_SAFE_INTEGER) ||
     !isIso(m.expiresAt) ||
-    (m.eventSeq !== undefined && !isInt(m.eventSeq, 1, Number.MAX_SAFE_INTEGER))
+    (m.eventSeq !== undefined && !isInt(m.eventSeq, 1, Number.MAX_SAFE_INTEGER)) ||
+    (m.queuePass !== undefined &&
+      (typeof m.queuePass !== 'string' || !QUEUE_PASS_ID.test(m.queuePass)))
   )
     return null;
   return {
@@ -99,6 +108,7 @@ export function readReservationChange(v: unknown): ReservationChange | null {
     seq: m.seq,
     expiresAt: m.expiresAt,
     ...(m.eventSeq === undefined ? {} : { eventSeq: m.eventSeq }),
+    ...(m.queuePass === undefined ? {} : { queuePass: m.queuePass as string }),
   };
 }
 
@@ -149,6 +159,7 @@ export function fromOutboxEntry(fields: string[]): ReservationChange {
   let seq: string | undefined;
   let expiresAt: string | undefined;
   let eventSeq: string | undefined;
+  let queuePass: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1];
     switch (fields[i]) {
@@ -182,6 +193,9 @@ export function fromOutboxEntry(fields: string[]): ReservationChange {
       case 'eventSeq':
         eventSeq = value;
         break;
+      case 'queuePass':
+        queuePass = value;
+        break;
     }
   }
   const event = readReservationChange({
@@ -195,6 +209,7 @@ export function fromOutboxEntry(fields: string[]): ReservationChange {
     seq: Number(seq),
     expiresAt: expiresAtToIso(expiresAt),
     eventSeq: eventSeq === undefined ? undefined : Number(eventSeq),
+    queuePass,
   });
   if (!event) throw new Error('outbox entry is not a reservation change');
   return event;
@@ -207,5 +222,6 @@ export function fromOutboxEntry(fields: string[]): ReservationChange {
  */
 export function reservationChangeJson(e: ReservationChange): string {
   const eventSeq = e.eventSeq === undefined ? '' : `,"eventSeq":${e.eventSeq}`;
-  return `{"type":"${e.type}","reservationId":"${e.reservationId}","eventId":"${e.eventId}","categoryId":"${e.categoryId}","userId":"${e.userId}","quantity":${e.quantity},"at":"${e.at}","seq":${e.seq},"expiresAt":"${e.expiresAt}"${eventSeq}}`;
+  const queuePass = e.queuePass === undefined ? '' : `,"queuePass":"${e.queuePass}"`;
+  return `{"type":"${e.type}","reservationId":"${e.reservationId}","eventId":"${e.eventId}","categoryId":"${e.categoryId}","userId":"${e.userId}","quantity":${e.quantity},"at":"${e.at}","seq":${e.seq},"expiresAt":"${e.expiresAt}"${eventSeq}${queuePass}}`;
 }

@@ -1,9 +1,11 @@
 // Holds: the typed face of the Lua scripts (one function per state change) and the reads
 // around them. Redis is the authority for live stock and holds; every change here is one
 // atomic script that also appends to the event's outbox.
+
 import { Histogram, type Registry } from 'prom-client';
 import { RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
 import type { RedisClient } from '../../platform/redis.js';
+import { NO_WAITING_ROOM, type WaitingRoom } from '../queue/waiting-room.js';
 import { eventOfHoldId, newHoldId } from './hold-ids.js';
 import { keyspace } from './keys.js';
 import { defineScripts, type RunScript, readScripts } from './scripts.js';
@@ -26,6 +28,10 @@ export enum HoldError {
   PaymentFailedBefore = -15,
   /** Redis restarted and the event is not verified against the durable record yet. */
   Fenced = -16,
+  /** The event has no waiting room (SPEC §7). */
+  NoWaitingRoom = -17,
+  QueuePassRequired = -18,
+  QueuePassInvalid = -19,
 }
 
 /** A script said no. `info` carries its extra reply fields (available, limit, status...). */
@@ -143,6 +149,8 @@ export interface EventState {
   status: string;
   holdTtlSeconds: number;
   perUserLimit: number;
+  /** the waiting room (SPEC §7); none when absent */
+  waitingRoom?: WaitingRoom;
 }
 
 export interface CategoryStock {
@@ -232,14 +240,26 @@ export function createHolds(
       options: { created?: boolean } = {},
     ): Promise<void> {
       const k = eventKeys(eventId);
+      const room = state.waitingRoom ?? NO_WAITING_ROOM;
       check(
         await run(
           'setEventState',
           [k.event],
-          [state.status, state.holdTtlSeconds, state.perUserLimit, options.created ? '1' : ''],
+          [
+            state.status,
+            state.holdTtlSeconds,
+            state.perUserLimit,
+            options.created ? '1' : '',
+            room.enabled ? '1' : '0',
+            room.enabled ? (room.admitPerSecond ?? 0) : 0,
+            room.passTtlSeconds,
+          ],
         ),
       );
       await redis.sadd(keys.liveEvents, eventId);
+      // The reaper admits from the queues of these events.
+      if (room.enabled) await redis.sadd(keys.queuedEvents, eventId);
+      else await redis.srem(keys.queuedEvents, eventId);
     },
 
     /** Seeds or adjusts a category's stock; returns what is available afterwards. */
@@ -269,6 +289,8 @@ export function createHolds(
       userId: string;
       quantity: number;
       idempotency?: Idempotency;
+      /** the queue pass as checked by the caller: its id, 'invalid', or none sent */
+      queuePass?: string;
     }): Promise<{ hold: Hold; replayed: boolean }> {
       const { eventId, categoryId, userId, quantity, idempotency } = input;
       if (idempotency) await claimKey(userId, idempotency);
@@ -295,6 +317,7 @@ export function createHolds(
             idempotency?.fingerprint ?? '',
             rules.idempotencyTtlMs,
             rules.defaultHoldTtlSeconds,
+            input.queuePass ?? '',
           ],
         ),
       );
@@ -379,9 +402,14 @@ export function createHolds(
         k.categories,
         k.expiry,
         k.outbox,
+        k.queue,
+        k.queueJoined,
+        k.queueAdmitted,
+        k.queueState,
         ...categories.map((c) => k.category(c)),
       );
       await redis.srem(keys.liveEvents, eventId);
+      await redis.srem(keys.queuedEvents, eventId);
     },
 
     /** Whether Redis holds any stock of the event (a rebuild only runs where it does not). */

@@ -31,6 +31,17 @@ export function eventKeys(eventId: string, prefix = '') {
     outboxLease: `${tag}:outbox:lease`,
     /** string: which verifier checks this event after a Redis boot (one at a time) */
     rebuildLease: `${tag}:rebuild:lease`,
+    /**
+     * zset: the waiting room's queue, user → place (random below 2^52 for the pre-queue, so
+     * it is a uniform shuffle; 2^52 + arrival number after the open, so later ones are FIFO)
+     */
+    queue: `${tag}:queue`,
+    /** hash: user → when they joined (ms); everyone who ever joined the waiting room */
+    queueJoined: `${tag}:queue:joined`,
+    /** zset: admitted user → when their queue pass expires (ms) */
+    queueAdmitted: `${tag}:queue:admitted`,
+    /** hash: the admission's state: clock, admittedTotal, soldOut, arrivals... */
+    queueState: `${tag}:queue:state`,
     /** string: an Idempotency-Key's record for this user in this event */
     idempotency: (userId: string, key: string) => `${tag}:idem:${userId}:${key}`,
   };
@@ -50,6 +61,8 @@ export function keyspace(prefix = '') {
     userIdempotency: (userId: string, key: string) => `${prefix}idem:${userId}:${key}`,
     /** Events with stock in Redis: where the reaper and the relay look. */
     liveEvents: `${prefix}events:live`,
+    /** Events whose waiting room is enabled: where the reaper's admission looks. */
+    queuedEvents: `${prefix}events:queued`,
     /** stream: admin changes to the catalog, relayed to catalog.v1 */
     catalogOutbox: `${prefix}catalog:outbox`,
     catalogOutboxLease: `${prefix}catalog:outbox:lease`,

@@ -1,5 +1,15 @@
 import { sql } from 'drizzle-orm';
-import { char, check, index, integer, pgTable, text, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import {
+  boolean,
+  char,
+  check,
+  index,
+  integer,
+  pgTable,
+  text,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core';
 import { at, createdAt, id, sqlList, updatedAt } from './columns.js';
 
 /** draft → on_sale ⇄ paused → closed, and cancelled from any but closed (SPEC §2). */
@@ -18,6 +28,11 @@ export const events = pgTable(
     status: text('status', { enum: EVENT_STATUSES }).notNull().default('draft'),
     holdTtlSeconds: integer('hold_ttl_seconds'),
     perUserLimit: integer('per_user_limit').notNull().default(10),
+    /** The waiting room (SPEC §7): a fair queue in front of the drop, when enabled. */
+    waitingRoomEnabled: boolean('waiting_room_enabled').notNull().default(false),
+    /** Users admitted from the queue per second; set whenever the room is enabled. */
+    waitingRoomAdmitPerSecond: integer('waiting_room_admit_per_second'),
+    waitingRoomPassTtlSeconds: integer('waiting_room_pass_ttl_seconds').notNull().default(600),
     /** Kept by the comment writes so the detail read needs no aggregate. */
     ratingCount: integer('rating_count').notNull().default(0),
     ratingSum: integer('rating_sum').notNull().default(0),
@@ -32,6 +47,10 @@ export const events = pgTable(
     ),
     check('events_hold_ttl_check', sql`${t.holdTtlSeconds} is null or ${t.holdTtlSeconds} > 0`),
     check('events_per_user_limit_check', sql`${t.perUserLimit} > 0`),
+    check(
+      'events_waiting_room_check',
+      sql`(not ${t.waitingRoomEnabled} or ${t.waitingRoomAdmitPerSecond} is not null) and (${t.waitingRoomAdmitPerSecond} is null or ${t.waitingRoomAdmitPerSecond} > 0) and ${t.waitingRoomPassTtlSeconds} > 0`,
+    ),
     check('events_rating_check', sql`${t.ratingCount} >= 0 and ${t.ratingSum} >= 0`),
     // Keyset pages ordered by (startsAt, id), with and without a status filter.
     index('events_starts_at_id_idx').on(t.startsAt, t.id),

@@ -1,12 +1,13 @@
 --- Appends one hold change to the event's outbox stream (SPEC §6 fields), in the same
 --- atomic step as the change itself. The relay publishes it to Kafka.
---- `hold` is the hold's fields after the change; `type` is e.g. reservation.held.
+--- `hold` is the hold's fields after the change; `type` is e.g. reservation.held; a hold
+--- placed with a waiting room's pass carries its id (`queuePass`).
 --- Every change also takes the event's next change number (`eventSeq`, kept in the event
 --- hash): the durable record remembers the highest one it holds, so a Redis that comes
 --- back with a lower one has lost changes the record knows (see fence.lua).
 local function appendOutbox(eventKey, outboxKey, type, hold, atMs)
   hold.eventSeq = redis.call('HINCRBY', eventKey, 'changeSeq', 1)
-  redis.call('XADD', outboxKey, '*',
+  local fields = {
     'type', type,
     'reservationId', hold.id,
     'eventId', hold.eventId,
@@ -16,5 +17,10 @@ local function appendOutbox(eventKey, outboxKey, type, hold, atMs)
     'at', int(atMs),
     'seq', int(hold.seq),
     'expiresAt', int(hold.expiresAt),
-    'eventSeq', int(hold.eventSeq))
+    'eventSeq', int(hold.eventSeq)}
+  if hold.queuePass then
+    fields[#fields + 1] = 'queuePass'
+    fields[#fields + 1] = hold.queuePass
+  end
+  redis.call('XADD', outboxKey, '*', unpack(fields))
 end

@@ -1,0 +1,4 @@
+ALTER TABLE "events" ADD COLUMN "waiting_room_enabled" boolean DEFAULT false NOT NULL;--> statement-breakpoint
+ALTER TABLE "events" ADD COLUMN "waiting_room_admit_per_second" integer;--> statement-breakpoint
+ALTER TABLE "events" ADD COLUMN "waiting_room_pass_ttl_seconds" integer DEFAULT 600 NOT NULL;--> statement-breakpoint
+ALTER TABLE "events" ADD CONSTRAINT "events_waiting_room_check" CHECK ((not "events"."waiting_room_enabled" or "events"."waiting_room_admit_per_second" is not null) and ("events"."waiting_room_admit_per_second" is null or "events"."waiting_room_admit_per_second" > 0) and "events"."waiting_room_pass_ttl_seconds" > 0);
