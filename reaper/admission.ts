@@ -3,7 +3,7 @@
 // event's rate by Redis's clock and notices sold out. The rate is kept in Redis, so any
 // number of reapers may tick at once and still admit admitPerSecond in total.
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
-import type { Queue } from '../core/queue/queue.js';
+import type { Queue, QueueSummary } from '../core/queue/queue.js';
 import type { Logger } from '../platform/logger.js';
 import { createLoop } from '../platform/loop.js';
 
@@ -36,15 +36,36 @@ export function createAdmission(
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600],
     registers: [registry],
   });
+  // Both read on scrape: one queueStatus script per event with a waiting room.
+  let summaries: Promise<QueueSummary[]> | undefined;
+  const readSummaries = () => {
+    summaries ??= queue
+      .queuedEvents()
+      .then((events) =>
+        Promise.all(events.map((eventId) => queue.summary(eventId).catch(() => null))),
+      )
+      .then((all) => all.filter((s): s is QueueSummary => s !== null))
+      .finally(() => {
+        summaries = undefined;
+      });
+    return summaries;
+  };
   new Gauge({
     name: 'queue_waiting',
     help: 'Users waiting in the waiting rooms of all events',
     registers: [registry],
     async collect() {
-      let waiting = 0;
-      for (const eventId of await queue.queuedEvents())
-        waiting += (await queue.summary(eventId).catch(() => ({ waiting: 0 }))).waiting;
-      this.set(waiting);
+      this.set((await readSummaries()).reduce((sum, s) => sum + s.waiting, 0));
+    },
+  });
+  new Gauge({
+    name: 'queue_admitting_events',
+    help: 'Waiting rooms that should be admitting now: on sale, stock left, users waiting',
+    registers: [registry],
+    async collect() {
+      this.set(
+        (await readSummaries()).filter((s) => s.status === 'admitting' && s.waiting > 0).length,
+      );
     },
   });
   const soldOut = new Set<string>();

@@ -128,6 +128,7 @@ describe('Prometheus', () => {
       'ReaperLate',
       'OutboxBacklog',
       'ProcessDown',
+      'QueueStalled',
     ]) {
       expect(rules).toContain(`alert: ${alert}`);
     }

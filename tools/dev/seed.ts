@@ -12,6 +12,14 @@ import { createDb, createSql } from '../../platform/db/client.js';
 import { createLogger } from '../../platform/logger.js';
 
 export const DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000001';
+/** The same drop behind a waiting room (SPEC §7): join, wait for the pass, reserve with it. */
+export const QUEUED_DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000002';
+const QUEUED_DEMO_CATEGORY = {
+  id: '01930000-0000-7000-8000-000000000021',
+  name: 'Standing',
+  priceCents: 5900,
+  capacity: 500,
+};
 const DEMO_CATEGORIES = [
   {
     id: '01930000-0000-7000-8000-000000000011',
@@ -39,31 +47,50 @@ try {
     logger,
   });
   const seeder = { actorId: null, requestId: null };
-  // The same operations as the admin routes: audited, announced on catalog.v1; a new event
-  // is complete in Redis by definition (`created`).
-  if (!(await findEvent(db, DEMO_EVENT_ID))) {
-    const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 5, 21, 19, 0));
-    await catalog.createEvent(
-      {
+  const startsAt = new Date(Date.UTC(new Date().getUTCFullYear() + 1, 5, 21, 19, 0));
+  const demoDrops = [
+    {
+      event: {
         id: DEMO_EVENT_ID,
         name: 'Demo Drop: Midsummer Live',
         description: 'A demo event seeded by npm start.',
-        venue: 'Demo Arena',
-        startsAt: startsAt.toISOString(),
-        status: 'on_sale',
-        perUserLimit: 10,
       },
-      seeder,
-    );
+      categories: DEMO_CATEGORIES,
+    },
+    {
+      event: {
+        id: QUEUED_DEMO_EVENT_ID,
+        name: 'Demo Drop: Midsummer Live, late show (waiting room)',
+        description: 'A demo event behind a waiting room, seeded by npm start.',
+        waitingRoom: { enabled: true, admitPerSecond: 5, passTtlSeconds: 600 },
+      },
+      categories: [QUEUED_DEMO_CATEGORY],
+    },
+  ];
+  for (const drop of demoDrops) {
+    // The same operations as the admin routes: audited, announced on catalog.v1; a new
+    // event is complete in Redis by definition (`created`).
+    if (!(await findEvent(db, drop.event.id))) {
+      await catalog.createEvent(
+        {
+          ...drop.event,
+          venue: 'Demo Arena',
+          startsAt: startsAt.toISOString(),
+          status: 'on_sale',
+          perUserLimit: 10,
+        },
+        seeder,
+      );
+    }
+    const seeded = new Set((await listCategories(db, drop.event.id)).map((k) => k.id));
+    for (const category of drop.categories) {
+      if (seeded.has(category.id)) continue;
+      await catalog.addCategory(drop.event.id, { ...category, currency: 'EUR' }, seeder);
+    }
+    // An older demo event: Redis is set from Postgres without touching what is held or
+    // sold; whether Redis lost holds is the verifier's to check (reaper/verifier.ts).
+    await catalog.resyncEvent(drop.event.id);
   }
-  const seeded = new Set((await listCategories(db, DEMO_EVENT_ID)).map((k) => k.id));
-  for (const category of DEMO_CATEGORIES) {
-    if (seeded.has(category.id)) continue;
-    await catalog.addCategory(DEMO_EVENT_ID, { ...category, currency: 'EUR' }, seeder);
-  }
-  // An older demo event: Redis is set from Postgres without touching what is held or sold;
-  // whether Redis lost holds is the verifier's to check (reaper/verifier.ts).
-  await catalog.resyncEvent(DEMO_EVENT_ID);
   const event = await findEvent(db, DEMO_EVENT_ID);
   if (!event) throw new Error('the demo event vanished');
   const categories = await listCategories(db, event.id);
@@ -80,6 +107,10 @@ try {
       `  curl -s -XPOST ${base}/v1/auth/register ${json} -d '{"email":"fan@example.com","password":"demo password"}'`,
       `  TOKEN=$(curl -s -XPOST ${base}/v1/auth/login ${json} -d '{"email":"fan@example.com","password":"demo password"}' | sed -E 's/.*"accessToken":"([^"]+)".*/\\1/')`,
       `  curl -s -XPOST ${base}/v1/reservations -H "authorization: Bearer $TOKEN" ${json} -d '{"eventId":"${event.id}","categoryId":"${first?.id}","quantity":2}'`,
+      `the same drop behind a waiting room (5 admitted per second), event ${QUEUED_DEMO_EVENT_ID}:`,
+      `  curl -s -XPOST ${base}/v1/events/${QUEUED_DEMO_EVENT_ID}/queue -H "authorization: Bearer $TOKEN"`,
+      `  PASS=$(curl -s ${base}/v1/events/${QUEUED_DEMO_EVENT_ID}/queue/me -H "authorization: Bearer $TOKEN" | sed -nE 's/.*"pass":"([^"]+)".*/\\1/p')`,
+      `  curl -s -XPOST ${base}/v1/reservations -H "authorization: Bearer $TOKEN" -H "queue-pass: $PASS" ${json} -d '{"eventId":"${QUEUED_DEMO_EVENT_ID}","categoryId":"${QUEUED_DEMO_CATEGORY.id}","quantity":2}'`,
     ].join('\n'),
   );
 } finally {
