@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# npm run perf:drop | load:availability | load:soak — one k6 scenario (perf/k6/<name>.js) against
+# npm run perf:drop | perf:availability | perf:soak | perf:queue — one k6 scenario (perf/k6/<name>.js) against
 # the engine on this machine, then the stock checked through the API and against Redis
 # (perf/check-drop.ts). Knobs: API_PROCESSES and REAPERS (the scale-out run: 2 and 2),
 # USERS (load-test users, 3000), and each scenario's own (RATE, CAPACITY, DURATION, ...),
 # passed on to k6 as -e.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-SCENARIO="${1:?usage: perf/load.sh drop-surge|availability|soak}"
+SCENARIO="${1:?usage: perf/load.sh drop-surge|availability|soak|queue}"
 [ -f "perf/k6/$SCENARIO.js" ] || { echo "no perf/k6/$SCENARIO.js" >&2; exit 2; }
 USERS="${USERS:-3000}"
 source perf/bench-lib.sh
@@ -14,14 +14,16 @@ bench_users "$USERS" load .stack/load-users.json
 
 summary="$PWD/.stack/$SCENARIO-summary.json"
 k6_env=()
-for knob in RATE CAPACITY RAMP HOLD VUS MAX_VUS CONFIRM_SHARE CLIENTS POLL_SECONDS BUY_FOR DURATION HOLD_TTL; do
+for knob in RATE CAPACITY RAMP HOLD VUS MAX_VUS CONFIRM_SHARE CLIENTS POLL_SECONDS BUY_FOR DURATION HOLD_TTL FANS ADMIT MAX_POLL_RATE; do
   [ -n "${!knob:-}" ] && k6_env+=(-e "$knob=${!knob}")
 done
 # Resident memory of each api process (the first API_PROCESSES engine processes).
 rss() { for pid in "${ENGINE_PIDS[@]:0:$API_PROCESSES}"; do ps -o rss= -p "$pid" | awk '{printf "%d MB ", $1 / 1024}'; done; }
 rss_before="$(rss)"
 status=0
-"$K6" run --quiet -e BASE_URLS="$BASE_URLS" -e USERS_FILE="$PWD/.stack/load-users.json" \
+# What the load generator took from the machine (it shares the cores with the engine).
+TIMEFORMAT='[load] k6 itself used %U s user + %S s system CPU over %R s'
+time "$K6" run --quiet -e BASE_URLS="$BASE_URLS" -e USERS_FILE="$PWD/.stack/load-users.json" \
   -e SUMMARY_FILE="$summary" "${k6_env[@]}" "perf/k6/$SCENARIO.js" || status=$?
 [ "$status" = 0 ] || echo "[load] k6 reported failed thresholds or checks (exit $status)" >&2
 
@@ -30,6 +32,18 @@ for ((i = 0; i < REAPERS; i++)); do
   expired="$(curl -s "http://127.0.0.1:$((REAPER_METRICS_PORT + i))/metrics" | awk '/^reaper_expired_total/ {print $2}')"
   echo "[load] reaper $((i + 1)) of $REAPERS expired ${expired:-0} holds"
 done
+
+# The waiting room: every hold the run made came with a pass (the api counts them).
+if [ "$SCENARIO" = queue ]; then
+  used=0
+  for ((i = 0; i < API_PROCESSES; i++)); do
+    n="$(curl -s "http://127.0.0.1:$((API_METRICS_PORT + i))/metrics" | awk '/^queue_passes_used_total/ {print $2}')"
+    used=$((used + ${n:-0}))
+  done
+  held="$(node -e "console.log(require('$summary').seatsHeld)")"
+  echo "[load] holds made: $held; holds placed with a queue pass (api): $used"
+  [ "$used" = "$held" ] || { echo "[load] FAIL: a hold was made without a pass, or a pass was not counted" >&2; status=1; }
+fi
 
 # Holds end during the soak (and during a surge given HOLD_TTL): released or expired, their
 # stock back on sale. Then the check waits for the reaper and counts what is left.

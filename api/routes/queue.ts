@@ -97,11 +97,14 @@ const queueStatus = createRoute({
   },
 });
 
-/** How long a client should wait before polling its ticket again, in seconds. */
+/**
+ * How long a client should wait before polling its ticket again, in seconds: half the wait
+ * left, 2 to 30 s (the head of the queue hears of its pass within 2 s, the tail polls
+ * rarely), so 20,000 waiting fans poll a few thousand times a second, not 20,000.
+ */
 function pollAfter(place: QueuePlace): number {
-  if (place.status !== 'waiting') return place.status === 'sold_out' ? 5 : 30;
-  // About a tenth of the wait left, between 1 and 30 s: the head polls often.
-  return Math.min(30, Math.max(1, Math.ceil(place.estimatedWaitSeconds / 10)));
+  if (place.status !== 'waiting') return 30;
+  return Math.min(30, Math.max(2, Math.ceil(place.estimatedWaitSeconds / 2)));
 }
 
 function refusal(err: unknown): never {

@@ -29,11 +29,16 @@ export async function createQueuePasses(config: TokenConfig) {
   const audience = `${config.JWT_AUDIENCE}:queue-pass`;
   // A fan reserves a few times with one pass: one signature check each.
   const verified = new LRUCache<string, QueuePass>({ max: 50_000 });
+  // An admitted fan polls their ticket until they reserve: the pass is signed once.
+  const signed = new LRUCache<string, string>({ max: 50_000 });
 
   return {
-    sign(userId: string, eventId: string, expiresAt: number): Promise<string> {
+    async sign(userId: string, eventId: string, expiresAt: number): Promise<string> {
+      const key = `${userId}|${eventId}|${expiresAt}`;
+      const known = signed.get(key);
+      if (known) return known;
       const exp = Math.floor(expiresAt / 1000);
-      return new SignJWT({ evt: eventId, pxa: expiresAt })
+      const token = await new SignJWT({ evt: eventId, pxa: expiresAt })
         .setProtectedHeader({ alg, typ: 'JWT' })
         .setIssuer(config.JWT_ISSUER)
         .setAudience(audience)
@@ -41,6 +46,8 @@ export async function createQueuePasses(config: TokenConfig) {
         .setExpirationTime(exp)
         .setJti(passId(userId, eventId, expiresAt))
         .sign(signKey);
+      signed.set(key, token, { ttl: Math.max(1, expiresAt - Date.now()) });
+      return token;
     },
 
     /** The pass, when the token is a valid, unexpired pass; null otherwise. */
