@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // Needs a Redis Cluster: `npm run test:cluster` runs it (vitest.cluster.config.ts).
+    exclude: ['test/cluster/**', '**/node_modules/**'],
     globalSetup: ['test/global-setup.ts'],
     // Files isolate themselves (own ids, topics, databases, ports), so they run in parallel.
     pool: 'forks',

@@ -3,9 +3,10 @@
 // against the durable record and reconciles it where Redis lost what the record knows
 // (core/records/rebuild.ts), and the event sells again — no operator needed.
 //
-// Each tick reads the boot (LASTSAVE and run_id) and the fence of every live event, in one
-// pipelined round trip; on a new boot it also walks the events the record says this Redis
-// held (a Redis that lost everything knows none). Every event found unverified — after a
+// Each tick reads the boots (LASTSAVE and run_id of each Redis node) and the fence of every
+// live event (lua/eventFence-1.lua, on the node that holds it); when a node booted it also
+// walks the events the record says this Redis held (a Redis that lost everything knows
+// none). An event is verified against the boot of its own node (Redis Cluster). Every event found unverified — after a
 // boot, or an operator's rebuild that stopped halfway — is checked.
 // A new LASTSAVE under the same run_id is an RDB snapshot, not a restart: those events
 // are re-marked at once. Several reapers may verify at once: one per event, by lease.
@@ -31,7 +32,7 @@ export function createVerifier(
 ) {
   const { holds, redis } = deps;
   const owner = randomUUID();
-  let verifiedBoot: string | undefined;
+  let verifiedBoots: string | undefined;
   let fencedNow = 0;
 
   new Gauge({
@@ -56,9 +57,10 @@ export function createVerifier(
   });
 
   /** Checks one fenced event, under a lease so one verifier does it; true when it sells. */
-  async function verify(eventId: string, at: { boot: string; runId: string }) {
+  async function verify(eventId: string) {
     const fence = await holds.fence(eventId);
     if (fence.verified) return true;
+    const { at } = fence;
     if (fence.exists && fence.verifiedRun === at.runId) {
       // The same Redis process: a snapshot moved LASTSAVE, nothing was lost.
       const marked = await holds.markVerified(eventId, 0, at);
@@ -88,15 +90,15 @@ export function createVerifier(
   }
 
   async function tick(): Promise<void> {
-    const at = await holds.boot();
+    const boots = await holds.boots();
     const events = new Set(await holds.liveEvents());
-    if (at.boot !== verifiedBoot)
+    if (boots !== verifiedBoots)
       for (const eventId of await markedEvents(deps.db, deps.namespace)) events.add(eventId);
     const fences = await holds.fences([...events]);
     const unverified = [...events].filter((_, i) => !fences[i]?.verified);
-    const results = await Promise.all(unverified.map((eventId) => verify(eventId, at)));
+    const results = await Promise.all(unverified.map((eventId) => verify(eventId)));
     fencedNow = results.filter((ok) => !ok).length;
-    if (fencedNow === 0) verifiedBoot = at.boot;
+    if (fencedNow === 0) verifiedBoots = boots;
   }
 
   const loop = createLoop(

@@ -54,7 +54,15 @@ export default async function setup(project: TestProject) {
   let services: Services;
   let stop: (() => Promise<void>) | undefined;
   if (REDIS_URL && DATABASE_URL && KAFKA_BROKERS) {
-    services = { redisUrl: REDIS_URL, databaseUrl: DATABASE_URL, kafkaBrokers: KAFKA_BROKERS };
+    services = {
+      redisUrl: REDIS_URL,
+      databaseUrl: DATABASE_URL,
+      kafkaBrokers: KAFKA_BROKERS,
+      // npm run test:cluster: the whole suite on a Redis Cluster.
+      ...(process.env.REDIS_CLUSTER_NODES
+        ? { redisClusterNodes: process.env.REDIS_CLUSTER_NODES }
+        : {}),
+    };
   } else {
     ({ services, stop } = await fromTestcontainers());
   }

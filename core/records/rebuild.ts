@@ -109,7 +109,7 @@ export async function rebuildNow(
   eventId: string,
   options: { waitMs?: number } = {},
 ) {
-  const at = await deps.holds.boot();
+  const { at } = await deps.holds.fence(eventId);
   await deps.holds.unverify(eventId);
   const result = await rebuildEvent(deps, eventId, at, options);
   return { ...result, categories: await deps.holds.stock(eventId) };

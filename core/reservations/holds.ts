@@ -471,44 +471,36 @@ export function createHolds(
       );
     },
 
-    /** This Redis boot's mark (LASTSAVE, set when Redis starts) and the event's fence. */
+    /**
+     * The event's fence, and the boot of the Redis node that holds it (LASTSAVE, set when
+     * Redis starts, and its run_id): what a verification of the event is made against.
+     */
     async fence(eventId: string) {
-      const results = await redis
-        .pipeline()
-        .lastsave()
-        .hmget(eventKeys(eventId).event, 'verifiedBoot', 'changeSeq', 'status', 'verifiedRun')
-        .exec();
-      const [bootReply, fieldsReply] = results ?? [];
-      if (bootReply?.[0]) throw bootReply[0];
-      if (fieldsReply?.[0]) throw fieldsReply[0];
-      const boot = String(bootReply?.[1]);
-      const [verifiedBoot, changeSeq, status, verifiedRun] = (fieldsReply?.[1] ?? []) as (
-        | string
-        | null
-      )[];
+      const [boot, verifiedBoot, changeSeq, status, verifiedRun, runId] = (
+        await run('eventFence', [eventKeys(eventId).event], ['1'])
+      ).map(String) as [string, string, string, string, string, string];
       return {
-        boot,
-        exists: status !== null,
+        /** the boot to verify against */
+        at: { boot, runId },
+        exists: status !== '',
         verified: verifiedBoot === boot && status !== 'rebuilding',
         /** the Redis run_id the event was last verified on */
         verifiedRun,
-        changeSeq: Number(changeSeq ?? 0),
+        changeSeq: Number(changeSeq),
       };
     },
 
-    /** Whether each event is verified for this Redis boot, in one round trip. */
+    /** Whether each event is verified for the boot of the Redis node that holds it. */
     async fences(eventIds: string[]): Promise<{ verified: boolean }[]> {
-      if (eventIds.length === 0) return [];
-      const pipeline = redis.pipeline().lastsave();
-      for (const id of eventIds) pipeline.hmget(eventKeys(id).event, 'verifiedBoot', 'status');
-      const [first, ...rest] = (await pipeline.exec()) ?? [];
-      if (!first || first[0]) throw first?.[0] ?? new Error('no reply from Redis');
-      const boot = first[1];
-      return rest.map(([err, value]) => {
-        if (err) throw err;
-        const [verifiedBoot, status] = value as (string | null)[];
-        return { verified: verifiedBoot === String(boot) && status !== 'rebuilding' };
-      });
+      // One script per event: on a cluster the events live on different nodes.
+      return Promise.all(
+        eventIds.map(async (id) => {
+          const [boot, verifiedBoot, , status] = (
+            await run('eventFence', [eventKeys(id).event], ['0'])
+          ).map(String);
+          return { verified: verifiedBoot === boot && status !== 'rebuilding' };
+        }),
+      );
     },
 
     /**
@@ -533,14 +525,19 @@ export function createHolds(
     },
 
     /**
-     * Which Redis boot this is: LASTSAVE (set when Redis starts, and by each RDB snapshot)
-     * and the process's run_id (new on every start, never otherwise).
+     * Which boots the Redis nodes are on (LASTSAVE and run_id of each master, or of the one
+     * node): changes when any node restarts (or snapshots), so the verifier then walks
+     * every event the record says this engine's Redis held.
      */
-    async boot(): Promise<{ boot: string; runId: string }> {
-      const [lastsave, info] = await Promise.all([redis.lastsave(), redis.info('server')]);
-      const runId = /run_id:(\w+)/.exec(info)?.[1];
-      if (!runId) throw new Error('Redis INFO server has no run_id');
-      return { boot: String(lastsave), runId };
+    async boots(): Promise<string> {
+      const nodes = 'nodes' in redis ? redis.nodes('master') : [redis];
+      const each = await Promise.all(
+        nodes.map(async (node) => {
+          const [lastsave, info] = await Promise.all([node.lastsave(), node.info('server')]);
+          return `${/run_id:(\w+)/.exec(info)?.[1] ?? '?'}@${lastsave}`;
+        }),
+      );
+      return each.sort().join(',');
     },
 
     /** Many holds of one event at once (null where Redis has none), in one round trip. */

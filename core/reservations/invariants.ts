@@ -2,7 +2,7 @@
 // the stock counters agree with the hold records they summarise, and nothing is oversold.
 // Reads every hold of the event with SCAN: a check for tests and load runs, not for the
 // request path.
-import type { Redis } from 'ioredis';
+import { nodeOfKey, type RedisClient } from '../../platform/redis.js';
 import { eventKeys } from './keys.js';
 
 interface HoldRecord {
@@ -13,19 +13,26 @@ interface HoldRecord {
   status: string;
 }
 
+/** The event's keys matching `pattern` (SCAN on the node that holds the event). */
+async function eventKeysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
+  const node = nodeOfKey(redis, pattern);
+  const keys: string[] = [];
+  let cursor = '0';
+  do {
+    const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== '0');
+  return keys;
+}
+
 export async function holdsOf(
-  redis: Redis,
+  redis: RedisClient,
   eventId: string,
   prefix: string,
 ): Promise<HoldRecord[]> {
   const pattern = eventKeys(eventId, prefix).hold('*');
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
+  const keys = await eventKeysMatching(redis, pattern);
   const pipeline = redis.pipeline();
   for (const key of keys) pipeline.hgetall(key);
   const results = (await pipeline.exec()) ?? [];
@@ -54,7 +61,7 @@ export interface CategoryCounts {
  * their holds; the expiry set holds exactly the live holds. Returns the counts.
  */
 export async function checkInvariants(
-  redis: Redis,
+  redis: RedisClient,
   eventId: string,
   prefix: string,
 ): Promise<Record<string, CategoryCounts>> {
@@ -105,23 +112,12 @@ export async function checkInvariants(
 
 /** Every key of the event with its content, to compare before and after a refusal. */
 export async function snapshot(
-  redis: Redis,
+  redis: RedisClient,
   eventId: string,
   prefix: string,
 ): Promise<Record<string, unknown>> {
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await redis.scan(
-      cursor,
-      'MATCH',
-      `${prefix}{ev:${eventId}}:*`,
-      'COUNT',
-      1000,
-    );
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
+  const pattern = `${prefix}{ev:${eventId}}:*`;
+  const keys = await eventKeysMatching(redis, pattern);
   const out: Record<string, unknown> = {};
   for (const key of keys.sort()) {
     const type = await redis.type(key);

@@ -1,7 +1,6 @@
 // The durable pipeline in-process, as api and worker run it: the outbox relay, and the
 // persister and notifier consumer groups, on this test file's topics.
 
-import type { Redis } from 'ioredis';
 import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import { keyspace } from '../../core/reservations/keys.js';
 import type { Config } from '../../platform/config.js';
@@ -10,6 +9,7 @@ import { ensureTopics, kafkaNames } from '../../platform/kafka.js';
 import { consumerLag } from '../../platform/kafka-lag.js';
 import { createLogger } from '../../platform/logger.js';
 import { createRegistry } from '../../platform/metrics.js';
+import type { RedisClient } from '../../platform/redis.js';
 import { createRelay } from '../../reaper/relay.js';
 import type { Channel } from '../../worker/notifications.js';
 import { createNotifier } from '../../worker/notifier.js';
@@ -25,7 +25,11 @@ export function testKafka(brokers: string, clientId = 'pipeline-test') {
   });
 }
 
-export async function startRelay(config: Config, redis: Redis, brokers = config.KAFKA_BROKERS) {
+export async function startRelay(
+  config: Config,
+  redis: RedisClient,
+  brokers = config.KAFKA_BROKERS,
+) {
   const kafka = testKafka(brokers, 'relay-test');
   const admin = kafka.admin();
   await admin.connect();

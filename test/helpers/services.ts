@@ -1,10 +1,15 @@
 // The real services of this test run (see global-setup.ts) and small helpers around them.
 import { createServer } from 'node:net';
+import { Cluster } from 'ioredis';
 import { inject } from 'vitest';
 import { type Config, loadConfig } from '../../platform/config.js';
+import { createLogger } from '../../platform/logger.js';
+import { createRedis, type RedisClient, redisReady } from '../../platform/redis.js';
 
 export interface Services {
   redisUrl: string;
+  /** set when the suite runs on a Redis Cluster (npm run test:cluster) */
+  redisClusterNodes?: string;
   databaseUrl: string;
   kafkaBrokers: string;
 }
@@ -30,6 +35,7 @@ export function serviceEnv(): Record<string, string> {
   const s = services();
   return {
     REDIS_URL: s.redisUrl,
+    ...(s.redisClusterNodes ? { REDIS_CLUSTER_NODES: s.redisClusterNodes } : {}),
     DATABASE_URL: s.databaseUrl,
     KAFKA_BROKERS: s.kafkaBrokers,
     REDIS_KEY_PREFIX,
@@ -41,11 +47,14 @@ export function serviceEnv(): Record<string, string> {
 
 /** A validated config for the test services, with overrides; never reads a config.yml. */
 export function testConfig(overrides: Record<string, string> = {}): Config {
+  const env = serviceEnv();
+  // A test that points REDIS_URL somewhere (a dead port, its own server) means that one.
+  if (overrides.REDIS_URL) delete env.REDIS_CLUSTER_NODES;
   return loadConfig(
     {
       NODE_ENV: 'test',
       LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-      ...serviceEnv(),
+      ...env,
       ...overrides,
     },
     '/nonexistent/config.yml',
@@ -100,4 +109,30 @@ export async function eventually(
     await new Promise((r) => setTimeout(r, intervalMs));
   }
   throw new Error(`${what} not met within ${timeoutMs} ms${last ? `: ${String(last)}` : ''}`);
+}
+
+/** A client of the test Redis (a cluster client under npm run test:cluster), ready. */
+export async function testRedis(): Promise<RedisClient> {
+  const config = testConfig();
+  const client = createRedis(config, createLogger(config, 'test'), 'test');
+  await redisReady(client, 10_000);
+  return client;
+}
+
+/**
+ * Deletes every key matching `pattern` (a "Redis lost everything" of one namespace): on a
+ * cluster on each master, key by key, since its keys live in many slots.
+ */
+export async function deleteKeys(client: RedisClient, pattern: string): Promise<void> {
+  const nodes = client instanceof Cluster ? client.nodes('master') : [client];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+      cursor = next;
+      const pipeline = node.pipeline();
+      for (const key of keys) pipeline.del(key);
+      await pipeline.exec();
+    } while (cursor !== '0');
+  }
 }

@@ -5,10 +5,10 @@
 // force timer. The worker commits what it wrote; the reaper gives its outbox leases back.
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:http';
-import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { keyspace } from '../../core/reservations/keys.js';
 import { kafkaNames } from '../../platform/kafka.js';
+import type { RedisClient } from '../../platform/redis.js';
 import { buildTestApp } from '../helpers/app.js';
 import { signedInUser } from '../helpers/auth.js';
 import { adminToken, createDrop, send } from '../helpers/drop.js';
@@ -19,11 +19,11 @@ import {
   freePort,
   functionalConfig,
   REDIS_KEY_PREFIX,
-  services,
+  testRedis,
 } from '../helpers/services.js';
 
 const started: RunningProcess[] = [];
-let redis: Redis | undefined;
+let redis: RedisClient | undefined;
 afterAll(() => {
   for (const p of started) p.child.kill('SIGKILL');
   redis?.disconnect();
@@ -215,7 +215,7 @@ describe('api drain on SIGTERM', () => {
     expect(api.output()).not.toContain('graceful shutdown timed out');
 
     // Every hold acknowledged is in Redis, and no hold was made without an answer.
-    redis = new Redis(services().redisUrl);
+    redis = await testRedis();
     const keys = keyspace(REDIS_KEY_PREFIX).event(event.id as string);
     const stock = await redis.hmget(keys.category(category.id as string), 'held', 'confirmed');
     expect(Number(stock[0]) + Number(stock[1])).toBe(acknowledged);
@@ -233,7 +233,7 @@ describe('worker drain on SIGTERM', () => {
     const own = { REDIS_KEY_PREFIX: `${ns}:`, KAFKA_TOPIC_PREFIX: `${ns}.` };
     const config = functionalConfig(own);
     const ctx = await buildTestApp(config);
-    redis ??= new Redis(services().redisUrl);
+    redis ??= await testRedis();
     const relay = await startRelay(config, redis);
     const kafkaAdmin = testKafka(config.KAFKA_BROKERS, 'drain-probe').admin();
     await kafkaAdmin.connect();
@@ -296,7 +296,7 @@ describe('worker drain on SIGTERM', () => {
 
 describe('reaper drain on SIGTERM', () => {
   it('gives back the outbox leases it holds', async () => {
-    redis ??= new Redis(services().redisUrl);
+    redis ??= await testRedis();
     const keys = keyspace(REDIS_KEY_PREFIX);
     const eventId = randomUUID();
     // A live event with an outbox entry: the relay takes its lease to publish it.

@@ -2,7 +2,6 @@
 // script calls over several connections, racing reapers, replayed idempotency keys.
 // The SPEC §3 invariants are checked after every concurrency test.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createHolds,
@@ -16,9 +15,10 @@ import { eventKeys } from '../../core/reservations/keys.js';
 import { defineScripts } from '../../core/reservations/scripts.js';
 import { createLogger } from '../../platform/logger.js';
 import { createRegistry } from '../../platform/metrics.js';
+import type { RedisClient } from '../../platform/redis.js';
 import { createReaper } from '../../reaper/expiry.js';
 import { checkInvariants, snapshot } from '../helpers/invariants.js';
-import { eventually, REDIS_KEY_PREFIX, services } from '../helpers/services.js';
+import { eventually, REDIS_KEY_PREFIX, testRedis } from '../helpers/services.js';
 
 const RULES = {
   ...DEFAULT_RULES,
@@ -27,16 +27,16 @@ const RULES = {
   keyPrefix: REDIS_KEY_PREFIX,
 };
 const CONNECTIONS = 4;
-let clients: Redis[];
+let clients: RedisClient[];
 let pool: Holds[];
-let redis: Redis;
+let redis: RedisClient;
 let holds: Holds;
 const logger = createLogger({ LOG_LEVEL: 'silent', NODE_ENV: 'test' }, 'holds-test');
 
-beforeAll(() => {
-  clients = Array.from({ length: CONNECTIONS }, () => new Redis(services().redisUrl));
+beforeAll(async () => {
+  clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => testRedis()));
   pool = clients.map((c) => createHolds(c, RULES));
-  redis = clients[0] as Redis;
+  redis = clients[0] as RedisClient;
   holds = pool[0] as Holds;
 });
 afterAll(() => {

@@ -2,9 +2,9 @@
 // persister/notifier → Postgres, and the faults it must survive (SPEC §3, invariant 4).
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { kafkaNames } from '../../platform/kafka.js';
+import type { RedisClient } from '../../platform/redis.js';
 import { type Delivery, signWebhook, webhookChannel } from '../../worker/notifications.js';
 import { buildTestApp } from '../helpers/app.js';
 import { signedInUser } from '../helpers/auth.js';
@@ -13,12 +13,18 @@ import { checkInvariants } from '../helpers/invariants.js';
 import { ownBroker } from '../helpers/kafka-broker.js';
 import { caughtUp, startConsumers, startRelay, testKafka } from '../helpers/pipeline.js';
 import { runEntry, terminate } from '../helpers/processes.js';
-import { eventually, freePort, functionalConfig, services } from '../helpers/services.js';
+import {
+  deleteKeys,
+  eventually,
+  freePort,
+  functionalConfig,
+  testRedis,
+} from '../helpers/services.js';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
 let ctx: TestApp;
 let admin: string;
-let redis: Redis;
+let redis: RedisClient;
 const config = functionalConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
 /** The log channel's stand-in: delivery always succeeds. */
 const recordChannel = async (_n: Delivery) => {};
@@ -26,7 +32,7 @@ const recordChannel = async (_n: Delivery) => {};
 beforeAll(async () => {
   ctx = await buildTestApp(config);
   admin = await adminToken(ctx);
-  redis = new Redis(services().redisUrl);
+  redis = await testRedis();
 });
 afterAll(async () => {
   redis?.disconnect();
@@ -549,18 +555,7 @@ describe('faults', () => {
       );
 
       // Redis loses everything of this engine.
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(
-          cursor,
-          'MATCH',
-          `${isolated.REDIS_KEY_PREFIX}*`,
-          'COUNT',
-          1000,
-        );
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeys(redis, `${isolated.REDIS_KEY_PREFIX}*`);
       const lost = await send(app.app, 'POST', '/v1/reservations', users[0]?.accessToken, {
         ...drop,
         quantity: 1,

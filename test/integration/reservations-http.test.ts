@@ -1,22 +1,22 @@
 // The reservation API end to end through the app (real Redis and Postgres): admin sets up
 // a drop, users hold, confirm, release and cancel; every refusal code of SPEC §2.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RedisClient } from '../../platform/redis.js';
 import { buildTestApp } from '../helpers/app.js';
 import { bearer, signedInUser } from '../helpers/auth.js';
 import { adminToken, body, createDrop, type Json, send } from '../helpers/drop.js';
 import { checkInvariants } from '../helpers/invariants.js';
-import { eventually, functionalConfig, services } from '../helpers/services.js';
+import { eventually, functionalConfig, testRedis } from '../helpers/services.js';
 
 let ctx: Awaited<ReturnType<typeof buildTestApp>>;
 let admin: string;
-let redis: Redis;
+let redis: RedisClient;
 
 beforeAll(async () => {
   ctx = await buildTestApp(functionalConfig());
   admin = await adminToken(ctx);
-  redis = new Redis(services().redisUrl);
+  redis = await testRedis();
 });
 afterAll(async () => {
   redis?.disconnect();

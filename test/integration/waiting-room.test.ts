@@ -3,7 +3,6 @@
 // rate across three reapers, the pass on reserve, sold out reaching the queue and
 // admission resuming when stock returns, and one place per user.
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createQueue } from '../../core/queue/queue.js';
 import { keyspace } from '../../core/reservations/keys.js';
@@ -15,7 +14,7 @@ import { buildTestApp } from '../helpers/app.js';
 import { signedInUser } from '../helpers/auth.js';
 import { adminToken, body, send } from '../helpers/drop.js';
 import { checkInvariants } from '../helpers/invariants.js';
-import { eventually, functionalConfig, REDIS_KEY_PREFIX } from '../helpers/services.js';
+import { eventually, functionalConfig, REDIS_KEY_PREFIX, testRedis } from '../helpers/services.js';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
 let a: TestApp;
@@ -282,7 +281,7 @@ describe('passes', () => {
     const many = await reserve(ann.accessToken, drop, annPass, 10);
     expect(many.status).toBe(409);
     expect((await body(many)).code).toBe('limit_exceeded');
-    await checkInvariants(a.redis as Redis, eventId);
+    await checkInvariants(a.redis, eventId);
   });
 });
 
@@ -329,7 +328,7 @@ describe('admission', () => {
       await Promise.all(fans.slice(i, i + 500).map((u) => queue.join(eventId, u)));
 
     // Three reapers, each with its own connection, as three processes would tick.
-    const connections = [0, 1, 2].map(() => new Redis(config.REDIS_URL));
+    const connections = await Promise.all([0, 1, 2].map(() => testRedis()));
     const reapers = connections.map((redis) =>
       createAdmission(createQueue(redis, REDIS_KEY_PREFIX), logger, createRegistry('reaper'), {
         intervalMs: 100,
@@ -423,6 +422,6 @@ describe('admission', () => {
       await admission.stop();
       await expiry.stop();
     }
-    await checkInvariants(a.redis as Redis, eventId);
+    await checkInvariants(a.redis, eventId);
   }, 30_000);
 });

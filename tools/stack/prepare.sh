@@ -8,7 +8,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund >&2
 fi
 
-if [ -z "${REDIS_URL:-}${REDIS_CLUSTER_NODES:-}" ] || [ -z "${DATABASE_URL:-}" ] || [ -z "${KAFKA_BROKERS:-}" ]; then
+if [ -z "${REDIS_URL:-}${REDIS_CLUSTER_NODES:-}" ] || [ -z "${DATABASE_URL:-}" ] || [ -z "${KAFKA_BROKERS:-}" ] ||
+  { [ "${STACK_REDIS_CLUSTER:-}" = 1 ] && [ -z "${REDIS_CLUSTER_NODES:-}" ]; }; then
   stack_env="$(tools/stack/stack.sh up)"
   while read -r _export assignment; do
     name="${assignment%%=*}"

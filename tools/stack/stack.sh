@@ -7,6 +7,10 @@
 #   tools/stack/stack.sh status   say what runs; exit 1 when something is down
 #   tools/stack/stack.sh env      print the export lines for REDIS_URL, DATABASE_URL, KAFKA_BROKERS
 #
+# STACK_REDIS_CLUSTER=1 also runs a Redis Cluster: 3 masters + 3 replicas of redis-server on
+# loopback (ports STACK_REDIS_CLUSTER_PORT, 7100, and up), created and waited for; `env`
+# then prints REDIS_CLUSTER_NODES too, which the engine prefers to REDIS_URL.
+#
 # Everything lives under $STACK_DIR (default <repo>/.stack, git-ignored): data and logs.
 set -euo pipefail
 
@@ -16,11 +20,15 @@ REDIS_PORT="${STACK_REDIS_PORT:-6390}"
 PG_PORT="${STACK_PG_PORT:-5440}"
 KAFKA_PORT="${STACK_KAFKA_PORT:-9192}"
 KAFKA_CONTROLLER_PORT="${STACK_KAFKA_CONTROLLER_PORT:-9193}"
+CLUSTER="${STACK_REDIS_CLUSTER:-0}"
+CLUSTER_PORT="${STACK_REDIS_CLUSTER_PORT:-7100}"
+CLUSTER_PORTS=("$CLUSTER_PORT" $((CLUSTER_PORT + 1)) $((CLUSTER_PORT + 2)) $((CLUSTER_PORT + 3)) $((CLUSTER_PORT + 4)) $((CLUSTER_PORT + 5)))
 PG_USER=drop
 PG_PASSWORD=drop
 PG_DB=drop
 
 REDIS_DIR="$STACK_DIR/redis"
+CLUSTER_DIR="$STACK_DIR/redis-cluster"
 PG_DIR="$STACK_DIR/pg"
 KAFKA_DIR="$STACK_DIR/kafka"
 KAFKA_LIBS="$KAFKA_DIR/libs"
@@ -45,6 +53,11 @@ export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
 export DATABASE_URL=postgres://$PG_USER:$PG_PASSWORD@127.0.0.1:$PG_PORT/$PG_DB
 export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
 EOF
+  if [ "$CLUSTER" = 1 ]; then
+    local nodes
+    nodes="$(printf '127.0.0.1:%s,' "${CLUSTER_PORTS[@]}")"
+    echo "export REDIS_CLUSTER_NODES=${nodes%,}"
+  fi
 }
 
 # ---------------------------------------------------------------- prerequisites
@@ -95,6 +108,49 @@ redis_down() {
   redis-cli -h 127.0.0.1 -p "$REDIS_PORT" shutdown >/dev/null 2>&1 || true
   local end=$((SECONDS + 20))
   while redis_up_p && ((SECONDS < end)); do sleep 0.1; done
+}
+
+# ---------------------------------------------------------------- redis cluster
+# The same persistence as the single node (AOF everysec, no RDB) and a short node timeout,
+# so a failover takes seconds.
+
+cluster_ok_p() {
+  local port
+  for port in "${CLUSTER_PORTS[@]}"; do
+    redis-cli -h 127.0.0.1 -p "$port" cluster info 2>/dev/null | grep -q 'cluster_state:ok' || return 1
+  done
+}
+
+cluster_up() {
+  if cluster_ok_p; then log "redis cluster already running on ${CLUSTER_PORTS[*]}"; return; fi
+  local port
+  for port in "${CLUSTER_PORTS[@]}"; do
+    redis-cli -h 127.0.0.1 -p "$port" ping 2>/dev/null | grep -q PONG && continue
+    mkdir -p "$CLUSTER_DIR/$port"
+    redis-server --daemonize yes --bind 127.0.0.1 --port "$port" --dir "$CLUSTER_DIR/$port" \
+      --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 2000 \
+      --appendonly yes --appendfsync everysec --save '' \
+      --pidfile "$CLUSTER_DIR/$port/redis.pid" --logfile "$CLUSTER_DIR/$port/redis.log"
+  done
+  for port in "${CLUSTER_PORTS[@]}"; do
+    wait_for "redis cluster node $port" 20 redis-cli -h 127.0.0.1 -p "$port" ping ||
+      die "redis cluster node $port did not start; see $CLUSTER_DIR/$port/redis.log"
+  done
+  # A node that knows no other has never been joined: create the cluster once.
+  if redis-cli -h 127.0.0.1 -p "$CLUSTER_PORT" cluster info | grep -q 'cluster_known_nodes:1'; then
+    # shellcheck disable=SC2046
+    redis-cli --cluster create $(printf '127.0.0.1:%s ' "${CLUSTER_PORTS[@]}") \
+      --cluster-replicas 1 --cluster-yes >"$CLUSTER_DIR/create.log" 2>&1 ||
+      die "redis --cluster create failed; see $CLUSTER_DIR/create.log"
+  fi
+  wait_for "redis cluster" 60 cluster_ok_p || die "the redis cluster did not reach cluster_state:ok"
+}
+
+cluster_down() {
+  local port
+  for port in "${CLUSTER_PORTS[@]}"; do
+    redis-cli -h 127.0.0.1 -p "$port" shutdown >/dev/null 2>&1 || true
+  done
 }
 
 # ------------------------------------------------------------------- postgresql
@@ -260,6 +316,9 @@ status() {
   if redis_up_p; then log "redis    up   127.0.0.1:$REDIS_PORT"; else log "redis    down"; rc=1; fi
   if pg_bindir >/dev/null && pg_up_p; then log "postgres up   127.0.0.1:$PG_PORT"; else log "postgres down"; rc=1; fi
   if kafka_ready_p; then log "kafka    up   127.0.0.1:$KAFKA_PORT"; else log "kafka    down"; rc=1; fi
+  if [ "$CLUSTER" = 1 ]; then
+    if cluster_ok_p; then log "cluster  up   127.0.0.1:${CLUSTER_PORTS[*]}"; else log "cluster  down"; rc=1; fi
+  fi
   return $rc
 }
 
@@ -270,11 +329,12 @@ case "${1:-}" in
     # Kafka takes longest: start it first, bring the others up while it boots.
     kafka_start
     redis_up
+    if [ "$CLUSTER" = 1 ]; then cluster_up; fi
     pg_up
     kafka_wait
     print_env
     ;;
-  down) kafka_down; pg_down; redis_down; log "stopped" ;;
+  down) kafka_down; pg_down; redis_down; cluster_down; log "stopped" ;;
   status) status ;;
   env) print_env ;;
   *) echo "usage: $0 up|down|status|env" >&2; exit 2 ;;
