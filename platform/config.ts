@@ -64,6 +64,14 @@ export const configSchema = z
      * by default: on the api it cost throughput and memory (BENCHMARKS.md).
      */
     REDIS_AUTO_PIPELINING: bool.default(false),
+    /**
+     * Replicas each state change waits for (Redis WAIT) before it is answered: 0 answers
+     * once the master has it (a failover can lose the last acknowledged changes, see
+     * docs/SCALING.md); 1 answers once a replica has it too, at a latency cost.
+     */
+    REDIS_WAIT_REPLICAS: int(0, 5).default(0),
+    /** How long a change waits for its replicas; past it, it is answered anyway (counted). */
+    REDIS_WAIT_TIMEOUT_MS: int(1, 10_000).default(100),
     /** Before every Redis key: lets several engines (or test runs) share one Redis. */
     REDIS_KEY_PREFIX: z
       .string()

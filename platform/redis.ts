@@ -1,7 +1,6 @@
 // The Redis connection: a single node (REDIS_URL) or a cluster (REDIS_CLUSTER_NODES).
 // No offline queue: while Redis is unreachable a command fails at once with a clear
 // error instead of waiting in memory, so the api answers 503 instead of hanging.
-import calculateSlot from 'cluster-key-slot';
 import { Cluster, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.js';
 import type { Logger } from './logger.js';
@@ -66,16 +65,4 @@ export function redisReady(client: RedisClient, timeoutMs: number): Promise<void
     };
     client.once('ready', onReady);
   });
-}
-
-/**
- * The node that holds `key`: the client itself, or on a cluster the master of the key's
- * slot — for the commands a cluster client cannot route by key (SCAN of one event's keys).
- */
-export function nodeOfKey(client: RedisClient, key: string): Redis {
-  if (!(client instanceof Cluster)) return client;
-  const [master] = client.slots[calculateSlot(key)] ?? [];
-  const node = client.nodes('master').find((n) => `${n.options.host}:${n.options.port}` === master);
-  if (!node) throw new Error(`no Redis Cluster master holds the slot of ${key}`);
-  return node;
 }

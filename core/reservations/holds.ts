@@ -2,7 +2,7 @@
 // around them. Redis is the authority for live stock and holds; every change here is one
 // atomic script that also appends to the event's outbox.
 
-import { Histogram, type Registry } from 'prom-client';
+import { Counter, Histogram, type Registry } from 'prom-client';
 import { RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
 import type { RedisClient } from '../../platform/redis.js';
 import { NO_WAITING_ROOM, type WaitingRoom } from '../queue/waiting-room.js';
@@ -629,7 +629,13 @@ export type Holds = ReturnType<typeof createHolds>;
 /** Holds with the rules from the configuration. */
 export function createHoldsFromConfig(
   redis: RedisClient,
-  config: { HOLD_TTL_SECONDS: number; PAYMENT_WINDOW_SECONDS: number; REDIS_KEY_PREFIX: string },
+  config: {
+    HOLD_TTL_SECONDS: number;
+    PAYMENT_WINDOW_SECONDS: number;
+    REDIS_KEY_PREFIX: string;
+    REDIS_WAIT_REPLICAS?: number;
+    REDIS_WAIT_TIMEOUT_MS?: number;
+  },
   registry?: Registry,
 ): Holds {
   const latency =
@@ -641,10 +647,23 @@ export function createHoldsFromConfig(
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
       registers: [registry],
     });
+  const waitShort =
+    registry &&
+    new Counter({
+      name: 'redis_wait_short_total',
+      help: 'State changes answered before REDIS_WAIT_REPLICAS replicas acknowledged them',
+      labelNames: ['script'] as const,
+      registers: [registry],
+    });
   const run = defineScripts(
     redis,
     readScripts(),
     latency && ((script, s) => latency.observe({ script }, s)),
+    {
+      replicas: config.REDIS_WAIT_REPLICAS ?? 0,
+      timeoutMs: config.REDIS_WAIT_TIMEOUT_MS ?? 100,
+      short: (script) => waitShort?.inc({ script }),
+    },
   );
   return createHolds(
     redis,

@@ -2,7 +2,8 @@
 // the stock counters agree with the hold records they summarise, and nothing is oversold.
 // Reads every hold of the event with SCAN: a check for tests and load runs, not for the
 // request path.
-import { nodeOfKey, type RedisClient } from '../../platform/redis.js';
+import { Cluster } from 'ioredis';
+import type { RedisClient } from '../../platform/redis.js';
 import { eventKeys } from './keys.js';
 
 interface HoldRecord {
@@ -13,17 +14,30 @@ interface HoldRecord {
   status: string;
 }
 
-/** The event's keys matching `pattern` (SCAN on the node that holds the event). */
+/**
+ * The event's keys matching `pattern`: SCAN on the node that holds the event — on a
+ * cluster on every node that answers (the pattern's hash tag matches on the event's master
+ * and its replicas only), so a check right after a failover needs no fresh slot map.
+ */
 async function eventKeysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
-  const node = nodeOfKey(redis, pattern);
-  const keys: string[] = [];
-  let cursor = '0';
-  do {
-    const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
-    cursor = next;
-    keys.push(...batch);
-  } while (cursor !== '0');
-  return keys;
+  const nodes = redis instanceof Cluster ? redis.nodes('all') : [redis];
+  const keys = new Set<string>();
+  await Promise.all(
+    nodes.map(async (node) => {
+      let cursor = '0';
+      try {
+        do {
+          const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+          cursor = next;
+          for (const key of batch) keys.add(key);
+        } while (cursor !== '0');
+      } catch (err) {
+        if (!(redis instanceof Cluster)) throw err;
+        // a dead node of the cluster: its replica, now master, answers for it
+      }
+    }),
+  );
+  return [...keys];
 }
 
 export async function holdsOf(

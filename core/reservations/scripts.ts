@@ -42,12 +42,24 @@ export type RunScript = (
   args: (string | number)[],
 ) => Promise<ScriptReply>;
 
+/** Scripts that change nothing: never worth waiting for a replica. */
+const READ_ONLY = new Set(['availability', 'eventFence', 'queueTicket', 'queueStatus']);
+
+export interface ReplicaWait {
+  /** replicas a state change waits for (Redis WAIT, on the node that ran the script) */
+  replicas: number;
+  timeoutMs: number;
+  /** told when fewer replicas than asked acknowledged in time */
+  short?: (name: string) => void;
+}
+
 /** Defines every script on the client; returns the one way to call them. */
 export function defineScripts(
   redis: RedisClient,
   sources = readScripts(),
   /** Told how long each call took (seconds): the script latency metric. */
   observe?: (name: string, seconds: number) => void,
+  wait?: ReplicaWait,
 ): RunScript {
   const known = new Map<string, number>();
   for (const { name, numberOfKeys, lua } of sources) {
@@ -64,12 +76,39 @@ export function defineScripts(
       name
     ];
     if (!command) throw new Error(`script ${name} is not defined on this client`);
-    if (!observe) return command.call(redis, ...keys, ...args);
+    const call =
+      wait && wait.replicas > 0 && !READ_ONLY.has(name)
+        ? () => callAndWait(name, keys, args, wait)
+        : () => command.call(redis, ...keys, ...args);
+    if (!observe) return call();
     const started = performance.now();
     try {
-      return await command.call(redis, ...keys, ...args);
+      return await call();
     } finally {
       observe(name, (performance.now() - started) / 1000);
     }
   };
+
+  /**
+   * The script and a WAIT in one pipeline: the WAIT goes to the node that ran the script
+   * (on a cluster, the pipeline's node), so the answer waits until replicas have the change.
+   */
+  async function callAndWait(
+    name: string,
+    keys: string[],
+    args: (string | number)[],
+    wait: ReplicaWait,
+  ): Promise<ScriptReply> {
+    const pipeline = redis.pipeline() as unknown as Record<string, (...a: unknown[]) => unknown> & {
+      call(...a: unknown[]): unknown;
+      exec(): Promise<[Error | null, unknown][] | null>;
+    };
+    pipeline[name]?.(...keys, ...args);
+    pipeline.call('WAIT', wait.replicas, wait.timeoutMs);
+    const [script, waited] = (await pipeline.exec()) ?? [];
+    if (!script) throw new Error(`no reply to ${name}`);
+    if (script[0]) throw script[0];
+    if (!waited?.[0] && Number(waited?.[1]) < wait.replicas) wait.short?.(name);
+    return script[1] as ScriptReply;
+  }
 }

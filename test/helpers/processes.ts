@@ -38,7 +38,7 @@ export function runCommand(
     ...env,
   };
   // A test that points REDIS_URL somewhere (a dead port) means that one, not the cluster.
-  if (env.REDIS_URL) delete childEnv.REDIS_CLUSTER_NODES;
+  if (env.REDIS_URL && !env.REDIS_CLUSTER_NODES) delete childEnv.REDIS_CLUSTER_NODES;
   const child = spawn(command, args, {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
