@@ -1,18 +1,19 @@
 # Sourced by the HTTP benchmarks and load tests (drop-test.sh, pipeline-lag.sh, load.sh):
 # the stack, k6, load-test users with tokens, and the engine running in the background
 # until exit: API_PROCESSES api processes (ports PORT, PORT+1, ...), REAPERS reapers (each
-# also relays the outbox; one relay per stream at a time by lease) and one worker.
+# also relays the outbox; one relay per stream at a time by lease) and WORKERS workers (one
+# consumer group: they share the partitions).
 # Rate limits are off as in every benchmark (SPEC §4); warn-level logs keep request lines
 # off stdout. Ports are moved so a running `npm start` is not disturbed.
 source tools/stack/prepare.sh
 
-export PORT="${PORT:-8090}" WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9111}" REAPER_METRICS_PORT="${REAPER_METRICS_PORT:-9112}"
+export PORT="${PORT:-8090}" WORKER_METRICS_PORT="${WORKER_METRICS_PORT:-9140}" REAPER_METRICS_PORT="${REAPER_METRICS_PORT:-9112}"
 # Each api process has its own ops (metrics) port: API_METRICS_PORT, +1, ...
 export API_METRICS_PORT="${API_METRICS_PORT:-9120}"
 export RATE_LIMIT_PER_IP=0 RATE_LIMIT_PER_USER=0 LOG_LEVEL="${LOG_LEVEL:-warn}"
 # The load-test users' tokens must outlive a long soak (the default is 15 min).
 export ACCESS_TOKEN_TTL_SECONDS="${ACCESS_TOKEN_TTL_SECONDS:-86400}"
-API_PROCESSES="${API_PROCESSES:-1}" REAPERS="${REAPERS:-1}"
+API_PROCESSES="${API_PROCESSES:-1}" REAPERS="${REAPERS:-1}" WORKERS="${WORKERS:-1}"
 BASE="http://127.0.0.1:$PORT"
 BASE_URLS="$BASE"
 for ((i = 1; i < API_PROCESSES; i++)); do BASE_URLS="$BASE_URLS,http://127.0.0.1:$((PORT + i))"; done
@@ -45,9 +46,10 @@ for ((i = 0; i < API_PROCESSES; i++)); do
   run_process api/main.ts PORT="$((PORT + i))" API_METRICS_PORT="$((API_METRICS_PORT + i))"
 done
 for ((i = 0; i < REAPERS; i++)); do run_process reaper/main.ts REAPER_METRICS_PORT="$((REAPER_METRICS_PORT + i))"; done
-run_process worker/main.ts
+for ((i = 0; i < WORKERS; i++)); do run_process worker/main.ts WORKER_METRICS_PORT="$((WORKER_METRICS_PORT + i))"; done
 
-ready_urls=("http://127.0.0.1:$WORKER_METRICS_PORT/readyz")
+ready_urls=()
+for ((i = 0; i < WORKERS; i++)); do ready_urls+=("http://127.0.0.1:$((WORKER_METRICS_PORT + i))/readyz"); done
 for url in ${BASE_URLS//,/ }; do ready_urls+=("$url/readyz"); done
 for ((i = 0; i < REAPERS; i++)); do ready_urls+=("http://127.0.0.1:$((REAPER_METRICS_PORT + i))/readyz"); done
 end=$((SECONDS + 60))
@@ -57,4 +59,4 @@ for url in "${ready_urls[@]}"; do
     sleep 0.2
   done
 done
-echo "[bench] engine ready: $API_PROCESSES api ($BASE_URLS), $REAPERS reaper(s), 1 worker" >&2
+echo "[bench] engine ready: $API_PROCESSES api ($BASE_URLS), $REAPERS reaper(s), $WORKERS worker(s)" >&2

@@ -1,6 +1,7 @@
 // After a load run: the oversell invariant through the API, and every SPEC §3 check against
 // Redis. Reads the run's summary (k6 handleSummary): eventId, categoryId, capacity, the
-// seats the run saw held (201s) and confirmed (200s).
+// seats the run saw held (201s) and confirmed (200s) — or `drops`, a list of those, for a
+// run over several events (perf:scale). Redis is REDIS_CLUSTER_NODES when set.
 //
 //   node --import tsx perf/check-drop.ts .stack/drop-surge-summary.json [--settle TTL]
 //
@@ -13,29 +14,34 @@
 // to expire every hold left, then the API must show capacity − confirmed: no seat lost.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
 import { type CategoryCounts, checkInvariants } from '../core/reservations/invariants.js';
 import { eventKeys } from '../core/reservations/keys.js';
 import { loadConfigOrExit } from '../platform/config.js';
+import { createLogger } from '../platform/logger.js';
+import { createRedis, redisReady } from '../platform/redis.js';
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
   options: { settle: { type: 'string' } },
 });
-const summary = JSON.parse(readFileSync(positionals[0] ?? '', 'utf8')) as {
+interface DropSummary {
   eventId: string;
   categoryId: string;
   capacity: number;
   seatsHeld: number;
   seatsConfirmed: number;
+}
+const run = JSON.parse(readFileSync(positionals[0] ?? '', 'utf8')) as DropSummary & {
+  drops?: DropSummary[];
 };
 const config = loadConfigOrExit();
 const base = process.env.BASE ?? `http://127.0.0.1:${config.PORT}`;
-const redis = new Redis(config.REDIS_URL);
+const redis = createRedis(config, createLogger({ ...config, LOG_LEVEL: 'warn' }, 'check'));
+await redisReady(redis, 10_000);
 const problems: string[] = [];
 
 /** The category as the API shows it and as Redis counts it, with every invariant checked. */
-async function look(): Promise<{ available: number; counts: CategoryCounts }> {
+async function look(summary: DropSummary): Promise<{ available: number; counts: CategoryCounts }> {
   const res = await fetch(`${base}/v1/events/${summary.eventId}/availability`);
   const available = (
     (await res.json()) as { categories: { id: string; available: number }[] }
@@ -48,7 +54,7 @@ async function look(): Promise<{ available: number; counts: CategoryCounts }> {
   return { available, counts };
 }
 
-try {
+async function checkDrop(summary: DropSummary): Promise<void> {
   if (values.settle !== undefined) {
     // Until the reaper is done only the stock is watched: the full check reads holds and
     // counters one after the other, so it is only exact once nothing moves.
@@ -59,7 +65,7 @@ try {
     while (Number(await redis.hget(category, 'held')) > 0 && Date.now() < deadline)
       await new Promise((r) => setTimeout(r, 250));
   }
-  const { available, counts } = await look();
+  const { available, counts } = await look(summary);
   if (values.settle !== undefined) {
     if (counts.held > 0)
       problems.push(`${counts.held} seats still held ${values.settle} s + 5 s on`);
@@ -80,6 +86,10 @@ try {
   console.log(
     `[check] capacity ${summary.capacity}: ${counts.held} held + ${counts.confirmed} confirmed in Redis, ${available} available through the API; the run saw ${summary.seatsHeld} 201s and ${summary.seatsConfirmed} confirmations`,
   );
+}
+
+try {
+  for (const drop of run.drops ?? [run]) await checkDrop(drop);
 } catch (err) {
   problems.push((err as Error).message);
 } finally {

@@ -6,7 +6,7 @@
 # passed on to k6 as -e.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-SCENARIO="${1:?usage: perf/load.sh drop-surge|availability|soak|queue}"
+SCENARIO="${1:?usage: perf/load.sh drop-surge|availability|soak|queue|scale}"
 [ -f "perf/k6/$SCENARIO.js" ] || { echo "no perf/k6/$SCENARIO.js" >&2; exit 2; }
 USERS="${USERS:-3000}"
 source perf/bench-lib.sh
@@ -14,12 +14,25 @@ bench_users "$USERS" load .stack/load-users.json
 
 summary="$PWD/.stack/$SCENARIO-summary.json"
 k6_env=()
-for knob in RATE CAPACITY RAMP HOLD VUS MAX_VUS CONFIRM_SHARE CLIENTS POLL_SECONDS BUY_FOR DURATION HOLD_TTL FANS ADMIT MAX_POLL_RATE; do
+for knob in RATE CAPACITY RAMP HOLD VUS MAX_VUS CONFIRM_SHARE CLIENTS POLL_SECONDS BUY_FOR DURATION HOLD_TTL FANS ADMIT MAX_POLL_RATE EVENTS; do
   [ -n "${!knob:-}" ] && k6_env+=(-e "$knob=${!knob}")
 done
 # Resident memory of each api process (the first API_PROCESSES engine processes).
 rss() { for pid in "${ENGINE_PIDS[@]:0:$API_PROCESSES}"; do ps -o rss= -p "$pid" | awk '{printf "%d MB ", $1 / 1024}'; done; }
 rss_before="$(rss)"
+# CPU seconds of each Redis node (every cluster node, or the one REDIS_URL names).
+redis_nodes() {
+  if [ -n "${REDIS_CLUSTER_NODES:-}" ]; then tr ',' '\n' <<<"$REDIS_CLUSTER_NODES"
+  else sed -E 's#^redis://([^/]*).*#\1#' <<<"${REDIS_URL:-redis://127.0.0.1:6379}"; fi
+}
+redis_cpu() {
+  local node
+  for node in $(redis_nodes); do
+    redis-cli -h "${node%:*}" -p "${node##*:}" info cpu |
+      awk -v n="$node" -F: '/^used_cpu_(sys|user):/ {s += $2} END {printf "%s %.3f\n", n, s}'
+  done
+}
+redis_cpu_before="$(redis_cpu)"
 status=0
 # What the load generator took from the machine (it shares the cores with the engine).
 TIMEFORMAT='[load] k6 itself used %U s user + %S s system CPU over %R s'
@@ -28,6 +41,12 @@ time "$K6" run --quiet -e BASE_URLS="$BASE_URLS" -e USERS_FILE="$PWD/.stack/load
 [ "$status" = 0 ] || echo "[load] k6 reported failed thresholds or checks (exit $status)" >&2
 
 echo "[load] api RSS after the run: $(rss)(before: $rss_before)"
+redis_cpu_after="$(redis_cpu)"
+while read -r node before; do
+  after="$(awk -v n="$node" '$1 == n {print $2}' <<<"$redis_cpu_after")"
+  role="$(redis-cli -h "${node%:*}" -p "${node##*:}" info replication | awk -F: '/^role:/ {print $2}' | tr -d '\r')"
+  echo "[load] redis $node ($role): $(awk -v a="$after" -v b="$before" 'BEGIN {printf "%.2f", a - b}') s of CPU during the run"
+done <<<"$redis_cpu_before"
 for ((i = 0; i < REAPERS; i++)); do
   expired="$(curl -s "http://127.0.0.1:$((REAPER_METRICS_PORT + i))/metrics" | awk '/^reaper_expired_total/ {print $2}')"
   echo "[load] reaper $((i + 1)) of $REAPERS expired ${expired:-0} holds"

@@ -88,6 +88,24 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('docker-compose.cluster.yml', () => {
+  const cluster = parseYaml(readFileSync('docker-compose.cluster.yml', 'utf8'), {
+    merge: true,
+  }) as { services: Record<string, Service & { profiles?: string[] }> };
+
+  it('adds a 3-master Redis Cluster under the cluster profile and points the three processes at it', () => {
+    const nodes = ['redis-c1', 'redis-c2', 'redis-c3'];
+    for (const node of nodes) {
+      expect(cluster.services[node]?.profiles).toEqual(['cluster']);
+      expect(String(cluster.services[node]?.command)).toContain('--cluster-enabled');
+    }
+    for (const app of ['api', 'worker', 'reaper'])
+      expect(cluster.services[app]?.environment?.REDIS_CLUSTER_NODES).toBe(
+        nodes.map((n) => `${n}:6379`).join(','),
+      );
+  });
+});
+
 describe('Dockerfile', () => {
   it('is multi-stage and runs as a non-root user', () => {
     const dockerfile = readFileSync('Dockerfile', 'utf8');
