@@ -13,13 +13,7 @@ import { checkInvariants } from '../helpers/invariants.js';
 import { ownBroker } from '../helpers/kafka-broker.js';
 import { caughtUp, startConsumers, startRelay, testKafka } from '../helpers/pipeline.js';
 import { runEntry, terminate } from '../helpers/processes.js';
-import {
-  deleteKeys,
-  eventually,
-  freePort,
-  functionalConfig,
-  testRedis,
-} from '../helpers/services.js';
+import { deleteKeys, eventually, functionalConfig, testRedis } from '../helpers/services.js';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
 let ctx: TestApp;
