@@ -1,7 +1,6 @@
 // The app factory: one OpenAPIHono with the cross-cutting middleware, every resource's
 // router, problem+json errors and the OpenAPI document. main.ts serves it; tests call
 // app.request() on the same factory.
-import { swaggerUI } from '@hono/swagger-ui';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { Admin } from 'kafkajs';
@@ -17,6 +16,7 @@ import type { Probes } from '../platform/health.js';
 import { kafkaNames } from '../platform/kafka.js';
 import type { Logger } from '../platform/logger.js';
 import { isDependencyDown } from './dependency-errors.js';
+import { docsRoutes } from './docs.js';
 import type { AppEnv } from './env.js';
 import { createBodyLimit } from './middleware/body-limit.js';
 import { createRequestObserver } from './middleware/observe.js';
@@ -94,7 +94,12 @@ export function createApp(deps: AppDeps) {
   };
   app.route(
     '/',
-    eventRoutes({ ...catalog, availabilityCacheMs: config.AVAILABILITY_CACHE_MS, logger }),
+    eventRoutes({
+      ...catalog,
+      readAvailability: deps.readAvailability,
+      streams: deps.availabilityStreams,
+      logger,
+    }),
   );
   const kafka = kafkaNames(config.KAFKA_TOPIC_PREFIX);
   app.route(
@@ -147,7 +152,7 @@ export function createApp(deps: AppDeps) {
     },
   });
   app.get('/openapi.json', (c) => c.json(openApiDocument));
-  app.get('/docs', swaggerUI({ url: '/openapi.json', title: 'Drop engine API' }));
+  app.route('/', docsRoutes());
 
   // A known path with a method it does not have: 405 with Allow (RFC 9110 §15.5.6); an
   // OPTIONS request is answered with the Allow list itself.

@@ -78,6 +78,8 @@ try {
   );
 
   onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
+    // First: open streams get their final event and end, so the drain does not wait on them.
+    ['availability-streams', () => services.availabilityStreams.close()],
     ['http', () => http.drain(config.SHUTDOWN_TIMEOUT_MS * DRAIN_SHARE)],
     ['load-shedder', () => services.loadShedder.stop()],
     ['request-deadline', () => services.requestDeadline.stop()],

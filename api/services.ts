@@ -13,6 +13,8 @@ import type { Config } from '../platform/config.js';
 import { createDb, type Sql } from '../platform/db/client.js';
 import type { Logger } from '../platform/logger.js';
 import type { RedisClient } from '../platform/redis.js';
+import { createAvailabilityReader } from './availability.js';
+import { createAvailabilityStreams } from './availability-stream.js';
 import { createDomainMetrics } from './domain-metrics.js';
 import { createDeadline } from './middleware/deadline.js';
 import { createLoadShedder } from './protection/load-shedding.js';
@@ -44,7 +46,22 @@ export async function createApiServices(
   });
   await revocations.ready;
   const holds = createHoldsFromConfig(connections.redis, config, registry);
+  const readAvailability = createAvailabilityReader(holds, config.AVAILABILITY_CACHE_MS);
   return {
+    readAvailability,
+    // Its own connection: a subscribed client runs no other commands.
+    availabilityStreams: createAvailabilityStreams(
+      connections.redis.duplicate(),
+      holds.keys,
+      readAvailability,
+      logger,
+      registry,
+      {
+        intervalMs: config.AVAILABILITY_STREAM_MS,
+        maxStreams: config.AVAILABILITY_STREAM_MAX,
+        maxPerCaller: config.AVAILABILITY_STREAM_MAX_PER_USER,
+      },
+    ),
     cache,
     metrics: createDomainMetrics(registry, holds),
     db,

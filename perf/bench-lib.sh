@@ -24,6 +24,13 @@ if [ -z "$K6" ]; then
   [ -x "$K6" ] || { echo "[bench] installing k6 (go install go.k6.io/k6@v1.8.1)" >&2; go install go.k6.io/k6@v1.8.1; }
 fi
 
+# Every k6 run also writes k6's own HTML report (latency and throughput charts over the run)
+# next to its text summary: k6_report NAME sets where (.stack/reports/NAME.html). No
+# dashboard server: the report is written when the run ends.
+export K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_PORT=-1
+mkdir -p .stack/reports
+k6_report() { export K6_WEB_DASHBOARD_EXPORT="$PWD/.stack/reports/$1.html"; echo "[bench] k6 HTML report: $K6_WEB_DASHBOARD_EXPORT" >&2; }
+
 node --import tsx tools/dev/migrate.ts
 
 # bench_users N PREFIX FILE: N users with fresh tokens, written to FILE.

@@ -10,8 +10,10 @@ CAPACITY="${CAPACITY:-1000}" REQUESTS="${REQUESTS:-20000}" USERS="${USERS:-200}"
 source perf/bench-lib.sh
 bench_users "$USERS" drop .stack/drop-users.json
 
+k6_report sellout-baseline
 "$K6" run --quiet -e BASE_URL="$BASE" -e VUS="$USERS" -e REQUESTS="$REQUESTS" \
   -e SUMMARY_FILE="$PWD/.stack/baseline-summary.json" perf/k6/baseline.js
+k6_report sellout-drop
 "$K6" run --quiet -e BASE_URL="$BASE" -e CAPACITY="$CAPACITY" -e REQUESTS="$REQUESTS" -e HOLD_TTL="$HOLD_TTL" \
   -e USERS_FILE="$PWD/.stack/drop-users.json" -e SUMMARY_FILE="$PWD/.stack/drop-summary.json" perf/k6/drop.js
 

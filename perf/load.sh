@@ -36,6 +36,7 @@ redis_cpu_before="$(redis_cpu)"
 status=0
 # What the load generator took from the machine (it shares the cores with the engine).
 TIMEFORMAT='[load] k6 itself used %U s user + %S s system CPU over %R s'
+k6_report "$SCENARIO"
 time "$K6" run --quiet -e BASE_URLS="$BASE_URLS" -e USERS_FILE="$PWD/.stack/load-users.json" \
   -e SUMMARY_FILE="$summary" "${k6_env[@]}" "perf/k6/$SCENARIO.js" || status=$?
 [ "$status" = 0 ] || echo "[load] k6 reported failed thresholds or checks (exit $status)" >&2

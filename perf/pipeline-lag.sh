@@ -11,6 +11,7 @@ source perf/bench-lib.sh
 # perUserLimit 10: BURST / 10 users, plus some.
 bench_users "$((BURST / 10 + 50))" lag .stack/lag-users.json
 
+k6_report pipeline-lag
 "$K6" run --quiet -e BASE_URL="$BASE" -e BURST="$BURST" -e USERS_FILE="$PWD/.stack/lag-users.json" \
   -e SUMMARY_FILE="$PWD/.stack/lag-summary.json" perf/k6/confirm-burst.js
 

@@ -145,6 +145,11 @@ export const configSchema = z
     CATALOG_CACHE_SHARED_TTL_MS: int(1, 3_600_000).default(30_000),
     /** Availability micro-cache; 0 = every read goes to Redis. Never more than 500 ms. */
     AVAILABILITY_CACHE_MS: int(0, 500).default(0),
+    /** The availability stream (SSE): at most one message per this long per event. */
+    AVAILABILITY_STREAM_MS: int(10, 10_000).default(250),
+    /** Open availability streams per api process, and per user (or client ip). */
+    AVAILABILITY_STREAM_MAX: int(1, 1_000_000).default(20_000),
+    AVAILABILITY_STREAM_MAX_PER_USER: int(1, 10_000).default(10),
 
     /** Requests per second per client IP across the api; 0 turns the limit off. */
     RATE_LIMIT_PER_IP: int(0).default(100),

@@ -1,6 +1,7 @@
 // Public catalog: search, an event with its categories (both cache-aside, Postgres behind),
 // live availability (Redis, the authority for stock) with an ETag, comments and ratings.
 import { createRoute, z } from '@hono/zod-openapi';
+import { streamSSE } from 'hono/streaming';
 import type { CatalogCache } from '../../core/catalog/cache.js';
 import {
   deleteComment,
@@ -15,7 +16,8 @@ import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import { principalOf, requireUser } from '../auth/guards.js';
-import { createAvailabilityReader } from '../availability.js';
+import type { AvailabilitySnapshot } from '../availability.js';
+import type { AvailabilityStreams } from '../availability-stream.js';
 import type { AppEnv } from '../env.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
@@ -107,6 +109,33 @@ const getAvailability = createRoute({
   },
 });
 
+const getAvailabilityStream = createRoute({
+  method: 'get',
+  path: '/v1/events/{eventId}/availability/stream',
+  tags: ['catalog'],
+  summary: 'Live availability pushed over Server-Sent Events',
+  description:
+    "An `availability` event (the availability document) at once, then on every change, at most one per AVAILABILITY_STREAM_MS (250 ms). `id:` is the document's version: reconnect with Last-Event-ID and a document you have is not sent again. A comment line every 15 s keeps the stream alive; on shutdown a final `shutdown` event ends it. At most AVAILABILITY_STREAM_MAX_PER_USER streams per user (or client ip) and AVAILABILITY_STREAM_MAX per process: beyond, 503 overloaded.",
+  request: { params: EventParams },
+  parameters: [
+    {
+      in: 'header',
+      name: 'Last-Event-ID',
+      required: false,
+      schema: { type: 'string' },
+      description: 'The id of the last event received (a resumed stream skips that document)',
+    },
+  ],
+  responses: {
+    200: {
+      description: 'text/event-stream of `availability` events (data: the Availability document)',
+      content: { 'text/event-stream': { schema: z.string() } },
+    },
+    ...commonErrorResponses,
+    ...notFound,
+  },
+});
+
 const CommentBody = z
   .object({
     rating: z.number().int().min(1).max(5),
@@ -168,7 +197,9 @@ export interface EventRouteDeps {
   holds: Holds;
   cache: CatalogCache;
   defaultHoldTtlSeconds: number;
-  availabilityCacheMs: number;
+  /** Availability as clients poll it (api/availability.ts). */
+  readAvailability: (eventId: string) => Promise<AvailabilitySnapshot | null>;
+  streams: AvailabilityStreams;
   logger?: Logger;
 }
 
@@ -176,7 +207,7 @@ const isAdmin = (c: { get(key: 'principal'): AppEnv['Variables']['principal'] })
   c.get('principal')?.role === 'admin';
 
 export function eventRoutes(deps: EventRouteDeps) {
-  const { db, holds, cache } = deps;
+  const { db, cache } = deps;
   const app = createRouter();
   const missing = () => new ApiError('not_found', 'No such event');
   const unrepresentable = (eventId: string) =>
@@ -233,7 +264,7 @@ export function eventRoutes(deps: EventRouteDeps) {
     return c.json(await visibleEvent(c.req.valid('param').eventId, isAdmin(c)), 200);
   });
 
-  const readAvailability = createAvailabilityReader(holds, deps.availabilityCacheMs);
+  const { readAvailability, streams } = deps;
   app.openapi(getAvailability, async (c) => {
     const snapshot = await readAvailability(c.req.valid('param').eventId);
     if (!snapshot || (snapshot.status === 'draft' && !isAdmin(c))) throw missing();
@@ -242,6 +273,51 @@ export function eventRoutes(deps: EventRouteDeps) {
       return emptyResponse(304, headers);
     }
     return jsonResponse({ json: snapshot.body }, 200, headers);
+  });
+
+  app.openapi(getAvailabilityStream, async (c) => {
+    const { eventId } = c.req.valid('param');
+    const first = await readAvailability(eventId);
+    if (!first || (first.status === 'draft' && !isAdmin(c))) throw missing();
+    const release = streams.admit(c.get('principal')?.userId ?? c.get('clientIp') ?? 'unknown');
+    let lastSent = c.req.header('last-event-id');
+    return streamSSE(
+      c,
+      async (stream) => {
+        let done = () => {};
+        const ended = new Promise<void>((resolve) => {
+          done = resolve;
+        });
+        const send = (snapshot: AvailabilitySnapshot) => {
+          const id = snapshot.etag.replaceAll('"', '');
+          if (id === lastSent) return;
+          lastSent = id;
+          void stream.writeSSE({ event: 'availability', id, data: snapshot.body });
+        };
+        stream.onAbort(() => done());
+        // Listening first, then reading: no change falls between the two.
+        const stop = await streams.listen(eventId, {
+          send,
+          ping: () => void stream.write(': heartbeat\n\n'),
+          end: (reason) =>
+            void stream
+              .writeSSE({ event: 'shutdown', data: JSON.stringify({ reason }) })
+              .finally(() => done()),
+        });
+        try {
+          const now = await readAvailability(eventId);
+          if (now) send(now);
+          await ended;
+        } finally {
+          stop();
+          release();
+        }
+      },
+      async (err) => {
+        release();
+        deps.logger?.warn({ err, eventId }, 'availability stream failed');
+      },
+    );
   });
 
   app.openapi(listCommentsRoute, async (c) => {

@@ -5,6 +5,8 @@
 --- Every change also takes the event's next change number (`eventSeq`, kept in the event
 --- hash): the durable record remembers the highest one it holds, so a Redis that comes
 --- back with a lower one has lost changes the record knows (see fence.lua).
+--- It is also published on the event's channel (the event hash's name): the api's
+--- availability streams listen there (api/availability-stream.ts).
 local function appendOutbox(eventKey, outboxKey, type, hold, atMs)
   hold.eventSeq = redis.call('HINCRBY', eventKey, 'changeSeq', 1)
   local fields = {
@@ -23,4 +25,5 @@ local function appendOutbox(eventKey, outboxKey, type, hold, atMs)
     fields[#fields + 1] = hold.queuePass
   end
   redis.call('XADD', outboxKey, '*', unpack(fields))
+  redis.call('PUBLISH', eventKey, hold.eventSeq)
 end

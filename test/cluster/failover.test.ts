@@ -12,7 +12,7 @@ import { Redis } from 'ioredis';
 import postgres from 'postgres';
 import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import type { RedisClient } from '../../platform/redis.js';
-import { type Engine, startEngine } from '../helpers/engine.js';
+import { callApi, type Engine, engineDrop, startEngine } from '../helpers/engine.js';
 import { checkInvariants, holdsOf } from '../helpers/invariants.js';
 import { eventually, services, testRedis } from '../helpers/services.js';
 
@@ -47,31 +47,6 @@ async function masterOf(slot: number): Promise<string | undefined> {
   return undefined;
 }
 
-async function api(
-  engine: Engine,
-  method: string,
-  path: string,
-  token?: string,
-  body?: unknown,
-  headers = {},
-) {
-  const res = await fetch(`${engine.apiUrl}${path}`, {
-    method,
-    headers: {
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      ...headers,
-    },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  return {
-    status: res.status,
-    body: (text ? JSON.parse(text) : {}) as Record<string, unknown>,
-    headers: res.headers,
-  };
-}
-
 function failoverSuite(waitReplicas: 0 | 1) {
   let engine: Engine | undefined;
   let redis: RedisClient | undefined;
@@ -104,28 +79,20 @@ function failoverSuite(waitReplicas: 0 | 1) {
         .filter((line) => line.includes('"err"'));
       console.log(`${failures.slice(0, 20).join('\n')}\n${e.output()}`);
     });
-    const admin = (await api(e, 'POST', '/v1/auth/login', undefined, e.admin)).body
-      .accessToken as string;
-    const event = await api(e, 'POST', '/v1/admin/events', admin, {
-      name: `Failover ${randomUUID().slice(0, 8)}`,
-      venue: 'Cluster Hall',
-      startsAt: new Date(Date.now() + 86_400_000).toISOString(),
-      status: 'on_sale',
-      perUserLimit: 50,
-    });
-    const eventId = event.body.id as string;
-    const category = await api(e, 'POST', `/v1/admin/events/${eventId}/categories`, admin, {
-      name: 'GA',
-      priceCents: 100,
-      capacity: 5000,
-    });
-    const categoryId = category.body.id as string;
+    const { eventId, categoryId } = await engineDrop(
+      e,
+      { name: `Failover ${randomUUID().slice(0, 8)}`, venue: 'Cluster Hall', perUserLimit: 50 },
+      5000,
+    );
     const users = await Promise.all(
       Array.from({ length: 40 }, async () => {
         const email = `fan-${randomUUID()}@example.test`;
-        await api(e, 'POST', '/v1/auth/register', undefined, { email, password: 'failover fan' });
+        await callApi(e, 'POST', '/v1/auth/register', undefined, {
+          email,
+          password: 'failover fan',
+        });
         return (
-          await api(e, 'POST', '/v1/auth/login', undefined, { email, password: 'failover fan' })
+          await callApi(e, 'POST', '/v1/auth/login', undefined, { email, password: 'failover fan' })
         ).body.accessToken as string;
       }),
     );
@@ -148,7 +115,7 @@ function failoverSuite(waitReplicas: 0 | 1) {
       while (!stop) {
         const key = randomUUID();
         for (;;) {
-          const res = await api(
+          const res = await callApi(
             e,
             'POST',
             '/v1/reservations',
@@ -222,7 +189,7 @@ function failoverSuite(waitReplicas: 0 | 1) {
         `replica took over in ${failedOverMs} ms, sales resumed ${resumedMs} ms after the kill ` +
         `(${refused} 503s retried), acknowledged holds lost everywhere: ${lost.length}`,
     );
-    const availability = await api(e, 'GET', `/v1/events/${eventId}/availability`);
+    const availability = await callApi(e, 'GET', `/v1/events/${eventId}/availability`);
     const available = (availability.body.categories as { available: number }[])[0]?.available ?? -1;
     expect(available).toBeGreaterThanOrEqual(0);
     if (waitReplicas === 1) expect(lost).toEqual([]);

@@ -47,6 +47,7 @@ export async function buildTestApp(config: Config) {
   /** The api's Prometheus exposition, scraped from its ops server. */
   const metrics = async () => (await fetch(`${opsUrl}/metrics`)).text();
   const close = async () => {
+    services.availabilityStreams.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await new Promise((resolve) => ops.close(resolve));

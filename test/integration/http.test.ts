@@ -241,12 +241,21 @@ describe('operations endpoints', () => {
     expect(doc.paths).not.toHaveProperty('/test/things/{thingId}');
   });
 
-  it('/docs serves Swagger UI pointing at /openapi.json', async () => {
+  it('/docs serves Swagger UI from the engine itself, pointing at /openapi.json, under a self-only CSP', async () => {
     const res = await ctx.app.request('/docs');
     expect(res.status).toBe(200);
+    expect(res.headers.get('content-security-policy')).toContain("default-src 'self'");
     const html = await res.text();
     expect(html).toContain('swagger-ui');
-    expect(html).toContain('/openapi.json');
+    // Nothing from elsewhere: every asset is the engine's own.
+    expect(html).not.toMatch(/https?:\/\//);
+    const init = await (await ctx.app.request('/docs/init.js')).text();
+    expect(init).toContain('/openapi.json');
+    for (const asset of html.matchAll(/(?:src|href)="(\/docs\/[^"]+)"/g)) {
+      const r = await ctx.app.request(asset[1] as string);
+      expect(r.status, asset[1]).toBe(200);
+    }
+    expect((await ctx.app.request('/docs/assets/package.json')).status).toBe(404);
   });
 
   it('/metrics (on the ops port) labels requests by route pattern and status class, never the raw URL', async () => {
