@@ -60,15 +60,25 @@ const seenZero: (number | undefined)[] = new Array(STREAMS);
 const controllers: AbortController[] = [];
 const opened: Promise<void>[] = [];
 let connected = 0;
+let shed = 0;
+let shedReserves = 0;
 const openStarted = Date.now();
 for (let i = 0; i < STREAMS; i++) {
   const controller = new AbortController();
   controllers.push(controller);
   opened.push(
     (async () => {
-      const res = await fetch(`${base}/v1/events/${eventId}/availability/stream`, {
-        signal: controller.signal,
-      });
+      // As an app does: a 503 (the api shedding the connect storm) is retried after Retry-After.
+      let res: Response;
+      for (let attempt = 0; ; attempt++) {
+        res = await fetch(`${base}/v1/events/${eventId}/availability/stream`, {
+          signal: controller.signal,
+        });
+        if (res.status !== 503 || attempt >= 20) break;
+        shed += 1;
+        await res.body?.cancel();
+        await new Promise((r) => setTimeout(r, Number(res.headers.get('retry-after') ?? 1) * 1000));
+      }
       if (res.status !== 200 || !res.body) throw new Error(`stream ${i}: ${res.status}`);
       connected += 1;
       const decoder = new TextDecoder();
@@ -76,7 +86,7 @@ for (let i = 0; i < STREAMS; i++) {
       try {
         for await (const chunk of res.body) {
           text += decoder.decode(chunk as Uint8Array, { stream: true });
-          if (seenZero[i] === undefined && text.includes('"available":0,'))
+          if (seenZero[i] === undefined && /"available":0[,}]/.test(text))
             seenZero[i] = Date.now();
           if (text.length > 4096) text = text.slice(-1024);
         }
@@ -89,7 +99,9 @@ for (let i = 0; i < STREAMS; i++) {
 while (connected < STREAMS && Date.now() - openStarted < 60_000)
   await new Promise((r) => setTimeout(r, 100));
 const openSeconds = (Date.now() - openStarted) / 1000;
-console.error(`[streams] ${connected} of ${STREAMS} streams open in ${openSeconds.toFixed(1)} s`);
+console.error(
+  `[streams] ${connected} of ${STREAMS} streams open in ${openSeconds.toFixed(1)} s (${shed} 503s retried)`,
+);
 
 // The drop: every seat held, 10 at a time, by many users at once.
 const cpuBefore = cpuOf(apiPid);
@@ -108,6 +120,11 @@ await Promise.all(
       if (res.status === 201) {
         held += 10;
         lastHeldAt = Date.now();
+      } else if (res.status === 503) {
+        // Shedding while it fans a change out to thousands of streams: retry, as apps do.
+        shedReserves += 1;
+        await new Promise((r) => setTimeout(r, 1000));
+        k -= 100;
       } else if (res.body.code === 'sold_out') return;
       else if (res.body.code !== 'limit_exceeded')
         throw new Error(`reserve: ${res.status} ${JSON.stringify(res.body)}`);
@@ -128,6 +145,8 @@ const report = {
   streams: STREAMS,
   opened: connected,
   openSeconds,
+  retried503: shed,
+  reservesRetried503: shedReserves,
   seatsHeld: held,
   capacity: CAPACITY,
   sawSoldOut: delays.length,

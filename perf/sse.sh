@@ -4,7 +4,7 @@
 # the file limit is raised for this shell and the engine it starts.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ulimit -n 65536
+ulimit -n "$(ulimit -Hn)"
 # One client ip opens them all: the per-caller limit is lifted for the run.
 export AVAILABILITY_STREAM_MAX_PER_USER=1000000 AVAILABILITY_STREAM_MAX=1000000
 USERS="${USERS:-200}"

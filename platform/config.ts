@@ -149,7 +149,7 @@ export const configSchema = z
     AVAILABILITY_STREAM_MS: int(10, 10_000).default(250),
     /** Open availability streams per api process, and per user (or client ip). */
     AVAILABILITY_STREAM_MAX: int(1, 1_000_000).default(20_000),
-    AVAILABILITY_STREAM_MAX_PER_USER: int(1, 10_000).default(10),
+    AVAILABILITY_STREAM_MAX_PER_USER: int(1, 1_000_000).default(10),
 
     /** Requests per second per client IP across the api; 0 turns the limit off. */
     RATE_LIMIT_PER_IP: int(0).default(100),
