@@ -27,7 +27,8 @@ fi
 # Every k6 run also writes k6's own HTML report (latency and throughput charts over the run)
 # next to its text summary: k6_report NAME sets where (.stack/reports/NAME.html). No
 # dashboard server: the report is written when the run ends.
-export K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_PORT=-1
+# A 1 s period: a short run still has enough points for k6 to write the report.
+export K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_PORT=-1 K6_WEB_DASHBOARD_PERIOD=1s
 mkdir -p .stack/reports
 k6_report() { export K6_WEB_DASHBOARD_EXPORT="$PWD/.stack/reports/$1.html"; echo "[bench] k6 HTML report: $K6_WEB_DASHBOARD_EXPORT" >&2; }
 
