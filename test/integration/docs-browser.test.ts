@@ -21,10 +21,18 @@ function chromium(): string {
     throw new Error(
       'Chromium is missing: sudo apt-get install -y chromium (the browser test needs it)',
     );
-  execFileSync('apt-get', ['install', '-y', '-qq', 'chromium'], {
-    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
-    stdio: 'ignore',
-  });
+  const apt = (...args: string[]) =>
+    execFileSync('apt-get', args, {
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      stdio: 'ignore',
+    });
+  try {
+    apt('install', '-y', '-qq', 'chromium');
+  } catch {
+    // A fresh machine may have no package lists yet.
+    apt('update', '-qq');
+    apt('install', '-y', '-qq', 'chromium');
+  }
   const installed = CHROMIUM.find((p) => existsSync(p));
   if (!installed) throw new Error('apt-get installed chromium, but no binary was found');
   return installed;
