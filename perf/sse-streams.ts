@@ -86,8 +86,7 @@ for (let i = 0; i < STREAMS; i++) {
       try {
         for await (const chunk of res.body) {
           text += decoder.decode(chunk as Uint8Array, { stream: true });
-          if (seenZero[i] === undefined && /"available":0[,}]/.test(text))
-            seenZero[i] = Date.now();
+          if (seenZero[i] === undefined && /"available":0[,}]/.test(text)) seenZero[i] = Date.now();
           if (text.length > 4096) text = text.slice(-1024);
         }
       } catch {
