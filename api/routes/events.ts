@@ -109,6 +109,15 @@ const getAvailability = createRoute({
   },
 });
 
+/** One event of the stream, as a client's SSE parser hands it over. */
+const AvailabilityStreamEvent = z
+  .object({
+    event: z.enum(['availability', 'shutdown']),
+    id: z.string().optional(),
+    data: z.string().openapi({ description: 'JSON: the Availability document, or {reason}' }),
+  })
+  .openapi('AvailabilityStreamEvent');
+
 const getAvailabilityStream = createRoute({
   method: 'get',
   path: '/v1/events/{eventId}/availability/stream',
@@ -128,8 +137,9 @@ const getAvailabilityStream = createRoute({
   ],
   responses: {
     200: {
-      description: 'text/event-stream of `availability` events (data: the Availability document)',
-      content: { 'text/event-stream': { schema: z.string() } },
+      description:
+        'text/event-stream: `availability` events (data: the Availability document as JSON, id: its version), and a last `shutdown` event',
+      content: { 'text/event-stream': { schema: AvailabilityStreamEvent } },
     },
     ...commonErrorResponses,
     ...notFound,

@@ -93,6 +93,7 @@ run() {
     --max-examples "$MAX_EXAMPLES" --seed "$SEED" --workers 2 \
     --request-timeout 20 --output-truncate true \
     --exclude-path '/v1/admin/events/{eventId}/rebuild' \
+    --exclude-path '/v1/events/{eventId}/availability/stream' \
     --report junit --report-junit-path "$who.junit.xml" \
     "$@")
 }
