@@ -39,10 +39,16 @@ export function createCatalogCache(
 
   let version: string | undefined;
   let versionReadAt = 0;
+  /** When an invalidation was last heard (pub/sub) or made here. */
+  let versionToldAt = 0;
 
   async function currentVersion(): Promise<string> {
     if (version === undefined || Date.now() - versionReadAt > VERSION_TTL_MS) {
-      version = (await redis.get(versionKey)) ?? '0';
+      const asked = Date.now();
+      const read = (await redis.get(versionKey)) ?? '0';
+      // An invalidation heard while the read was on its way is newer than the read: on a
+      // cluster the two travel on different connections and can cross.
+      if (versionToldAt < asked || version === undefined) version = read;
       versionReadAt = Date.now();
     }
     return version;
@@ -52,6 +58,7 @@ export function createCatalogCache(
     if (ch !== channel) return;
     version = message;
     versionReadAt = Date.now();
+    versionToldAt = versionReadAt;
   });
   // Our clients queue nothing while disconnected: subscribe once the connection is up
   // (ioredis subscribes again by itself after a reconnect).
@@ -94,6 +101,7 @@ export function createCatalogCache(
     async invalidate(): Promise<void> {
       version = String(await redis.incr(versionKey));
       versionReadAt = Date.now();
+      versionToldAt = versionReadAt;
       local.clear();
       await redis.publish(channel, version);
     },
