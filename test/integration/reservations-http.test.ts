@@ -1,6 +1,7 @@
 // The reservation API end to end through the app (real Redis and Postgres): admin sets up
 // a drop, users hold, confirm, release and cancel; every refusal code of SPEC §2.
 import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisClient } from '../../platform/redis.js';
 import { buildTestApp } from '../helpers/app.js';
@@ -423,8 +424,10 @@ describe('reservations', () => {
     };
     const before = await reads();
     // Redis holds every command for a moment, so the 50 polls arrive while the first
-    // read is still in flight, however the sockets spread them.
-    await redis.call('CLIENT', 'PAUSE', '300', 'ALL');
+    // read is still in flight, however the sockets spread them (on a cluster: every node,
+    // the event's among them).
+    const nodes = redis instanceof Cluster ? redis.nodes('all') : [redis];
+    await Promise.all(nodes.map((node) => node.call('CLIENT', 'PAUSE', '300', 'ALL')));
     const answers = await Promise.all(
       Array.from({ length: 50 }, () => send(ctx.app, 'GET', `/v1/events/${eventId}/availability`)),
     );
