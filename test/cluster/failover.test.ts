@@ -60,6 +60,26 @@ function failoverSuite(waitReplicas: 0 | 1) {
       env: { ...process.env, STACK_REDIS_CLUSTER: '1' },
       stdio: 'ignore',
     });
+    // ...and has its master's data: a replica still syncing cannot take over in the next test.
+    await eventually(
+      async () => {
+        for (const node of nodes()) {
+          const [host, port] = node.split(':');
+          const client = new Redis({ host, port: Number(port), lazyConnect: true });
+          client.on('error', () => {});
+          try {
+            await client.connect();
+            const info = await client.info('replication');
+            if (info.includes('role:slave') && !/master_link_status:up/.test(info)) return false;
+            if (/master_sync_in_progress:1/.test(info)) return false;
+          } finally {
+            client.disconnect();
+          }
+        }
+        return true;
+      },
+      { timeoutMs: 60_000, intervalMs: 200, what: 'every replica in sync again' },
+    );
   });
 
   it(`REDIS_WAIT_REPLICAS=${waitReplicas}: a master killed mid-drop fails over, sales resume, invariants hold`, async () => {
