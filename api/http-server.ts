@@ -1,10 +1,11 @@
 // The one way the api is served, in production and in the tests: @hono/node-server with
 // the transport's share of every request done on Node's own objects, before Hono sees it.
-// The request id and the security headers go on Node's response (a handler's header of the
-// same name still wins: Node merges the adapter's headers over them), so no response is
-// turned into a WHATWG Headers object just to carry them. Handlers and middleware read the
-// request id from the bindings and never ask how the request arrived.
-import type { Server } from 'node:http';
+// The request id and the security headers are added by Node's response itself as it writes
+// its head (a handler's header of the same name wins), so no response is turned into a
+// WHATWG Headers object just to carry them, and no header is set one call at a time before
+// the handler's own are merged over them. Handlers and middleware read the request id from
+// the bindings and never ask how the request arrived.
+import { type OutgoingHttpHeaders, type Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HttpBindings, serve } from '@hono/node-server';
 
@@ -29,6 +30,42 @@ const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-XSS-Protection', '0'],
 ];
 
+const SECURITY_HEADER_NAMES = SECURITY_HEADERS.map(
+  ([name, value]) => [name, name.toLowerCase(), value] as const,
+);
+
+/**
+ * Node's response with the adapter's headers: the security headers and X-Request-Id go into
+ * the head as it is written. @hono/node-server hands writeHead a plain object of the
+ * handler's headers; that object is never changed (it may be shared), a new one is written.
+ */
+class ApiResponse extends ServerResponse {
+  requestId = '';
+
+  override writeHead(
+    statusCode: number,
+    reasonOrHeaders?: string | OutgoingHttpHeaders | unknown[],
+    maybeHeaders?: OutgoingHttpHeaders | unknown[],
+  ): this {
+    const reason = typeof reasonOrHeaders === 'string' ? reasonOrHeaders : undefined;
+    const headers = reason === undefined ? reasonOrHeaders : maybeHeaders;
+    if (headers === undefined || Array.isArray(headers) || typeof headers !== 'object') {
+      // Headers set one by one (a stream, Node's own answers): add ours where not set.
+      for (const [name, , value] of SECURITY_HEADER_NAMES)
+        if (!this.hasHeader(name)) this.setHeader(name, value);
+      if (!this.hasHeader('X-Request-Id')) this.setHeader('X-Request-Id', this.requestId);
+      return super.writeHead(statusCode, reason, headers as OutgoingHttpHeaders | undefined);
+    }
+    const head: OutgoingHttpHeaders = {};
+    for (const [name, lower, value] of SECURITY_HEADER_NAMES)
+      if (!(name in headers) && !(lower in headers)) head[name] = value;
+    if (!('X-Request-Id' in headers) && !('x-request-id' in headers))
+      head['X-Request-Id'] = this.requestId;
+    Object.assign(head, headers);
+    return super.writeHead(statusCode, reason, head);
+  }
+}
+
 /** Hono's rule for an acceptable caller's id: word characters, '-' and '=', at most 255. */
 const ACCEPTABLE_REQUEST_ID = /^[\w\-=]{1,255}$/;
 
@@ -46,9 +83,8 @@ function stamp(env: HttpBindings): ApiBindings {
   const given = env.incoming.headers['x-request-id'];
   const requestId =
     typeof given === 'string' && ACCEPTABLE_REQUEST_ID.test(given) ? given : nextRequestId();
-  const { outgoing } = env;
-  for (const [name, value] of SECURITY_HEADERS) outgoing.setHeader(name, value);
-  outgoing.setHeader('X-Request-Id', requestId);
+  const outgoing = env.outgoing as ApiResponse;
+  outgoing.requestId = requestId;
   return { incoming: env.incoming, outgoing, requestId };
 }
 
@@ -63,6 +99,7 @@ export function serveApi(
         // An HTTP/1 server (serve's default): its bindings are Node's message and response.
         fetch: (request, env) => app.fetch(request, stamp(env as HttpBindings)),
         hostname: address.hostname,
+        serverOptions: { ServerResponse: ApiResponse as typeof ServerResponse },
         port: address.port,
       },
       (info: AddressInfo) => resolve({ server: server as Server, port: info.port }),

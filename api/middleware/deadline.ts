@@ -27,18 +27,26 @@ export function createDeadline(ms: number) {
   sweeper.unref();
 
   return {
-    /** `work`, or a 504 HTTPException once the deadline passes first. */
-    async within(work: Promise<void>): Promise<void> {
-      let request: Pending | undefined;
-      const timedOut = new Promise<never>((_, reject) => {
-        request = { due: performance.now() + ms, fail: reject };
+    /**
+     * `work`, or a 504 HTTPException once the deadline passes first. One promise settled by
+     * whichever comes first: an async function around Promise.race cost far more per request
+     * (BENCHMARKS.md, issue 13).
+     */
+    within(work: Promise<void>): Promise<void> {
+      return new Promise<void>((resolve, reject) => {
+        const request: Pending = { due: performance.now() + ms, fail: reject };
+        pending.add(request);
+        work.then(
+          () => {
+            pending.delete(request);
+            resolve();
+          },
+          (err: unknown) => {
+            pending.delete(request);
+            reject(err);
+          },
+        );
       });
-      pending.add(request as Pending);
-      try {
-        await Promise.race([work, timedOut]);
-      } finally {
-        pending.delete(request as Pending);
-      }
     },
     stop: () => clearInterval(sweeper),
   };

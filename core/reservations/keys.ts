@@ -2,7 +2,7 @@
 // tag {ev:<eventId>}, so all keys one script touches live in one slot and the engine runs
 // unchanged on Redis Cluster. Ids are validated UUIDs before they get here.
 
-export function eventKeys(eventId: string, prefix = '') {
+function buildEventKeys(eventId: string, prefix: string) {
   // The prefix goes before the hash tag: the tag alone decides the slot.
   const tag = `${prefix}{ev:${eventId}}`;
   return {
@@ -47,7 +47,22 @@ export function eventKeys(eventId: string, prefix = '') {
   };
 }
 
-export type EventKeys = ReturnType<typeof eventKeys>;
+export type EventKeys = ReturnType<typeof buildEventKeys>;
+
+// A drop works on a handful of events at a time: their key sets are built once, not a dozen
+// strings and closures per request.
+const built = new Map<string, EventKeys>();
+
+export function eventKeys(eventId: string, prefix = ''): EventKeys {
+  const id = prefix ? `${prefix}\n${eventId}` : eventId;
+  let keys = built.get(id);
+  if (keys === undefined) {
+    if (built.size >= 10_000) built.clear();
+    keys = buildEventKeys(eventId, prefix);
+    built.set(id, keys);
+  }
+  return keys;
+}
 
 /**
  * Every key of one engine: a prefix (REDIS_KEY_PREFIX, empty by default) lets several

@@ -384,6 +384,48 @@ describe('reservations', () => {
     await checkInvariants(redis, eventId);
   });
 
+  it('judges a reserve body as its schema does (read in the handler, not by a validator layer)', async () => {
+    const { eventId, categoryId } = await createDrop(ctx.app, admin, { capacity: 5 });
+    const t = (await signedInUser(ctx.app)).accessToken;
+    const raw = (text: string | undefined, contentType?: string) =>
+      ctx.app.request('/v1/reservations', {
+        method: 'POST',
+        headers: { ...bearer(t), ...(contentType ? { 'Content-Type': contentType } : {}) },
+        body: text,
+      });
+    const good = JSON.stringify({ eventId, categoryId, quantity: 1 });
+    expect((await raw(good, 'text/plain')).status).toBe(415);
+    expect((await raw(good)).status).toBe(415);
+    await expectProblem(await raw('{"eventId": ', 'application/json'), 400, 'validation_failed');
+    const empty = await expectProblem(await raw(undefined), 400, 'validation_failed');
+    expect((empty.errors as { field: string }[]).map((e) => e.field)).toEqual([
+      'eventId',
+      'categoryId',
+      'quantity',
+    ]);
+    for (const bad of [
+      'null',
+      '[]',
+      '"x"',
+      JSON.stringify({ eventId, categoryId, quantity: 1.5 }),
+      JSON.stringify({ eventId, categoryId, quantity: '1' }),
+      JSON.stringify({ eventId: eventId.replaceAll('-', ''), categoryId, quantity: 1 }),
+      JSON.stringify({ eventId, categoryId: 7, quantity: 1 }),
+    ]) {
+      await expectProblem(await raw(bad, 'application/json'), 400, 'validation_failed');
+    }
+    expect(await available(eventId)).toBe(5);
+    // A charset parameter and unknown fields are accepted as before.
+    const held = await raw(
+      JSON.stringify({ eventId, categoryId, quantity: 2, note: 'x' }),
+      'application/json; charset=utf-8',
+    );
+    expect(held.status).toBe(201);
+    expect(await body(held)).not.toHaveProperty('note');
+    expect(await available(eventId)).toBe(3);
+    await checkInvariants(redis, eventId);
+  });
+
   it('replays an Idempotency-Key with the original response; another body is 422', async () => {
     const { eventId, categoryId } = await createDrop(ctx.app, admin, { capacity: 10 });
     const user = await signedInUser(ctx.app);
