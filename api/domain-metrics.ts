@@ -33,6 +33,23 @@ export function createDomainMetrics(registry: Registry, holds: Holds) {
   });
 
   type Operation = 'reserve' | 'confirm' | 'release' | 'cancel';
+  /** The result label of a failed operation: the refusal's code. */
+  const resultOf = (err: unknown) =>
+    err instanceof HoldRefusal
+      ? (HoldError[err.code] ?? 'refused')
+      : ((err as { code?: string }).code ?? 'error');
+  // The label sets of the successes, made once (the hot path counts one per request).
+  const ok = Object.fromEntries(
+    (['reserve', 'confirm', 'release', 'cancel'] as const).map((operation) => [
+      operation,
+      { operation, result: 'ok' },
+    ]),
+  ) as Record<Operation, { operation: Operation; result: string }>;
+  /** Counts a finished operation: ok, or the code of what it threw. */
+  function count(operation: Operation, err?: unknown) {
+    outcomes.inc(err === undefined ? ok[operation] : { operation, result: resultOf(err) });
+  }
+
   /**
    * Runs a reservation operation and counts how it ended; `succeeded` names an operation
    * whose kind only its result tells (a give-back is a release or a cancel).
@@ -44,14 +61,10 @@ export function createDomainMetrics(registry: Registry, holds: Holds) {
   ): Promise<T> {
     try {
       const result = await run();
-      outcomes.inc({ operation: succeeded ? succeeded(result) : operation, result: 'ok' });
+      count(succeeded ? succeeded(result) : operation);
       return result;
     } catch (err) {
-      const result =
-        err instanceof HoldRefusal
-          ? (HoldError[err.code] ?? 'refused')
-          : ((err as { code?: string }).code ?? 'error');
-      outcomes.inc({ operation, result });
+      count(operation, err);
       throw err;
     }
   }
@@ -62,7 +75,7 @@ export function createDomainMetrics(registry: Registry, holds: Holds) {
     registers: [registry],
   });
 
-  return { track, queuePassUsed: () => passesUsed.inc() };
+  return { track, count, queuePassUsed: () => passesUsed.inc() };
 }
 
 export type DomainMetrics = ReturnType<typeof createDomainMetrics>;

@@ -14,7 +14,7 @@ import { FAILING_PAYMENT_TOKEN, type Payments } from '../../core/reservations/pa
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
-import { asApi } from '../hold-errors.js';
+import { asApi, holdRefusalToApiError } from '../hold-errors.js';
 import { jsonBody } from '../json-body.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { jsonResponse } from '../responses.js';
@@ -200,6 +200,16 @@ export function reservationRoutes({
     return 'invalid';
   }
 
+  /** What a failed reserve answers: its refusal over HTTP, or the error itself. */
+  async function reserveError(err: unknown, eventId: string) {
+    if (!(err instanceof HoldRefusal)) return err;
+    // Redis has no such event. After a total Redis loss that holds for every event until
+    // the verifier restores it: the record says whether this Redis held it.
+    if (err.code === HoldError.EventNotFound && (await eventLost(eventId)))
+      return holdRefusalToApiError(new HoldRefusal(HoldError.Fenced, []));
+    return holdRefusalToApiError(err);
+  }
+
   const idempotency = (key: string | undefined, fingerprint: string): Idempotency | undefined =>
     key ? { key, fingerprint } : undefined;
 
@@ -214,31 +224,26 @@ export function reservationRoutes({
     const passHeader = c.req.header('queue-pass');
     const queuePass =
       passHeader === undefined ? '' : await checkedPass(passHeader, userId, body.eventId);
-    const { hold, replayed } = await metrics.track('reserve', () =>
-      asApi(() =>
-        holds
-          .reserve({
-            userId,
-            ...body,
-            queuePass,
-            idempotency: idempotency(
-              key,
-              `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
-            ),
-          })
-          .catch(async (err) => {
-            // Redis has no such event. After a total Redis loss that holds for every event
-            // until the verifier restores it: the record says whether this Redis held it.
-            if (
-              err instanceof HoldRefusal &&
-              err.code === HoldError.EventNotFound &&
-              (await eventLost(body.eventId))
-            )
-              throw new HoldRefusal(HoldError.Fenced, []);
-            throw err;
-          }),
-      ),
-    );
+    // One try for the hot path, not a wrapper per concern (track, asApi): each was an
+    // async layer of its own.
+    let placed: Awaited<ReturnType<Holds['reserve']>>;
+    try {
+      placed = await holds.reserve({
+        userId,
+        ...body,
+        queuePass,
+        idempotency: idempotency(
+          key,
+          `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
+        ),
+      });
+    } catch (err) {
+      const answer = await reserveError(err, body.eventId);
+      metrics.count('reserve', answer);
+      throw answer;
+    }
+    metrics.count('reserve');
+    const { hold, replayed } = placed;
     if (queuePass && queuePass !== 'invalid' && !replayed) metrics.queuePassUsed();
     const headers: Record<string, string> = { Location: `/v1/reservations/${hold.id}` };
     if (replayed) headers['Idempotent-Replayed'] = 'true';

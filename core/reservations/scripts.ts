@@ -66,27 +66,27 @@ export function defineScripts(
     redis.defineCommand(name, { numberOfKeys, lua });
     known.set(name, numberOfKeys);
   }
-  return async (name, keys, args) => {
+  const commands = redis as unknown as Record<string, (...a: unknown[]) => Promise<ScriptReply>>;
+  // Not an async function: the command's own promise is returned, no wrapper around it.
+  return (name, keys, args) => {
     const numberOfKeys = known.get(name);
-    if (numberOfKeys === undefined) throw new Error(`no Lua script named ${name}`);
-    if (keys.length !== numberOfKeys) {
-      throw new Error(`${name} takes ${numberOfKeys} keys, got ${keys.length}`);
-    }
-    const command = (redis as unknown as Record<string, (...a: unknown[]) => Promise<ScriptReply>>)[
-      name
-    ];
-    if (!command) throw new Error(`script ${name} is not defined on this client`);
+    const misuse =
+      numberOfKeys === undefined
+        ? `no Lua script named ${name}`
+        : keys.length !== numberOfKeys
+          ? `${name} takes ${numberOfKeys} keys, got ${keys.length}`
+          : commands[name] === undefined
+            ? `script ${name} is not defined on this client`
+            : undefined;
+    if (misuse) return Promise.reject(new Error(misuse));
+    const command = commands[name] as (...a: unknown[]) => Promise<ScriptReply>;
     const call =
       wait && wait.replicas > 0 && !READ_ONLY.has(name)
         ? () => callAndWait(name, keys, args, wait)
         : () => command.call(redis, ...keys, ...args);
     if (!observe) return call();
     const started = performance.now();
-    try {
-      return await call();
-    } finally {
-      observe(name, (performance.now() - started) / 1000);
-    }
+    return call().finally(() => observe(name, (performance.now() - started) / 1000));
   };
 
   /**
