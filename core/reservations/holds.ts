@@ -2,8 +2,9 @@
 // around them. Redis is the authority for live stock and holds; every change here is one
 // atomic script that also appends to the event's outbox.
 
-import { Counter, Histogram, type Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
+import { childrenByKey, hotHistogram } from '../../platform/hot-metrics.js';
 import type { RedisClient } from '../../platform/redis.js';
 import { NO_WAITING_ROOM, type WaitingRoom } from '../queue/waiting-room.js';
 import { eventOfHoldId, newHoldId } from './hold-ids.js';
@@ -643,13 +644,14 @@ export function createHoldsFromConfig(
 ): Holds {
   const latency =
     registry &&
-    new Histogram({
+    hotHistogram({
       name: 'redis_script_duration_seconds',
       help: 'Lua script calls, by script, as the caller sees them (round trip included)',
       labelNames: ['script'] as const,
       buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
       registers: [registry],
     });
+  const latencyOf = latency && childrenByKey((script) => latency.child({ script }));
   const waitShort =
     registry &&
     new Counter({
@@ -661,7 +663,7 @@ export function createHoldsFromConfig(
   const run = defineScripts(
     redis,
     readScripts(),
-    latency && ((script, s) => latency.observe({ script }, s)),
+    latencyOf && ((script, s) => latencyOf(script).observe(s)),
     {
       replicas: config.REDIS_WAIT_REPLICAS ?? 0,
       timeoutMs: config.REDIS_WAIT_TIMEOUT_MS ?? 100,
