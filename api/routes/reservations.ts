@@ -21,6 +21,7 @@ import { jsonResponse } from '../responses.js';
 import { createRouter, validHeader } from '../router.js';
 import {
   json,
+  placedHoldJson,
   ReservationId,
   ReservationSchema,
   toReservation,
@@ -247,7 +248,7 @@ export function reservationRoutes({
     if (queuePass && queuePass !== 'invalid' && !replayed) metrics.queuePassUsed();
     const headers: Record<string, string> = { Location: `/v1/reservations/${hold.id}` };
     if (replayed) headers['Idempotent-Replayed'] = 'true';
-    return jsonResponse({ object: toReservation(hold) }, 201, headers);
+    return jsonResponse({ json: placedHoldJson(hold) }, 201, headers);
   });
 
   app.openapi(getReservation, async (c) => {
