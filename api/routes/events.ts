@@ -19,6 +19,7 @@ import { principalOf, requireUser } from '../auth/guards.js';
 import type { AvailabilitySnapshot } from '../availability.js';
 import type { AvailabilityStreams } from '../availability-stream.js';
 import type { AppEnv } from '../env.js';
+import { documentRoute, pathParams } from '../hand-validated.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { emptyResponse, jsonResponse, notModified } from '../responses.js';
@@ -37,9 +38,14 @@ import {
   toCategory,
   toComment,
   toEvent,
+  UUID,
 } from '../schemas.js';
 
 const EventParams = z.object({ eventId: Id('eventId') });
+const acceptEventId = (params: unknown) => {
+  const { eventId } = params as { eventId?: unknown };
+  return typeof eventId === 'string' && UUID.test(eventId) ? { eventId } : undefined;
+};
 const notFound = problemResponses([
   404,
   'No such event (not_found); drafts are hidden from non-admins',
@@ -275,8 +281,10 @@ export function eventRoutes(deps: EventRouteDeps) {
   });
 
   const { readAvailability, streams } = deps;
-  app.openapi(getAvailability, async (c) => {
-    const snapshot = await readAvailability(c.req.valid('param').eventId);
+  // Polled by every client during a drop: its path checked in the handler (hand-validated.ts).
+  app.get(documentRoute(app, getAvailability), async (c) => {
+    const { eventId } = pathParams(c, EventParams, acceptEventId);
+    const snapshot = await readAvailability(eventId);
     if (!snapshot || (snapshot.status === 'draft' && !isAdmin(c))) throw missing();
     const headers = { ETag: snapshot.etag, 'Cache-Control': 'no-cache' };
     if (notModified(c.req.header('if-none-match'), snapshot.etag)) {

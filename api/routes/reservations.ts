@@ -14,8 +14,8 @@ import { FAILING_PAYMENT_TOKEN, type Payments } from '../../core/reservations/pa
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
+import { documentRoute, jsonBody } from '../hand-validated.js';
 import { asApi, holdRefusalToApiError } from '../hold-errors.js';
-import { jsonBody } from '../json-body.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { jsonResponse } from '../responses.js';
 import { createRouter, validHeader } from '../router.js';
@@ -26,6 +26,7 @@ import {
   ReservationSchema,
   toReservation,
   toReservationFromRecord,
+  UUID,
 } from '../schemas.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
@@ -61,7 +62,6 @@ const ConfirmBody = z
   .object({ paymentToken: z.string().min(1).max(200).optional() })
   .openapi('ConfirmRequest');
 
-const UUID = z.regexes.uuid();
 /** The reserve bodies accepted without zod (see jsonBody); the schema judges the rest. */
 function acceptReserveBody(value: unknown): z.output<typeof ReserveBody> | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -216,9 +216,7 @@ export function reservationRoutes({
 
   // The hot route: documented from its definition, its body read in the handler (jsonBody),
   // so a reserve passes through no validator layers.
-  const { middleware: _guardedInHandler, ...reserveDocument } = reserve;
-  app.openAPIRegistry.registerPath(reserveDocument);
-  app.post(reserve.path, async (c) => {
+  app.post(documentRoute(app, reserve), async (c) => {
     const { userId } = principalOf(c);
     const body = await jsonBody(c, ReserveBody, acceptReserveBody);
     const key = validHeader(c, 'idempotency-key', IdempotencyKey);

@@ -36,6 +36,10 @@ beforeAll(async () => {
     }),
     (c) => c.json({ ok: true, ...c.req.valid('json') }, 200),
   );
+  app.get(
+    '/test/own-headers',
+    () => new Response('framed', { headers: { 'x-frame-options': 'DENY', 'X-Custom': 'yes' } }),
+  );
   app.get('/test/crash', () => {
     throw new Error('secret internals at /srv/app/db.ts:42');
   });
@@ -202,6 +206,14 @@ describe('request ids and headers', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+  });
+
+  it("lets a handler's header win over the security header of the same name, once", async () => {
+    const res = await ctx.app.request('/test/own-headers');
+    expect(res.headers.get('x-frame-options')).toBe('DENY');
+    expect(res.headers.get('x-custom')).toBe('yes');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('x-request-id')).toMatch(/^[a-z0-9]+-[a-z0-9]+$/);
   });
 });
 
