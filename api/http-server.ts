@@ -30,10 +30,9 @@ const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-XSS-Protection', '0'],
 ];
 
-/** The security headers as one object: each head starts as a copy of it. */
-const SECURITY_HEAD: OutgoingHttpHeaders = Object.fromEntries(SECURITY_HEADERS);
-/** Lower-case name → the name in SECURITY_HEAD (a handler may spell a name either way). */
-const SECURITY_NAME = new Map(SECURITY_HEADERS.map(([name]) => [name.toLowerCase(), name]));
+const SECURITY_HEADER_NAMES = SECURITY_HEADERS.map(
+  ([name, value]) => [name, name.toLowerCase(), value] as const,
+);
 
 /**
  * Node's response with the adapter's headers: the security headers and X-Request-Id go into
@@ -52,22 +51,17 @@ class ApiResponse extends ServerResponse {
     const headers = reason === undefined ? reasonOrHeaders : maybeHeaders;
     if (headers === undefined || Array.isArray(headers) || typeof headers !== 'object') {
       // Headers set one by one (a stream, Node's own answers): add ours where not set.
-      for (const [name, value] of SECURITY_HEADERS)
+      for (const [name, , value] of SECURITY_HEADER_NAMES)
         if (!this.hasHeader(name)) this.setHeader(name, value);
-      if (this.requestId && !this.hasHeader('X-Request-Id'))
-        this.setHeader('X-Request-Id', this.requestId);
+      if (!this.hasHeader('X-Request-Id')) this.setHeader('X-Request-Id', this.requestId);
       return super.writeHead(statusCode, reason, headers as OutgoingHttpHeaders | undefined);
     }
-    const head = { ...SECURITY_HEAD };
-    // No id before the app saw the request (the adapter's own 400 for a malformed URL).
-    if (this.requestId) head['X-Request-Id'] = this.requestId;
-    for (const name in headers) {
-      const lower = name.toLowerCase();
-      // The handler's header wins over ours of the same name, however it is spelt.
-      const ours = lower === 'x-request-id' ? 'X-Request-Id' : SECURITY_NAME.get(lower);
-      if (ours !== undefined && ours !== name) delete head[ours];
-      head[name] = headers[name];
-    }
+    const head: OutgoingHttpHeaders = {};
+    for (const [name, lower, value] of SECURITY_HEADER_NAMES)
+      if (!(name in headers) && !(lower in headers)) head[name] = value;
+    if (!('X-Request-Id' in headers) && !('x-request-id' in headers))
+      head['X-Request-Id'] = this.requestId;
+    Object.assign(head, headers);
     return super.writeHead(statusCode, reason, head);
   }
 }
