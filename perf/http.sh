@@ -8,4 +8,6 @@ source tools/dev/need-command.sh
 need_command "${BENCH_WRK:-wrk}" wrk
 source tools/stack/prepare.sh
 node --import tsx tools/dev/migrate.ts >&2
+# The engine runs from the build, as the image runs it (BENCH_FROM=source: under tsx).
+[ "${BENCH_FROM:-build}" = source ] || npm run -s build >&2
 exec node --import tsx perf/http/http.ts "$@"

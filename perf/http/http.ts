@@ -23,6 +23,10 @@
 // run ends by waiting (BENCH_DRAIN_SECONDS, 120) for the event's outbox to drain and for
 // Postgres to hold every hold Redis has, with every confirmation.
 //
+// The engine's processes run from the build (`npm run build`, done by perf/http.sh), as the
+// image runs them; BENCH_FROM=source runs them under tsx as `npm start` does. The two
+// baselines always run under tsx (their per-request code is the same either way).
+//
 // Rate limits are off (SPEC §4: 0 = off) and logs at warn, as in every benchmark. The drop
 // has BENCH_CAPACITY seats, far more than a run can sell, so every reserve should be a 201.
 // Afterwards the stock is checked through the API (available = capacity − holds made) and
@@ -58,12 +62,16 @@ const DRAIN_SECONDS = env('BENCH_DRAIN_SECONDS', 120);
 // A confirm phase ends when every hold is answered; this only bounds it.
 const CONFIRM_MAX_SECONDS = env('BENCH_CONFIRM_MAX_SECONDS', 10 * (SECONDS + WARMUP_SECONDS) + 30);
 const API_ONLY = process.env.BENCH_API_ONLY === '1';
-const MODE = API_ONLY ? 'api only (api + Redis)' : 'whole engine (api + reaper + worker)';
+const FROM_SOURCE = process.env.BENCH_FROM === 'source';
+const MODE = `${API_ONLY ? 'api only (api + Redis)' : 'whole engine (api + reaper + worker)'}, run from ${FROM_SOURCE ? 'source (tsx)' : 'the build'}`;
 const RESULT_FILE = '.stack/bench-http.json';
 // BENCH_PHASES=reserve,confirm runs only those (and the two baselines), e.g. to profile one.
 const PHASES = process.env.BENCH_PHASES?.split(',');
 const wanted = (phase: string) => !PHASES || PHASES.includes(phase);
 const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
+/** A process's entry: its TypeScript source, or what the build made of it. */
+const entryOf = (source: string) =>
+  FROM_SOURCE ? source : `dist/${source.replace(/\.ts$/, '.js')}`;
 
 const config = loadConfigOrExit();
 const api = `http://127.0.0.1:${API_PORT}`;
@@ -169,7 +177,7 @@ async function clearPrototype() {
 function startReaper() {
   return startService(
     'reaper',
-    'reaper/main.ts',
+    entryOf('reaper/main.ts'),
     { REAPER_METRICS_PORT: String(REAPER_PORT), LOG_LEVEL },
     `http://127.0.0.1:${REAPER_PORT}/readyz`,
   );
@@ -178,7 +186,7 @@ function startReaper() {
 function startWorker() {
   return startService(
     'worker',
-    'worker/main.ts',
+    entryOf('worker/main.ts'),
     { WORKER_METRICS_PORT: String(WORKER_PORT), LOG_LEVEL },
     `http://127.0.0.1:${WORKER_PORT}/readyz`,
   );
@@ -250,7 +258,7 @@ try {
   services.push(prototype);
   const apiService = await startService(
     'api',
-    'api/main.ts',
+    entryOf('api/main.ts'),
     {
       PORT: String(API_PORT),
       API_METRICS_PORT: String(API_METRICS_PORT),

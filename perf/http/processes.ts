@@ -1,5 +1,6 @@
-// The processes a benchmark measures, started the way `npm start` starts them (node with
-// the tsx loader), each ready once its health URL answers 200.
+// The processes a benchmark measures, each ready once its health URL answers 200: a .ts
+// entry the way `npm start` starts it (node with the tsx loader), a .js entry of the build
+// as the image runs it (plain node).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 
@@ -17,7 +18,8 @@ export async function startService(
   nodeArgs: string[] = [],
   timeoutMs = 60_000,
 ): Promise<Service> {
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
+  const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, ...loader, entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
