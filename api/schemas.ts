@@ -4,7 +4,11 @@ import { z } from '@hono/zod-openapi';
 import type { CommentRow } from '../core/catalog/comments.js';
 import type { CategoryRow, EventRow } from '../core/catalog/events.js';
 import { waitingRoomOf } from '../core/queue/waiting-room.js';
-import type { NotificationRow, ReservationRow } from '../core/records/reservation-records.js';
+import {
+  holdOfRecord,
+  type NotificationRow,
+  type ReservationRow,
+} from '../core/records/reservation-records.js';
 import type { Hold } from '../core/reservations/holds.js';
 import { EVENT_STATUSES, RESERVATION_STATUSES } from '../drizzle/schema/index.js';
 import { type Serialized, serialize } from './responses.js';
@@ -214,20 +218,8 @@ export function placedHoldJson(hold: Hold): Serialized<Reservation> {
 }
 
 /** A reservation as the durable record has it (after Redis forgot it). */
-export function toReservationFromRecord(row: ReservationRow): z.infer<typeof ReservationSchema> {
-  return {
-    id: row.id,
-    eventId: row.eventId,
-    categoryId: row.categoryId,
-    userId: row.userId,
-    quantity: row.quantity,
-    status: row.status,
-    expiresAt: iso(row.expiresAt),
-    createdAt: iso(row.createdAt),
-    ...(row.confirmedAt ? { confirmedAt: iso(row.confirmedAt) } : {}),
-    ...(row.endedAt ? { endedAt: iso(row.endedAt) } : {}),
-  };
-}
+export const toReservationFromRecord = (row: ReservationRow): Reservation =>
+  toReservation(holdOfRecord(row));
 
 export const NotificationSchema = z
   .object({

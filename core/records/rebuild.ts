@@ -23,6 +23,7 @@ import { consumerLag } from '../../platform/kafka-lag.js';
 import { eventStateOf, findEvent, listCategories } from '../catalog/events.js';
 import { type Hold, HoldRefusal, type Holds } from '../reservations/holds.js';
 import { durableChangeSeq } from './event-marks.js';
+import { holdOfRecord } from './reservation-records.js';
 
 export class RebuildRefused extends Error {
   constructor(
@@ -72,22 +73,6 @@ async function recordComplete(deps: RebuildDeps, eventId: string, waitMs: number
 }
 
 const LIVE = new Set(['held', 'confirming']);
-
-function holdOfRow(row: typeof reservations.$inferSelect): Hold {
-  return {
-    id: row.id,
-    eventId: row.eventId,
-    categoryId: row.categoryId,
-    userId: row.userId,
-    quantity: row.quantity,
-    status: row.status,
-    expiresAt: row.expiresAt.getTime(),
-    createdAt: row.createdAt.getTime(),
-    confirmedAt: row.confirmedAt?.getTime(),
-    endedAt: row.endedAt?.getTime(),
-    seq: row.seq,
-  };
-}
 
 export interface RebuildResult {
   eventId: string;
@@ -156,7 +141,7 @@ export async function rebuildEvent(
   );
   const merged = rows.map((row, i) => {
     const live = inRedis[i];
-    const newest = live && live.seq > row.seq ? live : holdOfRow(row);
+    const newest = live && live.seq > row.seq ? live : holdOfRecord(row);
     return { hold: newest, redisSeq: live?.seq ?? 0 };
   });
 

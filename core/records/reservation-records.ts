@@ -2,9 +2,27 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { notifications, reservations } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
+import type { Hold } from '../reservations/holds.js';
 
 export type ReservationRow = typeof reservations.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;
+
+/** A recorded reservation as a hold (what Redis would hold for it). */
+export function holdOfRecord(row: ReservationRow): Hold {
+  return {
+    id: row.id,
+    eventId: row.eventId,
+    categoryId: row.categoryId,
+    userId: row.userId,
+    quantity: row.quantity,
+    status: row.status,
+    expiresAt: row.expiresAt.getTime(),
+    createdAt: row.createdAt.getTime(),
+    confirmedAt: row.confirmedAt?.getTime(),
+    endedAt: row.endedAt?.getTime(),
+    seq: row.seq,
+  };
+}
 
 interface PageArgs {
   limit: number;
