@@ -56,6 +56,11 @@ export function createCatalogCache(
 
   subscriber.on('message', (ch: string, message: string) => {
     if (ch !== channel) return;
+    // Versions only grow (INCR), and messages may arrive out of order: on a cluster each
+    // PUBLISH enters at a node of its own and crosses the cluster bus from there. An older
+    // one must not take an instance back (a Redis that lost the key starts over at 1: the
+    // periodic re-read below adopts that).
+    if (version !== undefined && Number(message) <= Number(version)) return;
     version = message;
     versionReadAt = Date.now();
     versionToldAt = versionReadAt;

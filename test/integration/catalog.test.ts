@@ -1,15 +1,20 @@
 // The catalog against real Postgres and Redis: search filters and pages, the two-level
 // cache and its invalidation across instances, the status machine, comments and ratings.
 import { randomUUID } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCatalogCache } from '../../core/catalog/cache.js';
 import { canMove } from '../../core/catalog/status.js';
 import { EVENT_STATUSES, type EventStatus } from '../../drizzle/schema/index.js';
+import { createLogger } from '../../platform/logger.js';
 import { buildTestApp } from '../helpers/app.js';
 import { signedInUser } from '../helpers/auth.js';
 import { adminToken, body, createDrop, type Json, send } from '../helpers/drop.js';
-import { eventually, functionalConfig } from '../helpers/services.js';
+import { eventually, functionalConfig, testRedis } from '../helpers/services.js';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
+type RedisNode = ReturnType<Cluster['nodes']>[number];
 let a: TestApp;
 let b: TestApp;
 let admin: string;
@@ -154,6 +159,52 @@ describe('search', () => {
 });
 
 describe('two-level cache', () => {
+  it('keeps its version when an older invalidation arrives late (a cluster may reorder them)', async () => {
+    const [redis, subscriber] = await Promise.all([testRedis(), testRedis()]);
+    const prefix = `cache-${randomUUID().slice(0, 8)}:`;
+    const cache = createCatalogCache(
+      redis,
+      subscriber,
+      new Registry(),
+      createLogger(config, 'test'),
+      {
+        prefix,
+        localTtlMs: 60_000,
+        sharedTtlMs: 60_000,
+      },
+    );
+    try {
+      await cache.ready;
+      // Messages on one subscriber connection are handed over in order: once the barrier is
+      // heard, the cache has heard what was published before it (through the same node).
+      const barrier = `${prefix}barrier`;
+      await subscriber.subscribe(barrier);
+      const publisher = redis instanceof Cluster ? (redis.nodes('master')[0] as RedisNode) : redis;
+      const publishThenBarrier = async (version: string) => {
+        const heard = new Promise<void>((resolve) =>
+          subscriber.on('message', (channel: string) => channel === barrier && resolve()),
+        );
+        await publisher.publish(`${prefix}catalog:invalidate`, version);
+        await publisher.publish(barrier, version);
+        await heard;
+      };
+      let loads = 0;
+      const read = () => cache.get('k', async () => ++loads);
+
+      await cache.invalidate();
+      expect(await read()).toBe(1);
+      const newest = await redis.incrby(`${prefix}catalog:version`, 9);
+      await publishThenBarrier(String(newest));
+      expect(await read()).toBe(2);
+      // A stale message after the newer one: ignored, the entry of the newest version stays.
+      await publishThenBarrier(String(newest - 5));
+      expect(await read()).toBe(2);
+    } finally {
+      await cache.close();
+      redis.disconnect();
+    }
+  });
+
   it('shows an admin edit at once on this instance and within a second on the other', async () => {
     const { eventId } = await createDrop(a.app, admin);
     const detail = async (app: TestApp) =>
