@@ -29,6 +29,9 @@ async function masterOf(slot: number): Promise<string | undefined> {
       lazyConnect: true,
       retryStrategy: () => null,
     });
+    // A dead node's refusal is connect()'s rejection; without a listener ioredis would also
+    // print each one as an unhandled error event.
+    client.on('error', () => {});
     try {
       await client.connect();
       const ranges = (await client.call('CLUSTER', 'SLOTS')) as [
