@@ -24,7 +24,7 @@ const Email = z
   .trim()
   .max(254)
   .pipe(z.email({ pattern: z.regexes.html5Email, message: 'must be an email address' }))
-  .openapi({ format: 'email', example: 'fan@example.com' });
+  .openapi({ format: 'email', example: 'someone@example.com' });
 /** bcrypt reads 72 bytes: longer passwords would be silently cut. */
 const NewPassword = z
   .string()
