@@ -237,7 +237,8 @@ export function reservationRoutes({
         ),
       });
     } catch (err) {
-      const answer = await reserveError(err, body.eventId);
+      // Counted whatever it comes to, a failed look at the record included.
+      const answer = await reserveError(err, body.eventId).catch((lookup: unknown) => lookup);
       metrics.count('reserve', answer);
       throw answer;
     }
