@@ -1,6 +1,8 @@
 // The availability stream (GET /v1/events/:id/availability/stream, Server-Sent Events):
 // one Redis subscription per event per api process, fanned out in-process to every open
-// stream of that event. The hold scripts publish on the event's channel with every change
+// stream of that event. The channel is a shard channel named by the event key (SSUBSCRIBE:
+// on a cluster it lives on the event's shard, not on every node). The hold scripts publish
+// on it with every change
 // (lua/includes/appendOutbox.lua), the catalog on every change of state or capacity
 // (core/reservations/holds.ts); a burst of changes is read once per AVAILABILITY_STREAM_MS
 // (one availability script for all the event's streams) and sent only if the document
@@ -64,7 +66,8 @@ export function createAvailabilityStreams(
     registers: [registry],
   });
 
-  subscriber.on('message', (channel: string) => {
+  // Sharded pub/sub (SSUBSCRIBE): the channel is the event key, on the event's shard.
+  subscriber.on('smessage', (channel: string) => {
     const eventId = byChannel.get(channel);
     const group = eventId && groups.get(eventId);
     if (!group || !eventId) return;
@@ -150,7 +153,7 @@ export function createAvailabilityStreams(
         groups.set(eventId, group);
         const channel = keys.event(eventId).event;
         byChannel.set(channel, eventId);
-        await subscriber.subscribe(channel);
+        await subscriber.ssubscribe(channel);
       }
       group.listeners.add(listener);
       const g = group;
@@ -161,7 +164,7 @@ export function createAvailabilityStreams(
         if (g.timer) clearTimeout(g.timer);
         const channel = keys.event(eventId).event;
         byChannel.delete(channel);
-        subscriber.unsubscribe(channel).catch(() => {});
+        subscriber.sunsubscribe(channel).catch(() => {});
       };
     },
 

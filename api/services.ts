@@ -12,7 +12,7 @@ import { createHoldsFromConfig } from '../core/reservations/holds.js';
 import type { Config } from '../platform/config.js';
 import { createDb, type Sql } from '../platform/db/client.js';
 import type { Logger } from '../platform/logger.js';
-import type { RedisClient } from '../platform/redis.js';
+import { type RedisClient, shardedSubscriber } from '../platform/redis.js';
 import { createAvailabilityReader } from './availability.js';
 import { createAvailabilityStreams } from './availability-stream.js';
 import { createDomainMetrics } from './domain-metrics.js';
@@ -49,9 +49,10 @@ export async function createApiServices(
   const readAvailability = createAvailabilityReader(holds, config.AVAILABILITY_CACHE_MS);
   return {
     readAvailability,
-    // Its own connection: a subscribed client runs no other commands.
+    // Its own connection: a subscribed client runs no other commands. On a cluster, one
+    // per master: the streams listen on the shard channels of their events.
     availabilityStreams: createAvailabilityStreams(
-      connections.redis.duplicate(),
+      shardedSubscriber(connections.redis),
       holds.keys,
       readAvailability,
       logger,

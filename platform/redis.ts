@@ -51,6 +51,16 @@ export function createRedis(
   return client;
 }
 
+/**
+ * A connection of its own for sharded pub/sub (SSUBSCRIBE): on a cluster, a client that
+ * keeps one subscriber per master, so each shard channel is heard from its own shard.
+ */
+export function shardedSubscriber(client: RedisClient): RedisClient {
+  return client instanceof Cluster
+    ? client.duplicate(undefined, { shardedSubscribers: true })
+    : client.duplicate();
+}
+
 /** Resolves once the client is ready, or rejects after `timeoutMs`. */
 export function redisReady(client: RedisClient, timeoutMs: number): Promise<void> {
   if (client.status === 'ready') return Promise.resolve();

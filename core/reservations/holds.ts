@@ -259,7 +259,7 @@ export function createHolds(
       );
       await redis.sadd(keys.liveEvents, eventId);
       // Availability streams hear of a new state (api/availability-stream.ts).
-      await redis.publish(k.event, 'state');
+      await redis.spublish(k.event, 'state');
       // The reaper admits from the queues of these events.
       if (room.enabled) await redis.sadd(keys.queuedEvents, eventId);
       else await redis.srem(keys.queuedEvents, eventId);
@@ -279,7 +279,7 @@ export function createHolds(
         ),
       );
       await redis.sadd(keys.liveEvents, eventId);
-      await redis.publish(k.event, 'category');
+      await redis.spublish(k.event, 'category');
       return Number(reply[1]);
     },
 

@@ -5,8 +5,10 @@
 --- Every change also takes the event's next change number (`eventSeq`, kept in the event
 --- hash): the durable record remembers the highest one it holds, so a Redis that comes
 --- back with a lower one has lost changes the record knows (see fence.lua).
---- It is also published on the event's channel (the event hash's name): the api's
---- availability streams listen there (api/availability-stream.ts).
+--- It is also published on the event's shard channel (the event hash's name, so the
+--- event's slot): the api's availability streams listen there (api/availability-stream.ts).
+--- SPUBLISH, not PUBLISH: on a Redis Cluster a PUBLISH crosses the bus to every node, a
+--- sharded one stays with the shard that holds the event.
 local function appendOutbox(eventKey, outboxKey, type, hold, atMs)
   hold.eventSeq = redis.call('HINCRBY', eventKey, 'changeSeq', 1)
   local fields = {
@@ -25,5 +27,5 @@ local function appendOutbox(eventKey, outboxKey, type, hold, atMs)
     fields[#fields + 1] = hold.queuePass
   end
   redis.call('XADD', outboxKey, '*', unpack(fields))
-  redis.call('PUBLISH', eventKey, hold.eventSeq)
+  redis.call('SPUBLISH', eventKey, hold.eventSeq)
 end
