@@ -53,13 +53,15 @@ class ApiResponse extends ServerResponse {
       // Headers set one by one (a stream, Node's own answers): add ours where not set.
       for (const [name, , value] of SECURITY_HEADER_NAMES)
         if (!this.hasHeader(name)) this.setHeader(name, value);
-      if (!this.hasHeader('X-Request-Id')) this.setHeader('X-Request-Id', this.requestId);
+      if (this.requestId && !this.hasHeader('X-Request-Id'))
+        this.setHeader('X-Request-Id', this.requestId);
       return super.writeHead(statusCode, reason, headers as OutgoingHttpHeaders | undefined);
     }
     const head: OutgoingHttpHeaders = {};
     for (const [name, lower, value] of SECURITY_HEADER_NAMES)
       if (!(name in headers) && !(lower in headers)) head[name] = value;
-    if (!('X-Request-Id' in headers) && !('x-request-id' in headers))
+    // No id before the app saw the request (the adapter's own 400 for a malformed URL).
+    if (this.requestId && !('X-Request-Id' in headers) && !('x-request-id' in headers))
       head['X-Request-Id'] = this.requestId;
     Object.assign(head, headers);
     return super.writeHead(statusCode, reason, head);

@@ -1,6 +1,7 @@
 // The api skeleton through its real factory: problem+json errors, validation, limits,
 // request ids, security headers, the operations endpoints and route-labelled metrics.
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { createRoute, z } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiError } from '../../api/problem.js';
@@ -206,6 +207,24 @@ describe('request ids and headers', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
     expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+  });
+
+  it('sends no empty request id on an answer the server gives before the app (a bad Host)', async () => {
+    // Raw bytes: fetch would not send this Host.
+    const head = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(ctx.baseUrl).port), '127.0.0.1', () =>
+        socket.write('GET /healthz HTTP/1.1\r\nHost: bad host!\r\nConnection: close\r\n\r\n'),
+      );
+      let text = '';
+      socket.on('data', (chunk) => {
+        text += chunk;
+      });
+      socket.on('end', () => resolve(text.split('\r\n\r\n')[0] ?? ''));
+      socket.on('error', reject);
+    });
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(head).toMatch(/^X-Content-Type-Options: nosniff$/im);
+    expect(head).not.toMatch(/^X-Request-Id:/im);
   });
 
   it("lets a handler's header win over the security header of the same name, once", async () => {
