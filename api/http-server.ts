@@ -15,8 +15,11 @@ interface Fetchable {
   fetch(request: Request, env: ApiBindings): Response | Promise<Response>;
 }
 
-/** The set and values of Hono's secureHeaders defaults. */
-const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
+/**
+ * Hono's secureHeaders defaults, sent with every document a browser may render (the /docs
+ * page, anything not JSON).
+ */
+const DOCUMENT_SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['Cross-Origin-Resource-Policy', 'same-origin'],
   ['Cross-Origin-Opener-Policy', 'same-origin'],
   ['Origin-Agent-Cluster', '?1'],
@@ -30,9 +33,26 @@ const SECURITY_HEADERS: readonly (readonly [string, string])[] = [
   ['X-XSS-Protection', '0'],
 ];
 
-const SECURITY_HEADER_NAMES = SECURITY_HEADERS.map(
-  ([name, value]) => [name, name.toLowerCase(), value] as const,
+/**
+ * The ones that protect a JSON answer (OWASP's REST security headers): HSTS, no MIME
+ * sniffing, no framing. The rest govern what a rendered document may do (its referrer, its
+ * window's opener, DNS prefetching, old IE and Flash), which JSON never is, and every header
+ * is work on each answer for the server and each client (BENCHMARKS.md, issue 13).
+ */
+const JSON_SECURITY_HEADERS = DOCUMENT_SECURITY_HEADERS.filter(([name]) =>
+  ['Strict-Transport-Security', 'X-Content-Type-Options', 'X-Frame-Options'].includes(name),
 );
+
+const withLowerCase = (headers: typeof DOCUMENT_SECURITY_HEADERS) =>
+  headers.map(([name, value]) => [name, name.toLowerCase(), value] as const);
+const FOR_DOCUMENTS = withLowerCase(DOCUMENT_SECURITY_HEADERS);
+const FOR_JSON = withLowerCase(JSON_SECURITY_HEADERS);
+
+/** application/json and application/problem+json answers; not the HTML, the SSE stream. */
+const isJson = (contentType: unknown) =>
+  typeof contentType === 'string' &&
+  contentType.startsWith('application/') &&
+  /^application\/(?:[\w.-]+\+)?json\b/.test(contentType);
 
 /**
  * Node's response with the adapter's headers: the security headers and X-Request-Id go into
@@ -51,14 +71,17 @@ class ApiResponse extends ServerResponse {
     const headers = reason === undefined ? reasonOrHeaders : maybeHeaders;
     if (headers === undefined || Array.isArray(headers) || typeof headers !== 'object') {
       // Headers set one by one (a stream, Node's own answers): add ours where not set.
-      for (const [name, , value] of SECURITY_HEADER_NAMES)
+      const security = isJson(this.getHeader('content-type')) ? FOR_JSON : FOR_DOCUMENTS;
+      for (const [name, , value] of security)
         if (!this.hasHeader(name)) this.setHeader(name, value);
       if (this.requestId && !this.hasHeader('X-Request-Id'))
         this.setHeader('X-Request-Id', this.requestId);
       return super.writeHead(statusCode, reason, headers as OutgoingHttpHeaders | undefined);
     }
     const head: OutgoingHttpHeaders = {};
-    for (const [name, lower, value] of SECURITY_HEADER_NAMES)
+    const contentType = headers['content-type'] ?? headers['Content-Type'];
+    const security = isJson(contentType) ? FOR_JSON : FOR_DOCUMENTS;
+    for (const [name, lower, value] of security)
       if (!(name in headers) && !(lower in headers)) head[name] = value;
     // No id before the app saw the request (the adapter's own 400 for a malformed URL).
     if (this.requestId && !('X-Request-Id' in headers) && !('x-request-id' in headers))

@@ -202,11 +202,27 @@ describe('request ids and headers', () => {
     expect(made.headers.get('x-request-id')).toMatch(/^[a-z0-9]+-[a-z0-9]+$/);
   });
 
-  it('sets security headers', async () => {
-    const res = await ctx.app.request('/healthz');
-    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
-    expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+  it('sets security headers: those that guard JSON on a JSON answer, all on a document', async () => {
+    const guardingJson = (res: Response) => {
+      expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(res.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+      expect(res.headers.get('strict-transport-security')).toContain('max-age=');
+    };
+    const json = await ctx.app.request('/healthz');
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    guardingJson(json);
+    expect(json.headers.get('referrer-policy')).toBeNull();
+    const problem = await ctx.app.request('/test/crash');
+    expect(problem.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    guardingJson(problem);
+    expect(problem.headers.get('x-dns-prefetch-control')).toBeNull();
+
+    const page = await ctx.app.request('/docs');
+    expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+    guardingJson(page);
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(page.headers.get('x-permitted-cross-domain-policies')).toBe('none');
   });
 
   it('sends no empty request id on an answer the server gives before the app (a bad Host)', async () => {
