@@ -55,6 +55,13 @@ const isJson = (contentType: unknown) =>
   /^application\/(?:[\w.-]+\+)?json\b/.test(contentType);
 
 /**
+ * The JSON set for JSON and for answers without a body (204, and 304, whose headers a
+ * browser lays over those it cached), the whole set for anything a browser may render.
+ */
+const securityFor = (status: number, contentType: unknown) =>
+  status === 304 || status === 204 || isJson(contentType) ? FOR_JSON : FOR_DOCUMENTS;
+
+/**
  * Node's response with the adapter's headers: the security headers and X-Request-Id go into
  * the head as it is written. @hono/node-server hands writeHead a plain object of the
  * handler's headers; that object is never changed (it may be shared), a new one is written.
@@ -71,7 +78,7 @@ class ApiResponse extends ServerResponse {
     const headers = reason === undefined ? reasonOrHeaders : maybeHeaders;
     if (headers === undefined || Array.isArray(headers) || typeof headers !== 'object') {
       // Headers set one by one (a stream, Node's own answers): add ours where not set.
-      const security = isJson(this.getHeader('content-type')) ? FOR_JSON : FOR_DOCUMENTS;
+      const security = securityFor(statusCode, this.getHeader('content-type'));
       for (const [name, , value] of security)
         if (!this.hasHeader(name)) this.setHeader(name, value);
       if (this.requestId && !this.hasHeader('X-Request-Id'))
@@ -79,8 +86,7 @@ class ApiResponse extends ServerResponse {
       return super.writeHead(statusCode, reason, headers as OutgoingHttpHeaders | undefined);
     }
     const head: OutgoingHttpHeaders = {};
-    const contentType = headers['content-type'] ?? headers['Content-Type'];
-    const security = isJson(contentType) ? FOR_JSON : FOR_DOCUMENTS;
+    const security = securityFor(statusCode, headers['content-type'] ?? headers['Content-Type']);
     for (const [name, lower, value] of security)
       if (!(name in headers) && !(lower in headers)) head[name] = value;
     // No id before the app saw the request (the adapter's own 400 for a malformed URL).

@@ -594,6 +594,8 @@ describe('over real HTTP, under concurrency', () => {
     expect(unchanged.status).toBe(304);
     expect(unchanged.headers.get('etag')).toBe(etag);
     expectStandardHeaders(unchanged);
+    // Nothing to render in a 304: the JSON answer's set, not the document's.
+    expect(unchanged.headers.get('referrer-policy')).toBeNull();
     await reserveOver({});
     const changed = await fetch(`${base}/v1/events/${eventId}/availability`, {
       headers: { 'If-None-Match': etag },
