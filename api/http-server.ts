@@ -50,9 +50,7 @@ const FOR_JSON = withLowerCase(JSON_SECURITY_HEADERS);
 
 /** application/json and application/problem+json answers; not the HTML, the SSE stream. */
 const isJson = (contentType: unknown) =>
-  typeof contentType === 'string' &&
-  contentType.startsWith('application/') &&
-  /^application\/(?:[\w.-]+\+)?json\b/.test(contentType);
+  typeof contentType === 'string' && /^application\/(?:[\w.-]+\+)?json\b/.test(contentType);
 
 /**
  * The JSON set for JSON and for answers without a body (204, and 304, whose headers a

@@ -13,12 +13,12 @@ export type Serialized<T> = string & { readonly [serialized]: T };
 export const serialize = <T>(value: T) => JSON.stringify(value) as Serialized<T>;
 
 /**
- * The handler's headers after the JSON content type, copied key by key: an object spread
- * (`{ ...JSON_ONLY, ...headers }`) made the head slower to write (availability +10 % without
- * it, A/B in one api process; BENCHMARKS.md, issue 13).
+ * The JSON content type, then the handler's headers copied key by key. An object spread
+ * (`{ ...JSON_ONLY, ...headers }`) made the head slower to write: availability was 10 %
+ * faster with the copy (A/B in one api process; BENCHMARKS.md, issue 13).
  */
 function withJson(headers: Record<string, string>): Record<string, string> {
-  const all: Record<string, string> = { 'content-type': 'application/json' };
+  const all: Record<string, string> = { 'content-type': JSON_ONLY['content-type'] };
   for (const name in headers) all[name] = headers[name] as string;
   return all;
 }
