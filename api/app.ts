@@ -131,9 +131,18 @@ export function createApp(deps: AppDeps) {
       recordSale: createSaleRecorder(deps.sql, config.REDIS_KEY_PREFIX),
       eventLost: (eventId) => isMarked(deps.db, config.REDIS_KEY_PREFIX, eventId),
       passes: deps.queuePasses,
+      views: deps.eventViews,
     }),
   );
-  app.route('/', queueRoutes({ queue: deps.queue, passes: deps.queuePasses }));
+  app.route(
+    '/',
+    queueRoutes({
+      queue: deps.queue,
+      passes: deps.queuePasses,
+      tickets: deps.queueTickets,
+      views: deps.eventViews,
+    }),
+  );
   app.route('/', recordRoutes({ db: deps.db }));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -1,17 +1,12 @@
 // The availability stream (GET /v1/events/:id/availability/stream, Server-Sent Events):
-// one Redis subscription per event per api process, fanned out in-process to every open
-// stream of that event. The channel is a shard channel named by the event key (SSUBSCRIBE:
-// on a cluster it lives on the event's shard, not on every node). The hold scripts publish
-// on it with every change
-// (lua/includes/appendOutbox.lua), the catalog on every change of state or capacity
-// (core/reservations/holds.ts); a burst of changes is read once per AVAILABILITY_STREAM_MS
-// (one availability script for all the event's streams) and sent only if the document
-// changed. Nothing polls Redis per client.
+// fed by the event's view (event-views.ts), which listens on the event's shard channel and
+// reads the event once per AVAILABILITY_STREAM_MS after a change; the document is fanned
+// out in-process to every open stream of that event, only when it changed, and at most
+// once per AVAILABILITY_STREAM_MS. Nothing polls Redis per client.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { Keyspace } from '../core/reservations/keys.js';
-import type { Logger } from '../platform/logger.js';
-import type { RedisClient } from '../platform/redis.js';
-import type { AvailabilitySnapshot } from './availability.js';
+import type { EventView } from '../core/reservations/holds.js';
+import { type AvailabilitySnapshot, availabilityOf } from './availability.js';
+import type { EventViews } from './event-views.js';
 import { ApiError } from './problem.js';
 
 export interface StreamListener {
@@ -26,9 +21,11 @@ export interface StreamListener {
 interface EventGroup {
   listeners: Set<StreamListener>;
   lastEtag: string | undefined;
-  dirty: boolean;
+  /** a changed document waiting for the pace to allow it */
+  pending: AvailabilitySnapshot | undefined;
   timer: NodeJS.Timeout | undefined;
-  lastReadAt: number;
+  lastSentAt: number;
+  stop: Promise<() => void>;
 }
 
 export interface AvailabilityStreamOptions {
@@ -39,15 +36,11 @@ export interface AvailabilityStreamOptions {
 }
 
 export function createAvailabilityStreams(
-  subscriber: RedisClient,
-  keys: Keyspace,
-  read: (eventId: string) => Promise<AvailabilitySnapshot | null>,
-  logger: Logger,
+  views: EventViews,
   registry: Registry,
   options: AvailabilityStreamOptions,
 ) {
   const groups = new Map<string, EventGroup>();
-  const byChannel = new Map<string, string>();
   const perCaller = new Map<string, number>();
   let open = 0;
   let closing = false;
@@ -66,37 +59,27 @@ export function createAvailabilityStreams(
     registers: [registry],
   });
 
-  // Sharded pub/sub (SSUBSCRIBE): the channel is the event key, on the event's shard.
-  subscriber.on('smessage', (channel: string) => {
-    const eventId = byChannel.get(channel);
-    const group = eventId && groups.get(eventId);
-    if (!group || !eventId) return;
-    group.dirty = true;
-    schedule(eventId, group);
-  });
+  function sendPending(group: EventGroup) {
+    const snapshot = group.pending;
+    if (!snapshot) return;
+    group.pending = undefined;
+    group.lastSentAt = Date.now();
+    for (const listener of group.listeners) listener.send(snapshot);
+    messages.inc(group.listeners.size);
+  }
 
-  /** Reads the event once its interval allows, and sends a changed document to all. */
-  function schedule(eventId: string, group: EventGroup) {
+  /** A view was read: a changed document goes out now, or when the pace allows. */
+  function heard(eventId: string, group: EventGroup, view: EventView) {
+    const snapshot = availabilityOf(eventId, view);
+    if (snapshot.etag === group.lastEtag) return;
+    group.lastEtag = snapshot.etag;
+    group.pending = snapshot;
     if (group.timer) return;
-    const wait = Math.max(0, group.lastReadAt + options.intervalMs - Date.now());
+    const wait = group.lastSentAt + options.intervalMs - Date.now();
+    if (wait <= 0) return sendPending(group);
     group.timer = setTimeout(() => {
       group.timer = undefined;
-      if (!group.dirty || group.listeners.size === 0) return;
-      group.dirty = false;
-      group.lastReadAt = Date.now();
-      read(eventId).then(
-        (snapshot) => {
-          if (!snapshot || snapshot.etag === group.lastEtag) return;
-          group.lastEtag = snapshot.etag;
-          for (const listener of group.listeners) listener.send(snapshot);
-          messages.inc(group.listeners.size);
-        },
-        (err) => {
-          // Read again at the next change (or at once, if one came meanwhile).
-          group.dirty = true;
-          logger.warn({ err, eventId }, 'availability stream read failed');
-        },
-      );
+      sendPending(group);
     }, wait);
     group.timer.unref();
   }
@@ -139,32 +122,34 @@ export function createAvailabilityStreams(
       };
     },
 
-    /** Adds a listener to the event's group (subscribing on the first one). */
+    /** Adds a listener to the event's group (listening to its view on the first one). */
     async listen(eventId: string, listener: StreamListener): Promise<() => void> {
       let group = groups.get(eventId);
       if (!group) {
-        group = {
+        const created: EventGroup = {
           listeners: new Set(),
           lastEtag: undefined,
-          dirty: false,
+          pending: undefined,
           timer: undefined,
-          lastReadAt: 0,
+          lastSentAt: 0,
+          stop: Promise.resolve(() => {}),
         };
-        groups.set(eventId, group);
-        const channel = keys.event(eventId).event;
-        byChannel.set(channel, eventId);
-        await subscriber.ssubscribe(channel);
+        created.stop = views.listen(eventId, (view) => heard(eventId, created, view));
+        groups.set(eventId, created);
+        group = created;
       }
       group.listeners.add(listener);
+      await group.stop;
       const g = group;
       return () => {
         g.listeners.delete(listener);
         if (g.listeners.size > 0 || groups.get(eventId) !== g) return;
         groups.delete(eventId);
         if (g.timer) clearTimeout(g.timer);
-        const channel = keys.event(eventId).event;
-        byChannel.delete(channel);
-        subscriber.sunsubscribe(channel).catch(() => {});
+        g.stop.then(
+          (stop) => stop(),
+          () => {},
+        );
       };
     },
 
@@ -177,7 +162,6 @@ export function createAvailabilityStreams(
         for (const listener of group.listeners) listener.end('shutdown');
       }
       groups.clear();
-      subscriber.disconnect();
     },
   };
 }

@@ -1,11 +1,11 @@
-// Availability as clients poll it during a drop: one Redis read (the availability script)
-// serves every request for the same event that arrives while it is in flight, and is
-// serialised and tagged once, not per request. A joining request gets an answer read at
-// most one Redis round trip before it arrived, never older — unless AVAILABILITY_CACHE_MS
-// allows a micro-cache on top. Reserving never reads this: the reserve script is the only
-// judge of stock.
+// Availability as clients poll it during a drop: served from the event's view in memory
+// (event-views.ts), serialised and tagged once per view, not per request. After a change is
+// pushed the next poll waits for one fresh read, which every poll meanwhile shares; with
+// nothing pushed, a poll costs Redis nothing. Reserving never reads this: the reserve
+// script is the only judge of an accepted hold.
 import { createHash } from 'node:crypto';
-import type { Holds } from '../core/reservations/holds.js';
+import type { EventView } from '../core/reservations/holds.js';
+import type { EventViews } from './event-views.js';
 import { type Serialized, serialize } from './responses.js';
 
 export interface AvailabilityBody {
@@ -22,46 +22,31 @@ export interface AvailabilitySnapshot {
   body: Serialized<AvailabilityBody>;
 }
 
-export function createAvailabilityReader(holds: Holds, cacheMs: number) {
-  const inFlight = new Map<string, Promise<AvailabilitySnapshot | null>>();
-  const recent = new Map<string, { at: number; snapshot: AvailabilitySnapshot | null }>();
+const snapshots = new WeakMap<EventView, AvailabilitySnapshot>();
 
-  async function readSnapshot(eventId: string): Promise<AvailabilitySnapshot | null> {
-    const live = await holds.availability(eventId);
-    if (!live) return null;
-    const categories = live.categories.map(({ id, name, capacity, available }) => ({
-      id,
-      name,
-      capacity,
-      available,
-    }));
-    const status = live.state.status;
-    const etag = `"${createHash('sha1')
-      .update(JSON.stringify([status, categories]))
-      .digest('base64url')}"`;
-    const asOf = new Date().toISOString();
-    return { status, etag, body: serialize({ eventId, status, categories, asOf }) };
-  }
+/** The availability document of a view, made once per view read. */
+export function availabilityOf(eventId: string, view: EventView): AvailabilitySnapshot {
+  let snapshot = snapshots.get(view);
+  if (snapshot) return snapshot;
+  const categories = view.categories.map(({ id, name, capacity, available }) => ({
+    id,
+    name,
+    capacity,
+    available,
+  }));
+  const status = view.state.status;
+  const etag = `"${createHash('sha1')
+    .update(JSON.stringify([status, categories]))
+    .digest('base64url')}"`;
+  const asOf = new Date(view.at).toISOString();
+  snapshot = { status, etag, body: serialize({ eventId, status, categories, asOf }) };
+  snapshots.set(view, snapshot);
+  return snapshot;
+}
 
-  return function read(eventId: string): Promise<AvailabilitySnapshot | null> {
-    if (cacheMs > 0) {
-      const cached = recent.get(eventId);
-      if (cached && Date.now() - cached.at < cacheMs) return Promise.resolve(cached.snapshot);
-    }
-    let pending = inFlight.get(eventId);
-    if (!pending) {
-      pending = readSnapshot(eventId).finally(() => inFlight.delete(eventId));
-      inFlight.set(eventId, pending);
-      if (cacheMs > 0) {
-        pending.then(
-          (snapshot) => {
-            if (recent.size > 10_000) recent.clear();
-            recent.set(eventId, { at: Date.now(), snapshot });
-          },
-          () => {},
-        );
-      }
-    }
-    return pending;
+export function createAvailabilityReader(views: EventViews) {
+  return async function read(eventId: string): Promise<AvailabilitySnapshot | null> {
+    const view = await views.current(eventId, { clean: 'stock' });
+    return view && availabilityOf(eventId, view);
   };
 }

@@ -81,6 +81,7 @@ try {
     // First: open streams get their final event and end, so the drain does not wait on them.
     ['availability-streams', () => services.availabilityStreams.close()],
     ['http', () => http.drain(config.SHUTDOWN_TIMEOUT_MS * DRAIN_SHARE)],
+    ['event-views', () => services.eventViews.close()],
     ['load-shedder', () => services.loadShedder.stop()],
     ['request-deadline', () => services.requestDeadline.stop()],
     ['catalog-cache', () => services.cache.close()],

@@ -12,6 +12,7 @@ export const ERRORS = {
   forbidden: { status: 403, title: 'Forbidden' },
   queue_pass_required: { status: 403, title: 'Queue pass required' },
   queue_pass_invalid: { status: 403, title: 'Queue pass invalid' },
+  queue_ticket_invalid: { status: 403, title: 'Queue ticket invalid' },
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   email_taken: { status: 409, title: 'Email already registered' },

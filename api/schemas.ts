@@ -66,6 +66,13 @@ export const Id = (name: string) =>
     .uuid({ message: 'must be a UUID' })
     .openapi({ param: { name, in: 'path' }, example: '0193a0b2-7c1e-7d3a-9f00-1c2d3e4f5a6b' });
 
+/** An event's path parameters, as a hot route accepts them without zod (hand-validated.ts). */
+export const EventParams = z.object({ eventId: Id('eventId') });
+export const acceptEventId = (params: unknown) => {
+  const { eventId } = params as { eventId?: unknown };
+  return typeof eventId === 'string' && UUID.test(eventId) ? { eventId } : undefined;
+};
+
 /**
  * A reservation id: opaque to clients (SPEC §2), at most 64 URL-safe characters. New ones
  * carry their event (core/reservations/hold-ids.ts); older records may be UUIDs.

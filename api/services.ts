@@ -8,6 +8,7 @@ import { createRevocations } from '../core/auth/revocations.js';
 import { createCatalogCache } from '../core/catalog/cache.js';
 import { createQueuePasses } from '../core/queue/passes.js';
 import { createQueue } from '../core/queue/queue.js';
+import { createQueueTickets, queueTicketKey } from '../core/queue/tickets.js';
 import { createHoldsFromConfig } from '../core/reservations/holds.js';
 import type { Config } from '../platform/config.js';
 import { createDb, type Sql } from '../platform/db/client.js';
@@ -16,6 +17,7 @@ import { type RedisClient, shardedSubscriber } from '../platform/redis.js';
 import { createAvailabilityReader } from './availability.js';
 import { createAvailabilityStreams } from './availability-stream.js';
 import { createDomainMetrics } from './domain-metrics.js';
+import { createEventViews } from './event-views.js';
 import { createDeadline } from './middleware/deadline.js';
 import { createLoadShedder } from './protection/load-shedding.js';
 import { createRateLimits } from './protection/rate-limits.js';
@@ -46,23 +48,27 @@ export async function createApiServices(
   });
   await revocations.ready;
   const holds = createHoldsFromConfig(connections.redis, config, registry);
-  const readAvailability = createAvailabilityReader(holds, config.AVAILABILITY_CACHE_MS);
+  // Its own connection: a subscribed client runs no other commands. On a cluster, one per
+  // master: the views listen on the shard channels of their events.
+  const eventViews = createEventViews(
+    holds,
+    shardedSubscriber(connections.redis),
+    holds.keys,
+    logger,
+    registry,
+    {
+      streamIntervalMs: config.AVAILABILITY_STREAM_MS,
+      availabilityCacheMs: config.AVAILABILITY_CACHE_MS,
+    },
+  );
   return {
-    readAvailability,
-    // Its own connection: a subscribed client runs no other commands. On a cluster, one
-    // per master: the streams listen on the shard channels of their events.
-    availabilityStreams: createAvailabilityStreams(
-      shardedSubscriber(connections.redis),
-      holds.keys,
-      readAvailability,
-      logger,
-      registry,
-      {
-        intervalMs: config.AVAILABILITY_STREAM_MS,
-        maxStreams: config.AVAILABILITY_STREAM_MAX,
-        maxPerCaller: config.AVAILABILITY_STREAM_MAX_PER_USER,
-      },
-    ),
+    eventViews,
+    readAvailability: createAvailabilityReader(eventViews),
+    availabilityStreams: createAvailabilityStreams(eventViews, registry, {
+      intervalMs: config.AVAILABILITY_STREAM_MS,
+      maxStreams: config.AVAILABILITY_STREAM_MAX,
+      maxPerCaller: config.AVAILABILITY_STREAM_MAX_PER_USER,
+    }),
     cache,
     metrics: createDomainMetrics(registry, holds),
     db,
@@ -77,6 +83,7 @@ export async function createApiServices(
     accessTokens: await createAccessTokens(config, { revocations }),
     queue: createQueue(connections.redis, config.REDIS_KEY_PREFIX),
     queuePasses: await createQueuePasses(config),
+    queueTickets: createQueueTickets(queueTicketKey(config)),
     refreshTokens: createRefreshTokens(db, config.REFRESH_TOKEN_TTL_SECONDS),
     rateLimits: createRateLimits(
       connections.redis,

@@ -6,6 +6,8 @@
   It also notices a sold-out event: no category has any ticket left (held or sold). Then,
   and while the event is not on sale, nobody is admitted; when stock returns (a hold
   expires or is released), admission resumes.
+  When it admits someone or the sold-out state flips, it says so on the event's shard
+  channel: the api processes answer queue polls from memory (api/event-views.ts).
 
   KEYS[1] event     {ev:E}:event           hash: status, waitingRoom, admitPerSecond, passTtl
   KEYS[2] queue     {ev:E}:queue           zset: waiting user → place
@@ -41,7 +43,10 @@ for _, id in ipairs(redis.call('SMEMBERS', categoriesKey)) do
   end
 end
 local soldOut = (categories > 0 and left <= 0) and 1 or 0
-redis.call('HSET', stateKey, 'soldOut', soldOut)
+if redis.call('HGET', stateKey, 'soldOut') ~= tostring(soldOut) then
+  redis.call('HSET', stateKey, 'soldOut', soldOut)
+  redis.call('SPUBLISH', eventKey, 'queue')
+end
 
 local scanned = tonumber(redis.call('HGET', stateKey, 'passScan')) or 0
 local expired = redis.call('ZCOUNT', admittedKey, '(' .. int(scanned), int(now))
@@ -75,6 +80,7 @@ redis.call('ZADD', admittedKey, unpack(scored))
 redis.call('HSET', stateKey, 'clock', string.format('%.3f', clock + #users * 1000 / rate))
 redis.call('HINCRBY', stateKey, 'admitted', #users)
 redis.call('HSETNX', stateKey, 'firstAdmitAt', int(now))
+redis.call('SPUBLISH', eventKey, 'queue')
 local reply = {#users, expired, soldOut, now}
 for _, joinedAt in ipairs(redis.call('HMGET', joinedKey, unpack(users))) do
   reply[#reply + 1] = joinedAt or ''

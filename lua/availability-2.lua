@@ -14,19 +14,11 @@
     {status, holdTtl, perUserLimit, then per category: id, name, capacity, held, confirmed,
      perUserLimit ('' when the category has none)}
 ]]
+--- @include "appendCategories"
 local event = redis.call('HMGET', KEYS[1], 'status', 'holdTtl', 'perUserLimit')
 if not event[1] then
   return {}
 end
 
 local reply = { event[1], event[2] or '', event[3] or '' }
-for _, id in ipairs(redis.call('SMEMBERS', KEYS[2])) do
-  local c = redis.call('HMGET', ARGV[1] .. id, 'id', 'name', 'capacity', 'held', 'confirmed',
-    'perUserLimit')
-  if c[1] then
-    for i = 1, 6 do
-      reply[#reply + 1] = c[i] or ''
-    end
-  end
-end
-return reply
+return appendCategories(reply, KEYS[2], ARGV[1])

@@ -1,5 +1,7 @@
-// The waiting room (SPEC §7): join, my ticket, and the public queue status. Each is one
-// Lua script in Redis; a ticket of an admitted user carries the signed queue pass that
+// The waiting room (SPEC §7): join, my ticket, and the public queue status. A join is one
+// Lua script in Redis; a poll that sends its Queue-Ticket is answered from the ticket and
+// the event's admission state in memory (core/queue/tickets.ts, api/event-views.ts), one
+// without from Redis. A ticket of an admitted user carries the signed queue pass that
 // POST /v1/reservations asks for while the event's waiting room is enabled.
 import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
@@ -10,12 +12,16 @@ import {
   type QueuePlace,
   TICKET_STATUSES,
 } from '../../core/queue/queue.js';
+import { claimsOf, placeOfTicket } from '../../core/queue/ticket-places.js';
+import type { QueueTickets } from '../../core/queue/tickets.js';
 import { HoldError, HoldRefusal } from '../../core/reservations/holds.js';
 import { principalOf, requireUser } from '../auth/guards.js';
+import type { EventViews } from '../event-views.js';
+import { documentRoute, pathParams } from '../hand-validated.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { emptyResponse, jsonResponse, notModified, serialize } from '../responses.js';
 import { createRouter } from '../router.js';
-import { Id, ifNoneMatchParameter, json } from '../schemas.js';
+import { acceptEventId, EventParams, ifNoneMatchParameter, json } from '../schemas.js';
 
 export const QueueTicketSchema = z
   .object({
@@ -26,6 +32,10 @@ export const QueueTicketSchema = z
     aheadOfYou: z.number().int(),
     estimatedWaitSeconds: z.number().int(),
     joinedAt: z.iso.datetime(),
+    ticket: z.string().max(512).openapi({
+      description:
+        'Opaque: send it back as the Queue-Ticket header when you poll queue/me (a poll without it is slower)',
+    }),
     pass: z.string().optional().openapi({ description: 'Send as the Queue-Pass header' }),
     passExpiresAt: z.iso.datetime().optional(),
   })
@@ -40,7 +50,15 @@ const QueueStatusSchema = z
   })
   .openapi('QueueStatus');
 
-const EventParams = z.object({ eventId: Id('eventId') });
+/** Documented here, read in the handler (placeFromTicket). */
+const queueTicketParameter = {
+  in: 'header' as const,
+  name: 'Queue-Ticket',
+  required: false,
+  schema: { type: 'string' as const, maxLength: 512 },
+  description:
+    'The `ticket` of your last QueueTicket: the poll is answered without a per-user read of the store',
+};
 const noRoom = [404, 'No such event, or it has no waiting room (not_found)'] as [number, string];
 
 const join = createRoute({
@@ -72,13 +90,17 @@ const myTicket = createRoute({
   security: [{ bearerAuth: [] }],
   middleware: [requireUser],
   request: { params: EventParams },
-  parameters: [ifNoneMatchParameter],
+  parameters: [ifNoneMatchParameter, queueTicketParameter],
   responses: {
     200: { description: 'The ticket', ...json(QueueTicketSchema) },
     304: { description: 'Unchanged since the ETag given' },
     ...commonErrorResponses,
     ...problemResponses(
       [401, 'No valid access token (unauthorized)'],
+      [
+        403,
+        'The Queue-Ticket is not a valid ticket of yours for this event: altered, another’s, or expired (queue_ticket_invalid)',
+      ],
       [404, 'No such event, no waiting room, or you have not joined it (not_found)'],
     ),
   },
@@ -125,7 +147,21 @@ function refusal(err: unknown): never {
   throw err;
 }
 
-export function queueRoutes({ queue, passes }: { queue: Queue; passes: QueuePasses }) {
+const invalidTicket = () =>
+  new ApiError(
+    'queue_ticket_invalid',
+    'The Queue-Ticket is not a valid ticket of yours for this event (expired or altered?): poll without it for a new one',
+  );
+
+export interface QueueDeps {
+  queue: Queue;
+  passes: QueuePasses;
+  tickets: QueueTickets;
+  /** each event's admission state in memory: polls with a ticket are answered from it */
+  views: Pick<EventViews, 'current'>;
+}
+
+export function queueRoutes({ queue, passes, tickets, views }: QueueDeps) {
   const app = createRouter();
 
   async function ticketOf(place: QueuePlace) {
@@ -136,12 +172,24 @@ export function queueRoutes({ queue, passes }: { queue: Queue; passes: QueuePass
       aheadOfYou: place.aheadOfYou,
       estimatedWaitSeconds: place.estimatedWaitSeconds,
       joinedAt: new Date(place.joinedAt).toISOString(),
+      ticket: tickets.sign(claimsOf(place)),
     };
     if (place.status === 'admitted' && place.passExpiresAt !== null) {
       ticket.pass = await passes.sign(place.userId, place.eventId, place.passExpiresAt);
       ticket.passExpiresAt = new Date(place.passExpiresAt).toISOString();
     }
     return ticket;
+  }
+
+  /** The place a valid Queue-Ticket and the event's view tell; undefined: ask Redis. */
+  async function placeFromTicket(header: string, userId: string, eventId: string) {
+    const check = tickets.verify(header);
+    if (!check.ok || check.claims.userId !== userId || check.claims.eventId !== eventId) {
+      throw invalidTicket();
+    }
+    const view = await views.current(eventId, { clean: 'queue' });
+    if (!view?.queue.enabled) return undefined;
+    return placeOfTicket(check.claims, view, Date.now());
   }
 
   app.openapi(join, async (c) => {
@@ -153,10 +201,14 @@ export function queueRoutes({ queue, passes }: { queue: Queue; passes: QueuePass
     });
   });
 
-  app.openapi(myTicket, async (c) => {
-    const { eventId } = c.req.valid('param');
+  // Polled by every waiting fan: its path checked in the handler (hand-validated.ts).
+  app.get(documentRoute(app, myTicket), async (c) => {
+    const { eventId } = pathParams(c, EventParams, acceptEventId);
     const { userId } = principalOf(c);
-    const place = await queue.place(eventId, userId).catch(refusal);
+    const header = c.req.header('queue-ticket');
+    const place =
+      (header === undefined ? undefined : await placeFromTicket(header, userId, eventId)) ??
+      (await queue.place(eventId, userId).catch(refusal));
     const body = serialize(await ticketOf(place));
     const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
     const headers = {

@@ -1,5 +1,6 @@
 // Reservations: hold stock, read, confirm (simulated payment), release or cancel.
-// Every state change is one Lua script in Redis; HTTP never waits on Kafka or Postgres.
+// Every state change is one Lua script in Redis; a confirm and a give-back are also written
+// to Postgres before the 200 (the sale is durable); nothing waits on Kafka.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { QueuePasses } from '../../core/queue/passes.js';
 import { findReservation } from '../../core/records/reservation-records.js';
@@ -11,9 +12,11 @@ import {
   type Idempotency,
 } from '../../core/reservations/holds.js';
 import { FAILING_PAYMENT_TOKEN, type Payments } from '../../core/reservations/payments.js';
+import { refusalFromView } from '../../core/reservations/view-refusal.js';
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
+import type { EventViews } from '../event-views.js';
 import { documentRoute, jsonBody } from '../hand-validated.js';
 import { asApi, holdRefusalToApiError } from '../hold-errors.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
@@ -178,6 +181,8 @@ export interface ReservationDeps {
   /** Whether an event Redis does not have is one the record says it held (a data loss). */
   eventLost: (eventId: string) => Promise<boolean>;
   passes: QueuePasses;
+  /** Each event as a crowd sees it, in memory: refuses a sold-out reserve without Redis. */
+  views: Pick<EventViews, 'peek' | 'touch'>;
 }
 
 // Each state change is one Lua script, and the script's first check is ownership (someone
@@ -191,6 +196,7 @@ export function reservationRoutes({
   recordSale,
   eventLost,
   passes,
+  views,
 }: ReservationDeps) {
   const app = createRouter();
 
@@ -227,6 +233,11 @@ export function reservationRoutes({
     // async layer of its own.
     let placed: Awaited<ReturnType<Holds['reserve']>>;
     try {
+      // Sold out (or no pass) as memory knows it: refused without a Redis call. Not with an
+      // Idempotency-Key: its replay must give the original answer, which only Redis has.
+      const view = key === undefined ? views.peek(body.eventId) : undefined;
+      const refusal = view && refusalFromView(view, body.categoryId, body.quantity, queuePass);
+      if (refusal) throw refusal;
       placed = await holds.reserve({
         userId,
         ...body,
@@ -244,6 +255,7 @@ export function reservationRoutes({
     }
     metrics.count('reserve');
     const { hold, replayed } = placed;
+    views.touch(hold.eventId);
     if (queuePass && queuePass !== 'invalid' && !replayed) metrics.queuePassUsed();
     const headers: Record<string, string> = { Location: `/v1/reservations/${hold.id}` };
     if (replayed) headers['Idempotent-Replayed'] = 'true';
@@ -306,6 +318,8 @@ export function reservationRoutes({
       () => asApi(() => holds.giveBack(c.req.valid('param').id, userId)),
       (hold) => (hold.status === 'cancelled' ? 'cancel' : 'release'),
     );
+    // The stock is back: this process's next reserve must not be refused from memory.
+    views.touch(ended.eventId);
     await recordSale(ended);
     return jsonResponse({ object: toReservation(ended) }, 200);
   });

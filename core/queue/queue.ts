@@ -28,6 +28,10 @@ export interface QueuePlace {
   joinedAt: number;
   /** ms; set once admitted */
   passExpiresAt: number | null;
+  /** the queue's score of the place ('' once out of the queue) */
+  place: string;
+  /** 1-based turn in the admission order, fixed once the sale opened; 0 before (tickets.ts) */
+  turn: number;
 }
 
 export interface QueueSummary {
@@ -58,7 +62,7 @@ function draw(): string {
 }
 
 function placeOf(eventId: string, userId: string, reply: (string | number)[]): QueuePlace {
-  const [, status, rank, joinedAt, passExpiresAt, , , rate] = reply;
+  const [, status, rank, joinedAt, passExpiresAt, , admitted, rate, place, opened] = reply;
   const r = Number(rank);
   const waiting = status === 'waiting' || status === 'sold_out';
   const position = waiting && r >= 0 ? r + 1 : 0;
@@ -73,6 +77,8 @@ function placeOf(eventId: string, userId: string, reply: (string | number)[]): Q
       status === 'waiting' && perSecond > 0 ? Math.ceil(position / perSecond) : 0,
     joinedAt: Number(joinedAt),
     passExpiresAt: passExpiresAt === '' ? null : Number(passExpiresAt),
+    place: String(place ?? ''),
+    turn: opened === '1' && position > 0 ? Number(admitted) + position : 0,
   };
 }
 

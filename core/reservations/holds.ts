@@ -164,9 +164,60 @@ export interface CategoryStock {
   perUserLimit: number;
 }
 
+/** An event as a crowd sees it, read in one step (Holds.view). */
+export interface EventView {
+  state: EventState;
+  /** Redis restarted and the event is not verified yet: its stock may be stale */
+  fenced: boolean;
+  categories: CategoryStock[];
+  /** the waiting room's admission state (SPEC §7) */
+  queue: {
+    enabled: boolean;
+    /** the sale has opened once: the pre-queue's order is fixed */
+    opened: boolean;
+    admitPerSecond: number;
+    admittedTotal: number;
+    /** ms; null before the first admission */
+    firstAdmitAt: number | null;
+    soldOut: boolean;
+    waiting: number;
+  };
+  /** Redis's clock at the read (ms) */
+  at: number;
+}
+
 export interface Idempotency {
   key: string;
   fingerprint: string;
+}
+
+/** The sale state at the head of an availability or view reply. */
+function eventStateOf(reply: string[]): EventState {
+  const [status, holdTtl, perUserLimit] = reply;
+  return {
+    status: status as string,
+    holdTtlSeconds: Number(holdTtl),
+    perUserLimit: Number(perUserLimit),
+  };
+}
+
+/** The categories of an availability or view reply, six fields each from `from` on. */
+function categoriesOf(reply: string[], from: number): CategoryStock[] {
+  const categories: CategoryStock[] = [];
+  for (let i = from; i + 6 <= reply.length; i += 6) {
+    const [id, name, capacity, held, confirmed, limit] = reply.slice(i, i + 6) as string[];
+    categories.push({
+      id: id as string,
+      name: name as string,
+      capacity: Number(capacity),
+      held: Number(held),
+      confirmed: Number(confirmed),
+      available: Number(capacity) - Number(held) - Number(confirmed),
+      perUserLimit: Number(limit),
+    });
+  }
+  categories.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  return categories;
 }
 
 export function createHolds(
@@ -581,28 +632,35 @@ export function createHolds(
         String,
       );
       if (reply.length === 0) return null;
-      const [status, holdTtl, perUserLimit] = reply;
-      const categories: CategoryStock[] = [];
-      for (let i = 3; i + 6 <= reply.length; i += 6) {
-        const [id, name, capacity, held, confirmed, limit] = reply.slice(i, i + 6).map(String);
-        categories.push({
-          id: id as string,
-          name: name as string,
-          capacity: Number(capacity),
-          held: Number(held),
-          confirmed: Number(confirmed),
-          available: Number(capacity) - Number(held) - Number(confirmed),
-          perUserLimit: Number(limit),
-        });
-      }
-      categories.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+      return { state: eventStateOf(reply), categories: categoriesOf(reply, 3) };
+    },
+
+    /**
+     * What a crowd asks about an event, in one read (lua/eventView-4.lua): the sale state,
+     * every category's live stock, and the waiting room's admission state.
+     */
+    async view(eventId: string): Promise<EventView | null> {
+      const k = eventKeys(eventId);
+      const reply = (
+        await run('eventView', [k.event, k.categories, k.queue, k.queueState], [k.categoryPrefix])
+      ).map(String);
+      if (reply.length === 0) return null;
+      const [, , , fenced, room, opened, rate, admitted, firstAdmitAt, soldOut, waiting, now] =
+        reply;
       return {
-        state: {
-          status: status as string,
-          holdTtlSeconds: Number(holdTtl),
-          perUserLimit: Number(perUserLimit),
+        state: eventStateOf(reply),
+        fenced: fenced === '1',
+        categories: categoriesOf(reply, 12),
+        queue: {
+          enabled: room === '1',
+          opened: opened === '1',
+          admitPerSecond: Number(rate),
+          admittedTotal: Number(admitted),
+          firstAdmitAt: firstAdmitAt ? Number(firstAdmitAt) : null,
+          soldOut: soldOut === '1',
+          waiting: Number(waiting),
         },
-        categories,
+        at: Number(now),
       };
     },
 

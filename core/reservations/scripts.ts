@@ -43,7 +43,13 @@ export type RunScript = (
 ) => Promise<ScriptReply>;
 
 /** Scripts that change nothing: never worth waiting for a replica. */
-const READ_ONLY = new Set(['availability', 'eventFence', 'queueTicket', 'queueStatus']);
+const READ_ONLY = new Set([
+  'availability',
+  'eventView',
+  'eventFence',
+  'queueTicket',
+  'queueStatus',
+]);
 
 export interface ReplicaWait {
   /** replicas a state change waits for (Redis WAIT, on the node that ran the script) */

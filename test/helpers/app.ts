@@ -48,6 +48,7 @@ export async function buildTestApp(config: Config) {
   const metrics = async () => (await fetch(`${opsUrl}/metrics`)).text();
   const close = async () => {
     services.availabilityStreams.close();
+    services.eventViews.close();
     server.closeAllConnections();
     await new Promise((resolve) => server.close(resolve));
     await new Promise((resolve) => ops.close(resolve));

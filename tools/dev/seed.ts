@@ -108,8 +108,8 @@ try {
       `  TOKEN=$(curl -s -XPOST ${base}/v1/auth/login ${json} -d '{"email":"fan@example.com","password":"demo password"}' | sed -E 's/.*"accessToken":"([^"]+)".*/\\1/')`,
       `  curl -s -XPOST ${base}/v1/reservations -H "authorization: Bearer $TOKEN" ${json} -d '{"eventId":"${event.id}","categoryId":"${first?.id}","quantity":2}'`,
       `the same drop behind a waiting room (5 admitted per second), event ${QUEUED_DEMO_EVENT_ID}:`,
-      `  curl -s -XPOST ${base}/v1/events/${QUEUED_DEMO_EVENT_ID}/queue -H "authorization: Bearer $TOKEN"`,
-      `  PASS=$(curl -s ${base}/v1/events/${QUEUED_DEMO_EVENT_ID}/queue/me -H "authorization: Bearer $TOKEN" | sed -nE 's/.*"pass":"([^"]+)".*/\\1/p')`,
+      `  TICKET=$(curl -s -XPOST ${base}/v1/events/${QUEUED_DEMO_EVENT_ID}/queue -H "authorization: Bearer $TOKEN" | sed -nE 's/.*"ticket":"([^"]+)".*/\\1/p')`,
+      `  PASS=$(curl -s ${base}/v1/events/${QUEUED_DEMO_EVENT_ID}/queue/me -H "authorization: Bearer $TOKEN" -H "queue-ticket: $TICKET" | sed -nE 's/.*"pass":"([^"]+)".*/\\1/p')`,
       `  curl -s -XPOST ${base}/v1/reservations -H "authorization: Bearer $TOKEN" -H "queue-pass: $PASS" ${json} -d '{"eventId":"${QUEUED_DEMO_EVENT_ID}","categoryId":"${QUEUED_DEMO_CATEGORY.id}","quantity":2}'`,
     ].join('\n'),
   );

@@ -1,0 +1,16 @@
+--- Appends every category of an event to `reply`, six fields each: id, name, capacity,
+--- held, confirmed, perUserLimit ('' when the category has none). `categoriesKey` is the
+--- event's set of category ids, `categoryKey` the category hashes' common name (same hash
+--- tag, same slot). Reads only.
+local function appendCategories(reply, categoriesKey, categoryKey)
+  for _, id in ipairs(redis.call('SMEMBERS', categoriesKey)) do
+    local c = redis.call('HMGET', categoryKey .. id, 'id', 'name', 'capacity', 'held',
+      'confirmed', 'perUserLimit')
+    if c[1] then
+      for i = 1, 6 do
+        reply[#reply + 1] = c[i] or ''
+      end
+    end
+  end
+  return reply
+end
