@@ -3,7 +3,6 @@
 // the event's admission state in memory (core/queue/tickets.ts, api/event-views.ts), one
 // without from Redis. A ticket of an admitted user carries the signed queue pass that
 // POST /v1/reservations asks for while the event's waiting room is enabled.
-import { createHash } from 'node:crypto';
 import { createRoute, z } from '@hono/zod-openapi';
 import type { QueuePasses } from '../../core/queue/passes.js';
 import {
@@ -13,7 +12,7 @@ import {
   TICKET_STATUSES,
 } from '../../core/queue/queue.js';
 import { claimsOf, placeOfTicket } from '../../core/queue/ticket-places.js';
-import type { QueueTickets } from '../../core/queue/tickets.js';
+import { type GoodTicket, type QueueTickets, ticketMac } from '../../core/queue/tickets.js';
 import { HoldError, HoldRefusal } from '../../core/reservations/holds.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { EventViews } from '../event-views.js';
@@ -164,39 +163,47 @@ export interface QueueDeps {
 export function queueRoutes({ queue, passes, tickets, views }: QueueDeps) {
   const app = createRouter();
 
-  async function ticketOf(place: QueuePlace) {
-    const ticket: z.infer<typeof QueueTicketSchema> = {
+  /** The QueueTicket document of a place, with its signed `ticket`. */
+  async function documentOf(place: QueuePlace, ticket: string) {
+    const document: z.infer<typeof QueueTicketSchema> = {
       eventId: place.eventId,
       status: place.status,
       position: place.position,
       aheadOfYou: place.aheadOfYou,
       estimatedWaitSeconds: place.estimatedWaitSeconds,
       joinedAt: new Date(place.joinedAt).toISOString(),
-      ticket: tickets.sign(claimsOf(place)),
+      ticket,
     };
     if (place.status === 'admitted' && place.passExpiresAt !== null) {
-      ticket.pass = await passes.sign(place.userId, place.eventId, place.passExpiresAt);
-      ticket.passExpiresAt = new Date(place.passExpiresAt).toISOString();
+      document.pass = await passes.sign(place.userId, place.eventId, place.passExpiresAt);
+      document.passExpiresAt = new Date(place.passExpiresAt).toISOString();
     }
-    return ticket;
+    return document;
   }
 
-  /** The place a valid Queue-Ticket and the event's view tell; undefined: ask Redis. */
-  async function placeFromTicket(header: string, userId: string, eventId: string) {
+  /** The Queue-Ticket sent, checked: 403 unless it is the caller's, for this event. */
+  function givenTicket(header: string | undefined, userId: string, eventId: string) {
+    if (header === undefined) return undefined;
     const check = tickets.verify(header);
     if (!check.ok || check.claims.userId !== userId || check.claims.eventId !== eventId) {
       throw invalidTicket();
     }
+    return check;
+  }
+
+  /** The place a good ticket and the event's view tell; undefined: ask Redis. */
+  async function placeFromView(given: GoodTicket, eventId: string) {
     const view = await views.current(eventId, { clean: 'queue' });
     if (!view?.queue.enabled) return undefined;
-    return placeOfTicket(check.claims, view, Date.now());
+    return placeOfTicket(given.claims, view, Date.now());
   }
 
   app.openapi(join, async (c) => {
     const { eventId } = c.req.valid('param');
     const { userId } = principalOf(c);
     const { place, created } = await queue.join(eventId, userId).catch(refusal);
-    return jsonResponse({ object: await ticketOf(place) }, created ? 201 : 200, {
+    const ticket = tickets.sign(claimsOf(place));
+    return jsonResponse({ object: await documentOf(place, ticket) }, created ? 201 : 200, {
       'Retry-After': String(pollAfter(place)),
     });
   });
@@ -205,19 +212,21 @@ export function queueRoutes({ queue, passes, tickets, views }: QueueDeps) {
   app.get(documentRoute(app, myTicket), async (c) => {
     const { eventId } = pathParams(c, EventParams, acceptEventId);
     const { userId } = principalOf(c);
-    const header = c.req.header('queue-ticket');
+    const given = givenTicket(c.req.header('queue-ticket'), userId, eventId);
     const place =
-      (header === undefined ? undefined : await placeFromTicket(header, userId, eventId)) ??
+      (given && (await placeFromView(given, eventId))) ??
       (await queue.place(eventId, userId).catch(refusal));
-    const body = serialize(await ticketOf(place));
-    const etag = `"${createHash('sha1').update(body).digest('base64url')}"`;
+    const ticket = tickets.reissue(claimsOf(place), given);
+    // The document is a function of the ticket (which binds the place and the pass) and of
+    // these: an ETag without hashing the body, and no body built for a 304.
+    const etag = `"${ticketMac(ticket)}-${place.status}-${place.position}-${place.estimatedWaitSeconds}"`;
     const headers = {
       ETag: etag,
       'Cache-Control': 'private, no-cache',
       'Retry-After': String(pollAfter(place)),
     };
     if (notModified(c.req.header('if-none-match'), etag)) return emptyResponse(304, headers);
-    return jsonResponse({ json: body }, 200, headers);
+    return jsonResponse({ json: serialize(await documentOf(place, ticket)) }, 200, headers);
   });
 
   app.openapi(queueStatus, async (c) => {

@@ -59,9 +59,27 @@ export function queueTicketKey(config: TicketKeyConfig): Buffer {
     .digest();
 }
 
+/** A ticket checked good: what it binds, and when it expires (s since the epoch). */
+export interface GoodTicket {
+  ticket: string;
+  claims: QueueTicketClaims;
+  expiresAt: number;
+}
+
 export type TicketCheck =
-  | { ok: true; claims: QueueTicketClaims }
+  | ({ ok: true } & GoodTicket)
   | { ok: false; reason: 'malformed' | 'forged' | 'expired' };
+
+const sameClaims = (a: QueueTicketClaims, b: QueueTicketClaims) =>
+  a.eventId === b.eventId &&
+  a.userId === b.userId &&
+  a.place === b.place &&
+  a.turn === b.turn &&
+  a.joinedAt === b.joinedAt &&
+  a.passExpiresAt === b.passExpiresAt;
+
+/** The signature part of a ticket: unique to what it binds, so it can stand in an ETag. */
+export const ticketMac = (ticket: string) => ticket.slice(ticket.lastIndexOf('.') + 1);
 
 export function createQueueTickets(key: Buffer, now: () => number = Date.now) {
   const mac = (text: string) => createHmac('sha256', key).update(text).digest('base64url');
@@ -84,6 +102,21 @@ export function createQueueTickets(key: Buffer, now: () => number = Date.now) {
         exp,
       ].join('.');
       return `${text}.${mac(text)}`;
+    },
+
+    /**
+     * The ticket for these claims: the one the fan sent, when it binds the same and has more
+     * than half its life left (no signing on a poll that changes nothing), else a new one.
+     */
+    reissue(claims: QueueTicketClaims, given?: GoodTicket): string {
+      if (
+        given &&
+        sameClaims(claims, given.claims) &&
+        given.expiresAt * 1000 - now() > (TICKET_TTL_SECONDS * 1000) / 2
+      ) {
+        return given.ticket;
+      }
+      return this.sign(claims);
     },
 
     /** Whether the ticket is one this engine gave out and still good, and what it binds. */
@@ -120,6 +153,8 @@ export function createQueueTickets(key: Buffer, now: () => number = Date.now) {
       if (Number(exp) * 1000 <= now()) return { ok: false, reason: 'expired' };
       return {
         ok: true,
+        ticket,
+        expiresAt: Number(exp),
         claims: {
           eventId,
           userId,

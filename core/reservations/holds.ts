@@ -41,9 +41,14 @@ export class HoldRefusal extends Error {
     readonly code: HoldError,
     readonly info: string[],
   ) {
+    // A refusal is the script's answer, not a fault: its code says where it came from, and
+    // no stack is captured (a crowd is refused far more often than served).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(
       `hold script refused: ${HoldError[code] ?? code}${info.length ? ` (${info.join(', ')})` : ''}`,
     );
+    Error.stackTraceLimit = limit;
     this.name = 'HoldRefusal';
   }
 }

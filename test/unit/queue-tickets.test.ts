@@ -43,7 +43,12 @@ describe('queue tickets', () => {
     const ticket = tickets.sign(claims);
     expect(ticket.length).toBeLessThanOrEqual(512);
     expect(tickets.sign(claims)).toBe(ticket);
-    expect(tickets.verify(ticket)).toEqual({ ok: true, claims });
+    expect(tickets.verify(ticket)).toEqual({
+      ok: true,
+      ticket,
+      claims,
+      expiresAt: expect.any(Number),
+    });
   });
 
   it('refuses a changed field, another key, garbage and an expired ticket', () => {
@@ -58,6 +63,23 @@ describe('queue tickets', () => {
     expect(tickets.verify('x'.repeat(513))).toEqual({ ok: false, reason: 'malformed' });
     const old = tickets.sign(claims, now / 1000 - 1);
     expect(tickets.verify(old)).toEqual({ ok: false, reason: 'expired' });
+  });
+
+  it('gives the same ticket back while it binds the same and has life left, else a new one', () => {
+    const ticket = tickets.sign(claims);
+    const given = tickets.verify(ticket);
+    if (!given.ok) throw new Error('not ok');
+    expect(tickets.reissue(claims, given)).toBe(ticket);
+    const moved = tickets.reissue({ ...claims, passExpiresAt: now + 600_000 }, given);
+    expect(moved).not.toBe(ticket);
+    expect(tickets.verify(moved)).toMatchObject({
+      ok: true,
+      claims: { passExpiresAt: now + 600_000 },
+    });
+    const ageing = tickets.sign(claims, now / 1000 + 60);
+    const old = tickets.verify(ageing);
+    if (!old.ok) throw new Error('not ok');
+    expect(tickets.reissue(claims, old)).not.toBe(ageing);
   });
 
   it('keys tickets apart from access tokens: a different secret, a different key', () => {
