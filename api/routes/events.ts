@@ -1,7 +1,7 @@
 // Public catalog: search, an event with its categories (both cache-aside, Postgres behind),
 // live availability (Redis, the authority for stock) with an ETag, comments and ratings.
+import type { ServerResponse } from 'node:http';
 import { createRoute, z } from '@hono/zod-openapi';
-import { streamSSE } from 'hono/streaming';
 import type { CatalogCache } from '../../core/catalog/cache.js';
 import {
   deleteComment,
@@ -25,7 +25,9 @@ import { ApiError, commonErrorResponses, problemResponses } from '../problem.js'
 import { emptyResponse, jsonResponse, notModified } from '../responses.js';
 import { createRouter } from '../router.js';
 import {
+  acceptEventId,
   CommentSchema,
+  EventParams,
   EventSchema,
   EventWithCategoriesSchema,
   FreeText,
@@ -38,14 +40,9 @@ import {
   toCategory,
   toComment,
   toEvent,
-  UUID,
 } from '../schemas.js';
+import { AvailabilityEventStream, STREAM_OWNS_RESPONSE } from '../sse.js';
 
-const EventParams = z.object({ eventId: Id('eventId') });
-const acceptEventId = (params: unknown) => {
-  const { eventId } = params as { eventId?: unknown };
-  return typeof eventId === 'string' && UUID.test(eventId) ? { eventId } : undefined;
-};
 const notFound = problemResponses([
   404,
   'No such event (not_found); drafts are hidden from non-admins',
@@ -298,44 +295,23 @@ export function eventRoutes(deps: EventRouteDeps) {
     const first = await readAvailability(eventId);
     if (!first || (first.status === 'draft' && !isAdmin(c))) throw missing();
     const release = streams.admit(c.get('principal')?.userId ?? c.get('clientIp') ?? 'unknown');
-    let lastSent = c.req.header('last-event-id');
-    return streamSSE(
-      c,
-      async (stream) => {
-        let done = () => {};
-        const ended = new Promise<void>((resolve) => {
-          done = resolve;
-        });
-        const send = (snapshot: AvailabilitySnapshot) => {
-          const id = snapshot.etag.replaceAll('"', '');
-          if (id === lastSent) return;
-          lastSent = id;
-          void stream.writeSSE({ event: 'availability', id, data: snapshot.body });
-        };
-        stream.onAbort(() => done());
-        // Listening first, then reading: no change falls between the two.
-        const stop = await streams.listen(eventId, {
-          send,
-          ping: () => void stream.write(': heartbeat\n\n'),
-          end: (reason) =>
-            void stream
-              .writeSSE({ event: 'shutdown', data: JSON.stringify({ reason }) })
-              .finally(() => done()),
-        });
-        try {
-          const now = await readAvailability(eventId);
-          if (now) send(now);
-          await ended;
-        } finally {
-          stop();
-          release();
-        }
-      },
-      async (err) => {
-        release();
-        deps.logger?.warn({ err, eventId }, 'availability stream failed');
-      },
+    // The stream writes on Node's response itself and keeps nothing of this request's
+    // context: a crowd holds these open (api/sse.ts).
+    const stream = new AvailabilityEventStream(
+      c.env.outgoing as ServerResponse,
+      c.req.header('last-event-id'),
+      release,
     );
+    stream
+      .start(
+        (listener) => streams.listen(eventId, listener),
+        () => readAvailability(eventId),
+      )
+      .catch((err: unknown) => {
+        deps.logger?.warn({ err, eventId }, 'availability stream failed');
+        stream.fail();
+      });
+    return STREAM_OWNS_RESPONSE;
   });
 
   app.openapi(listCommentsRoute, async (c) => {

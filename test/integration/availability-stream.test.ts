@@ -1,7 +1,12 @@
 // The availability stream (SSE) over a real socket against real Redis: the document at
 // once, every change within 1 s (coalesced), resume with Last-Event-ID without a
-// duplicate, the per-user limit, and the final event on shutdown.
+// duplicate, the per-user limit, and the final event on shutdown. The bytes on the wire are
+// those Hono's streamSSE sent before the stream was written on Node's response (api/sse.ts).
+import { createServer } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AvailabilitySnapshot } from '../../api/availability.js';
+import { AvailabilityEventStream } from '../../api/sse.js';
 import { buildTestApp } from '../helpers/app.js';
 import { signedInUser } from '../helpers/auth.js';
 import { adminToken, createDrop, send } from '../helpers/drop.js';
@@ -199,4 +204,149 @@ describe('GET /v1/events/:id/availability/stream', () => {
     expect(text).toContain('event: shutdown');
     await other.close();
   });
+
+  it('answers with streamSSE’s head, the request id and security headers, and its frames', async () => {
+    const drop = await createDrop(a.app, admin, { capacity: 10 });
+    const path = `/v1/events/${drop.eventId}/availability`;
+    const poll = await fetch(`${a.baseUrl}${path}`);
+    const etag = poll.headers.get('etag') as string;
+    const document = (await poll.json()) as { categories: unknown };
+
+    const wire = await rawStream(
+      a.baseUrl,
+      `${path}/stream`,
+      { 'X-Request-Id': 'sse-wire-1' },
+      'first event',
+    );
+    expect(wire.status).toBe('HTTP/1.1 200 OK');
+    expect(wire.headers).toMatchObject({
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache',
+      connection: 'keep-alive',
+      'transfer-encoding': 'chunked',
+      'x-request-id': 'sse-wire-1',
+      // A stream is not JSON: it gets the whole set, as every non-JSON answer does.
+      'x-content-type-options': 'nosniff',
+      'x-frame-options': 'SAMEORIGIN',
+      'referrer-policy': 'no-referrer',
+      'strict-transport-security': 'max-age=15552000; includeSubDomains',
+    });
+    expect(wire.headers['content-length']).toBeUndefined();
+    const match = /^event: availability\ndata: (.*)\nid: ([^\n]+)\n\n$/.exec(wire.body);
+    expect(match?.[2]).toBe(etag.replaceAll('"', ''));
+    expect((JSON.parse(match?.[1] as string) as typeof document).categories).toEqual(
+      document.categories,
+    );
+  });
+
+  it('writes heartbeats, never a document twice, and ends with the shutdown event', async () => {
+    // The stream on a bare Node server, driven as an event's group drives it.
+    let released = 0;
+    const opened: AvailabilityEventStream[] = [];
+    const server = createServer((req, res) => {
+      const lastId = req.headers['last-event-id'] as string | undefined;
+      opened.push(new AvailabilityEventStream(res, lastId, () => released++));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as { port: number };
+    const snapshot = (version: string, available: number) =>
+      ({
+        status: 'on_sale',
+        etag: `"${version}"`,
+        body: JSON.stringify({ categories: [{ available }] }),
+      }) as AvailabilitySnapshot;
+    try {
+      const wire = rawStream(`http://127.0.0.1:${port}`, '/', { 'Last-Event-ID': 'v1' }, 'end');
+      while (opened.length === 0) await new Promise((r) => setTimeout(r, 5));
+      const stream = opened[0] as AvailabilityEventStream;
+      const v2 = snapshot('v2', 3);
+      stream.send(snapshot('v1', 4)); // the client has it
+      stream.ping();
+      stream.send(v2);
+      stream.send(v2);
+      stream.send(snapshot('v2', 3)); // the same version, another object
+      stream.end('shutdown');
+      const { body, chunks, ended } = await wire;
+      expect(body).toBe(
+        ': heartbeat\n\n' +
+          'event: availability\ndata: {"categories":[{"available":3}]}\nid: v2\n\n' +
+          'event: shutdown\ndata: {"reason":"shutdown"}\n\n',
+      );
+      expect(chunks).toBe(3);
+      expect(ended).toBe(true);
+      await new Promise((r) => setTimeout(r, 20));
+      expect(released).toBe(1);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
 });
+
+/**
+ * A stream read off a plain socket, as the bytes come: the head, and the chunked body
+ * decoded until its first event, or until its last chunk.
+ */
+function rawStream(
+  baseUrl: string,
+  path: string,
+  headers: Record<string, string>,
+  until: 'first event' | 'end',
+) {
+  const url = new URL(baseUrl);
+  return new Promise<{
+    status: string;
+    headers: Record<string, string>;
+    body: string;
+    chunks: number;
+    ended: boolean;
+  }>((resolve, reject) => {
+    const socket = connect(Number(url.port), url.hostname);
+    const lines = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
+    socket.write(`GET ${path} HTTP/1.1\r\nHost: ${url.host}\r\n${lines.join('')}\r\n`);
+    let raw = '';
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(new Error(`no complete stream within 2 s: ${JSON.stringify(raw)}`));
+    }, 2000);
+    socket.setEncoding('latin1');
+    socket.on('data', (data: string) => {
+      raw += data;
+      const cut = raw.indexOf('\r\n\r\n');
+      if (cut < 0) return;
+      const [status = '', ...fields] = raw.slice(0, cut).split('\r\n');
+      let rest = raw.slice(cut + 4);
+      let body = '';
+      let chunks = 0;
+      let ended = false;
+      for (;;) {
+        const eol = rest.indexOf('\r\n');
+        if (eol < 0) break;
+        const size = Number.parseInt(rest.slice(0, eol), 16);
+        if (rest.length < eol + 2 + size + 2) break;
+        if (size === 0) {
+          ended = true;
+          break;
+        }
+        body += rest.slice(eol + 2, eol + 2 + size);
+        chunks += 1;
+        rest = rest.slice(eol + 2 + size + 2);
+      }
+      if (!ended && (until === 'end' || !body.includes('\n\n'))) return;
+      clearTimeout(timer);
+      socket.destroy();
+      const head: Record<string, string> = {};
+      for (const field of fields) {
+        const colon = field.indexOf(':');
+        head[field.slice(0, colon).toLowerCase()] = field.slice(colon + 1).trim();
+      }
+      resolve({
+        status,
+        headers: head,
+        body: Buffer.from(body, 'latin1').toString(),
+        chunks,
+        ended,
+      });
+    });
+  });
+}
