@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import type { Config } from '../../platform/config.js';
 
 export interface BenchDrop {
+  /** the admin's access token */
+  admin: string;
   eventId: string;
   categoryId: string;
   capacity: number;
@@ -60,6 +62,24 @@ export async function prepareDrop(
     body: JSON.stringify({ email: config.ADMIN_EMAIL, password: config.ADMIN_PASSWORD }),
   });
   const admin = accessToken as string;
+  const { eventId, categoryId } = await createEvent(api, admin, capacity);
+  return {
+    admin,
+    eventId,
+    categoryId,
+    capacity,
+    authorizations: tokens.map((t) => `Bearer ${t.accessToken}`),
+    users: tokens.map((t) => ({ userId: t.userId, authorization: `Bearer ${t.accessToken}` })),
+  };
+}
+
+/** An on-sale event with one category, made through the admin API. */
+async function createEvent(
+  api: string,
+  admin: string,
+  capacity: number,
+  waitingRoom?: { enabled: true; admitPerSecond: number },
+) {
   const event = await call(`${api}/v1/admin/events`, {
     method: 'POST',
     token: admin,
@@ -70,6 +90,7 @@ export async function prepareDrop(
       status: 'on_sale',
       holdTtlSeconds: 3600,
       perUserLimit: 1000,
+      waitingRoom,
     }),
   });
   const category = await call(`${api}/v1/admin/events/${event.id}/categories`, {
@@ -77,11 +98,45 @@ export async function prepareDrop(
     token: admin,
     body: JSON.stringify({ name: 'GA', priceCents: 5000, capacity }),
   });
+  return { eventId: event.id as string, categoryId: category.id as string };
+}
+
+/**
+ * The crowd's side of a drop: a waiting room every bench user has joined and waits in (one
+ * admitted a second), with each fan's Queue-Ticket; and a sold-out category, the request a
+ * crowd repeats once a drop is gone.
+ */
+export async function prepareCrowd(api: string, drop: BenchDrop) {
+  const queued = await createEvent(api, drop.admin, 1000, { enabled: true, admitPerSecond: 1 });
+  const tickets: string[] = [];
+  for (let i = 0; i < drop.users.length; i += 100) {
+    const batch = drop.users.slice(i, i + 100);
+    const joined = await Promise.all(
+      batch.map(async ({ authorization }) => {
+        const res = await fetch(`${api}/v1/events/${queued.eventId}/queue`, {
+          method: 'POST',
+          headers: { authorization },
+        });
+        const body = (await res.json()) as { ticket?: string };
+        if (!body.ticket) throw new Error(`join: ${res.status} ${JSON.stringify(body)}`);
+        return body.ticket;
+      }),
+    );
+    tickets.push(...joined);
+  }
+  const soldOut = await createEvent(api, drop.admin, 1);
+  const [first] = drop.users;
+  if (!first) throw new Error('no bench users');
+  const res = await fetch(`${api}/v1/reservations`, {
+    method: 'POST',
+    headers: { authorization: first.authorization, 'content-type': 'application/json' },
+    body: JSON.stringify({ ...soldOut, quantity: 1 }),
+  });
+  if (res.status !== 201) throw new Error(`the last seat: ${res.status} ${await res.text()}`);
   return {
-    eventId: event.id as string,
-    categoryId: category.id as string,
-    capacity,
-    authorizations: tokens.map((t) => `Bearer ${t.accessToken}`),
-    users: tokens.map((t) => ({ userId: t.userId, authorization: `Bearer ${t.accessToken}` })),
+    queueEventId: queued.eventId,
+    /** "<authorization>\t<ticket>" per fan */
+    polls: drop.users.map((u, i) => `${u.authorization}\t${tickets[i]}\n`).join(''),
+    soldOutBody: JSON.stringify({ ...soldOut, quantity: 1 }),
   };
 }

@@ -15,6 +15,9 @@
 //   availability  GET /v1/events/:id/availability, a full 200 each time
 //   (revalidate)  the same with If-None-Match: 304
 //   confirm       POST /v1/reservations/:id/confirm, each hold the reserve phase made, once
+//   queue/me      GET /v1/events/:id/queue/me of fans waiting in a waiting room, round-robin
+//                 over BENCH_USERS fans, with their Queue-Ticket (from memory) and without
+//   sold out      POST /v1/reservations on a sold-out category (refused from memory)
 //
 // Modes. By default the whole engine runs during the phases: api, reaper (expiry and the
 // outbox relay to Kafka) and worker (Kafka → Postgres, notifications), and every process's
@@ -40,7 +43,7 @@ import { checkInvariants } from '../../core/reservations/invariants.js';
 import { eventKeys } from '../../core/reservations/keys.js';
 import { loadConfigOrExit } from '../../platform/config.js';
 import { cpuSeconds, kafkaPid, postmasterPid, treeCpuSeconds } from './cpu.js';
-import { prepareDrop } from './drop.js';
+import { prepareCrowd, prepareDrop } from './drop.js';
 import { type CpuSource, type PhaseResult, runPhase } from './load.js';
 import { type Service, startService } from './processes.js';
 import { prototypeKeys } from './prototype/keys.js';
@@ -88,6 +91,8 @@ const files = {
   warmupHolds: join(work, 'holds-warmup.tsv'),
   holds: join(work, 'holds.tsv'),
   allHolds: join(work, 'holds-all.tsv'),
+  polls: join(work, 'polls.tsv'),
+  pollsWithoutTicket: join(work, 'polls-without-ticket.tsv'),
 };
 
 // The processes whose CPU every phase reports, besides the target's: Redis (its pid from
@@ -346,6 +351,42 @@ try {
       [304],
     );
 
+  // The crowd (issue 24): fans waiting in a waiting room poll queue/me with their tickets
+  // (answered from memory) and without (Redis, the slow path); once a drop is gone, the
+  // crowd keeps pressing reserve on a sold-out category (refused from memory).
+  if (wanted('queue') || wanted('soldout')) {
+    const crowd = await prepareCrowd(api, drop);
+    writeFileSync(files.polls, crowd.polls);
+    writeFileSync(files.pollsWithoutTicket, crowd.polls.replaceAll(/\t[^\n]*\n/g, '\t\n'));
+    const queueMe = `${api}/v1/events/${crowd.queueEventId}/queue/me`;
+    if (wanted('queue')) {
+      await measure(
+        'queue/me, with ticket',
+        apiService,
+        { url: queueMe, mode: 'poll', pollsFile: files.polls },
+        [200],
+      );
+      await measure(
+        'queue/me, without ticket',
+        apiService,
+        { url: queueMe, mode: 'poll', pollsFile: files.pollsWithoutTicket },
+        [200],
+      );
+    }
+    if (wanted('soldout'))
+      await measure(
+        'reserve, sold out',
+        apiService,
+        {
+          url: `${api}/v1/reservations`,
+          mode: 'reserve',
+          usersFile: files.users,
+          body: crowd.soldOutBody,
+        },
+        [409],
+      );
+  }
+
   // Confirms are one per hold, so this phase is a fixed amount: the holds just made.
   if (wanted('confirm') && holdsMade > 0) {
     const confirm = await measure(
@@ -435,7 +476,7 @@ function report(holdsMade: number, holdsConfirmed: number) {
   const throughput = (r: PhaseResult) =>
     `| ${r.name} | ${Math.round(r.rps).toLocaleString('en')} | ${(r.rps / helloRps).toFixed(2)}× | ${(r.rps / prototypeRps).toFixed(2)}× | ${r.p50} / ${r.p99} / ${r.max} ms | ${statuses(r)} | ${r.rssPeakMb.toFixed(0)} MB | ${[...processes, 'wrk', 'machine'].map((key) => n(r.cpu[key])).join(' / ')} |`;
   const cost = (r: PhaseResult) =>
-    `| ${r.name} | ${[...processes, 'wrk'].map((key) => n(r.cpuUsPerRequest[key])).join(' / ')} | ${allProcesses(r)} | ${n(r.redis.evalshaUsPerCall)} | ${n(r.redis.commandUsPerRequest)} |`;
+    `| ${r.name} | ${[...processes, 'wrk'].map((key) => n(r.cpuUsPerRequest[key])).join(' / ')} | ${allProcesses(r)} | ${n(r.redis.evalshaUsPerCall)} | ${n(r.redis.commandUsPerRequest)} | ${n(r.redis.commandsPerRequest)} (${n(r.redis.netCommandsPerRequest)}) |`;
   console.log(
     [
       `${new Date().toISOString()}, ${MODE}; wrk -t1 -c${CONNECTIONS}, ${SECONDS} s per phase after ${WARMUP_SECONDS} s of warm-up (confirm: once per hold). hello = mean of the two hello phases (${Math.round(helloRps).toLocaleString('en')} req/s), prototype = the bare reserve (${Math.round(prototypeRps).toLocaleString('en')} req/s).`,
@@ -444,8 +485,8 @@ function report(holdsMade: number, holdsConfirmed: number) {
       '|---|---:|---:|---:|---:|---|---:|---:|',
       ...results.map(throughput),
       '',
-      '| phase | CPU µs per request: server / redis / reaper / worker / kafka / postgres / wrk | all but wrk | Redis: evalsha µs per call | Redis: command µs per request |',
-      '|---|---:|---:|---:|---:|',
+      '| phase | CPU µs per request: server / redis / reaper / worker / kafka / postgres / wrk | all but wrk | Redis: evalsha µs per call | Redis: command µs per request | Redis: commands per request (net of the idle background) |',
+      '|---|---:|---:|---:|---:|---:|',
       ...results.map(cost),
       '',
       `${holdsMade.toLocaleString('en')} holds made and ${holdsConfirmed.toLocaleString('en')} confirmed over HTTP; Redis agrees, the API shows the same stock, and the SPEC §3 invariants hold${failed ? ' (NOT: see the FAIL lines)' : ''}.`,

@@ -26,6 +26,18 @@ export interface RedisPhaseStats {
    * them sent directly by a client (a plain GET, SET…) is left out with them.
    */
   commandUsPerRequest: number | null;
+  /**
+   * Redis commands per request: every call Redis counted during the phase (the ones a
+   * script runs included, and whatever the rest of the engine sent meanwhile) over the
+   * requests answered. What one event's shard serves for each request of the crowd.
+   */
+  commandsPerRequest: number | null;
+  /**
+   * The same with what Redis served while the engine was idle (its background: expiry
+   * ticks, admission steps, the relay's look at every live event's outbox), measured for a
+   * second before the phase, taken out: what the requests themselves cost the shard.
+   */
+  netCommandsPerRequest: number | null;
   /** Every command's calls and µs during the phase, as Redis reports them. */
   commands: Record<string, { calls: number; usec: number }>;
 }
@@ -90,21 +102,34 @@ function commandsInScripts(): Set<string> {
 
 const SCRIPT_COMMANDS = new Set(['evalsha', 'eval', 'evalsha_ro', 'eval_ro', 'fcall', 'fcall_ro']);
 
+const totalCalls = (stats: CommandStats) =>
+  Object.values(stats).reduce((sum, { calls }) => sum + calls, 0);
+
 function redisPhaseStats(
   before: CommandStats,
   after: CommandStats,
   requests: number,
   nested: Set<string>,
+  idleCalls: number,
 ): RedisPhaseStats {
   const commands: CommandStats = {};
   let topLevelUsec = 0;
-  const reset = { reset: true, evalshaCalls: 0, evalshaUsPerCall: null, commandUsPerRequest: null };
+  let calls = 0;
+  const reset = {
+    reset: true,
+    evalshaCalls: 0,
+    evalshaUsPerCall: null,
+    commandUsPerRequest: null,
+    commandsPerRequest: null,
+    netCommandsPerRequest: null,
+  };
   if (Object.keys(before).some((name) => !after[name])) return { ...reset, commands: {} };
   for (const [name, a] of Object.entries(after)) {
     const b = before[name] ?? { calls: 0, usec: 0 };
     if (a.calls === b.calls) continue;
     if (a.calls < b.calls || a.usec < b.usec) return { ...reset, commands: {} };
     commands[name] = { calls: a.calls - b.calls, usec: a.usec - b.usec };
+    calls += a.calls - b.calls;
     if (SCRIPT_COMMANDS.has(name) || !nested.has(name)) topLevelUsec += a.usec - b.usec;
   }
   const evalsha = commands.evalsha;
@@ -113,6 +138,8 @@ function redisPhaseStats(
     evalshaCalls: evalsha?.calls ?? 0,
     evalshaUsPerCall: evalsha ? round(evalsha.usec / evalsha.calls, 1) : null,
     commandUsPerRequest: round(topLevelUsec / Math.max(1, requests), 1),
+    commandsPerRequest: round(calls / Math.max(1, requests), 3),
+    netCommandsPerRequest: round(Math.max(0, calls - idleCalls) / Math.max(1, requests), 3),
     commands,
   };
 }
@@ -138,7 +165,11 @@ export async function runPhase(
     sources[key === target.name ? 'server' : key] = source;
   const cpuNow = () =>
     Object.fromEntries(Object.entries(sources).map(([key, source]) => [key, source()]));
+  // The background: what Redis serves in a second with no request coming.
+  const idleBefore = await commandStats(redis);
+  await new Promise((resolve) => setTimeout(resolve, 1000));
   const statsBefore = await commandStats(redis);
+  const idleCallsPerSecond = totalCalls(statsBefore) - totalCalls(idleBefore) - 1;
   const cpuBefore = cpuNow();
   const machineBefore = machineTicks();
   let rssPeakMb = rssMb(target.pid);
@@ -179,7 +210,13 @@ export async function runPhase(
       rssPeakMb,
       cpu,
       cpuUsPerRequest,
-      redis: redisPhaseStats(statsBefore, statsAfter, wrk.requests, nested),
+      redis: redisPhaseStats(
+        statsBefore,
+        statsAfter,
+        wrk.requests,
+        nested,
+        idleCallsPerSecond * wrk.seconds,
+      ),
       ...(options.holdsOut ? { holds: wrk.holdsWritten } : {}),
     };
   } finally {

@@ -15,7 +15,7 @@ export interface WrkOptions {
   connections: number;
   /** Seconds; for a confirm phase the upper bound (it ends once every hold is answered). */
   duration: number;
-  mode: 'plain' | 'reserve' | 'confirm';
+  mode: 'plain' | 'reserve' | 'confirm' | 'poll';
   /** plain: extra request headers (wrk -H). */
   headers?: Record<string, string>;
   /** reserve, confirm: "<userId>\t<authorization>" lines. */
@@ -26,6 +26,14 @@ export interface WrkOptions {
   holdsOut?: string;
   /** confirm: the holds to confirm. */
   holdsIn?: string;
+  /** poll: "<authorization>\t<Queue-Ticket>" lines, GET round-robin over them. */
+  pollsFile?: string;
+  /**
+   * A pace instead of as fast as it can: each connection waits about this many ms before
+   * each request (phase.lua's delay()), so the rate is about connections × 1000 / (delayMs
+   * + latency) per second.
+   */
+  delayMs?: number;
 }
 
 export interface WrkResult {
@@ -142,6 +150,8 @@ export async function runWrk(options: WrkOptions): Promise<WrkResult> {
       BENCH_WRK_BODY: options.body ?? '',
       BENCH_WRK_HOLDS_OUT: options.holdsOut ?? '',
       BENCH_WRK_HOLDS_IN: options.holdsIn ?? '',
+      BENCH_WRK_POLLS: options.pollsFile ?? '',
+      BENCH_WRK_DELAY_MS: String(options.delayMs ?? 0),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

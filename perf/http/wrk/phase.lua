@@ -6,10 +6,18 @@
     BENCH_WRK_MODE       plain    the request of the command line (URL, -H headers), as is
                          reserve  POST <URL path>, BENCH_WRK_BODY, round-robin over the users
                          confirm  POST <URL path><holdId>/confirm, body {}, once per hold
+                         poll     GET <URL path>, round-robin over BENCH_WRK_POLLS
     BENCH_WRK_USERS      reserve, confirm: lines "<userId>\t<Authorization header value>"
     BENCH_WRK_BODY       reserve: the JSON body
     BENCH_WRK_HOLDS_OUT  reserve: done() writes "<holdId>\t<userId>" there for every 201
     BENCH_WRK_HOLDS_IN   confirm: the holds to confirm, in that format
+    BENCH_WRK_POLLS      poll: lines "<Authorization header value>\t<Queue-Ticket>" (a
+                         waiting fan polling queue/me; no ticket after the tab: none sent)
+    BENCH_WRK_DELAY_MS   any mode: a pace instead of as fast as it can: each connection
+                         waits this many ms (on average) before each request, so the rate
+                         is about connections × 1000 / (delay + latency) per second. Drawn
+                         uniformly from 0.5× to 1.5× of it, so that the connections, which
+                         all start at once, do not keep sending in step.
 
   wrk cannot tell which connection (so which user's request) a response answers, so the
   reserve phase takes a hold's owner from its 201 body ("userId"), and the confirm phase
@@ -62,6 +70,15 @@ function init(args)
     local ids, tokens = readUsers()
     local body = os.getenv('BENCH_WRK_BODY')
     for i, userId in ipairs(ids) do requests[i] = post(wrk.path, tokens[userId], body) end
+  elseif mode == 'poll' then
+    for line in io.lines(os.getenv('BENCH_WRK_POLLS')) do
+      local authorization, ticket = line:match('^([^\t]+)\t(.*)$')
+      if authorization then
+        local headers = { ['Host'] = wrk.headers['Host'], ['Authorization'] = authorization }
+        if ticket ~= '' then headers['Queue-Ticket'] = ticket end
+        requests[#requests + 1] = wrk.format('GET', wrk.path, headers)
+      end
+    end
   elseif mode == 'confirm' then
     local _, tokens = readUsers()
     for line in io.lines(os.getenv('BENCH_WRK_HOLDS_IN')) do
@@ -70,6 +87,14 @@ function init(args)
         requests[#requests + 1] = post(wrk.path .. holdId .. '/confirm', tokens[userId], '{}')
       end
     end
+  end
+end
+
+-- wrk paces a run only when the script defines delay(): defined only when asked for.
+local delayMs = tonumber(os.getenv('BENCH_WRK_DELAY_MS') or '') or 0
+if delayMs > 0 then
+  function delay()
+    return math.floor(delayMs * (0.5 + math.random()) + 0.5)
   end
 end
 
@@ -93,7 +118,7 @@ if mode == 'confirm' then
   end
 end
 
-if mode == 'reserve' then
+if mode == 'reserve' or mode == 'poll' then
   function request()
     nextRequest = nextRequest % #requests + 1
     return requests[nextRequest]
