@@ -128,7 +128,7 @@ export function createApp(deps: AppDeps) {
       db: deps.db,
       metrics: deps.metrics,
       payments: simulatedPayments(config.PAYMENT_DELAY_MS),
-      recordSale: createSaleRecorder(deps.sql, config.REDIS_KEY_PREFIX),
+      recordSale: createSaleRecorder(deps.sql, config.REDIS_KEY_PREFIX, config.NOTIFY_CHANNEL),
       eventLost: (eventId) => isMarked(deps.db, config.REDIS_KEY_PREFIX, eventId),
       passes: deps.queuePasses,
       views: deps.eventViews,

@@ -139,6 +139,8 @@ export const configSchema = z
     /** First retry delay; each next one doubles. */
     NOTIFY_RETRY_BASE_MS: int(10, 3_600_000).default(1000),
     NOTIFY_POLL_MS: int(10, 60_000).default(200),
+    /** How often the worker looks for reservations whose fan was not told (worker). */
+    NOTIFY_RECONCILE_MS: int(100, 3_600_000).default(60_000),
 
     /** Catalog cache (event detail, search pages): in-process and Redis lifetimes. */
     CATALOG_CACHE_LOCAL_TTL_MS: int(0, 600_000).default(5000),

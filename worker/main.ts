@@ -7,6 +7,7 @@ import { kafkaProbe, postgresProbe } from '../platform/health.js';
 import { kafkaNames } from '../platform/kafka.js';
 import { consumerLag } from '../platform/kafka-lag.js';
 import { runOpsProcess } from '../platform/ops-process.js';
+import { createNoticeReconciliation } from './missing-notices.js';
 import { logChannel, webhookChannel } from './notifications.js';
 import { createNotifier } from './notifier.js';
 import { createPersister } from './persister.js';
@@ -25,6 +26,7 @@ await runOpsProcess(
       groupId: names.group('persister'),
       sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
       namespace: config.REDIS_KEY_PREFIX,
+      notifyChannel: config.NOTIFY_CHANNEL,
     });
     const webhook = config.NOTIFY_CHANNEL === 'webhook';
     const notifier = createNotifier(kafka, sql, logger, registry, {
@@ -54,11 +56,17 @@ await runOpsProcess(
         }
       },
     });
+    const reconciliation = createNoticeReconciliation(sql, logger, registry, {
+      channel: config.NOTIFY_CHANNEL,
+      intervalMs: config.NOTIFY_RECONCILE_MS,
+    });
     await Promise.all([persister.start(), notifier.start()]);
+    reconciliation.start();
     logger.info('persister and notifier consuming');
     return {
       probes: { postgres: postgresProbe(sql), kafka: kafkaProbe(admin) },
       shutdown: [
+        ['reconciliation', () => reconciliation.stop()],
         ['consumers', () => Promise.all([persister.stop(), notifier.stop()])],
         ['kafka', () => admin.disconnect()],
         ['postgres', () => sql.end({ timeout: 5 })],

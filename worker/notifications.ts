@@ -50,7 +50,8 @@ export async function storeNotifications(
       user_id uuid, event_id uuid, reservation_id text, kind text, dedupe_key text, payload jsonb, channel text)
     join users u on u.id = n.user_id
     left join events e on e.id = n.event_id
-    on conflict (dedupe_key) do nothing
+    -- Any of its identities: the change's key, or its reservation and kind.
+    on conflict do nothing
     returning id, dedupe_key, created_at`;
   if (inserted.length === 0) return [];
   const byKey = new Map(items.map((n) => [n.dedupeKey, n]));

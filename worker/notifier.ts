@@ -1,9 +1,11 @@
-// Consumer group `notifier`: turns user-visible changes (confirmed, cancelled, expired)
-// into stored notifications — one per change, however often a message is redelivered —
-// and a delivery loop sends them through the configured channel with retries.
+// Consumer group `notifier`: user-visible changes (confirmed, cancelled, expired) become
+// stored notifications — one per reservation and kind, whoever stores it first: the sale's
+// own statement, the persister's, or this consumer's (core/records/notices.ts) — and a
+// delivery loop sends them through the configured channel with retries.
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { CatalogChange, HOLDER_NOTICES } from '../core/catalog/changes.js';
+import { noticesOf } from '../core/records/notices.js';
 import { parseReservationChange, type ReservationChange } from '../core/reservations/changes.js';
 import type { Sql } from '../platform/db/client.js';
 import type { Logger } from '../platform/logger.js';
@@ -24,8 +26,6 @@ import type { ConsumerOptions } from './persister.js';
 /** Notifications stored claimed, waiting for this worker's delivery loop (at most). */
 const MAX_READY = 2000;
 
-const NOTIFIED = new Set(['reservation.confirmed', 'reservation.cancelled', 'reservation.expired']);
-
 // How the relay's JSON of a new hold starts (`type` is its first key): most of a surge's
 // messages, and nothing to tell anyone, so they are skipped before any parsing. Anything
 // else, from any producer, is parsed and checked in full.
@@ -33,21 +33,21 @@ const HELD_PREFIX = Buffer.from('{"type":"reservation.held",');
 const isHeld = (value: Buffer) =>
   value.length > HELD_PREFIX.length && HELD_PREFIX.compare(value, 0, HELD_PREFIX.length) === 0;
 
+/**
+ * The notification of a step, as the record stores it (core/records/notices.ts): the
+ * persister and the api store it with the step's row already; this consumer only stores
+ * what they have not yet, for this worker to deliver at once.
+ */
 export function toNotification(step: ReservationChange): NewNotification | null {
-  if (!NOTIFIED.has(step.type)) return null;
+  const [notice] = noticesOf([step]);
+  if (!notice) return null;
   return {
-    userId: step.userId,
-    eventId: step.eventId,
-    reservationId: step.reservationId,
-    kind: step.type,
-    dedupeKey: `${step.type}:${step.reservationId}:${step.seq}`,
-    payload: {
-      reservationId: step.reservationId,
-      eventId: step.eventId,
-      categoryId: step.categoryId,
-      quantity: step.quantity,
-      at: step.at,
-    },
+    userId: notice.user_id,
+    eventId: notice.event_id,
+    reservationId: notice.reservation_id,
+    kind: notice.kind,
+    dedupeKey: `${notice.kind}:${notice.reservation_id}`,
+    payload: notice.payload,
   };
 }
 

@@ -1,5 +1,6 @@
 // Consumer group `persister`: reservations.v1 → Postgres, in batches: one idempotent
-// upsert per batch, its offset committed only after the write (see batch-consumer.ts).
+// upsert per batch (the rows, the events' marks, the fans' notifications), its offset
+// committed only after the write (see batch-consumer.ts).
 import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { persistSteps } from '../core/records/persist.js';
@@ -17,6 +18,8 @@ export interface ConsumerOptions {
 export interface PersisterOptions extends ConsumerOptions {
   /** REDIS_KEY_PREFIX: the engine whose event marks this persister raises */
   namespace: string;
+  /** NOTIFY_CHANNEL: the steps a fan is told of get their notification with their row */
+  notifyChannel: string;
 }
 
 export function createPersister(
@@ -67,7 +70,10 @@ export function createPersister(
         }
       }
       const stop = batchSeconds.startTimer();
-      await persistSteps(sql, steps, options.namespace);
+      await persistSteps(sql, steps, {
+        namespace: options.namespace,
+        notifyChannel: options.notifyChannel,
+      });
       stop();
       const now = Date.now();
       for (const step of steps) lag.observe((now - Date.parse(step.at)) / 1000);

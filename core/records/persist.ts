@@ -1,8 +1,11 @@
 // Writes reservation steps to Postgres idempotently, whatever order they arrive in and
 // however often: per reservation the highest `seq` decides the status, each timestamp is
-// kept once set, and a replayed step changes nothing.
+// kept once set, and a replayed step changes nothing. A step the fan is told of
+// (notices.ts) gets its notification in the same statement: the record, not the Redis
+// outbox, drives what a paid fan hears (docs/DURABILITY.md).
 import type { Sql } from '../../platform/db/client.js';
 import type { ReservationChange } from '../reservations/changes.js';
+import { insertNotices, noticesOf } from './notices.js';
 
 type Status = 'held' | 'confirmed' | 'released' | 'expired' | 'cancelled';
 
@@ -82,22 +85,31 @@ function marksOf(steps: ReservationChange[]) {
   return [...marks].map(([event_id, change_seq]) => ({ event_id, change_seq }));
 }
 
+export interface PersistOptions {
+  /** the engine's REDIS_KEY_PREFIX: the events' marks are raised with the rows */
+  namespace?: string;
+  /** the notification channel (NOTIFY_CHANNEL): the steps a fan is told of get theirs */
+  notifyChannel?: string;
+}
+
 /**
  * Upserts the steps in one statement; resolves once they are durable. The rows travel as
  * one JSON parameter that Postgres unpacks (json_to_recordset): eleven bind parameters
  * per row cost the client more to encode than the rows' JSON, and the same statement
- * works on a client whose serialisers drizzle replaced. With a `namespace` (the engine's
- * REDIS_KEY_PREFIX), the same statement raises the events' marks to the steps' change
- * numbers, so a row is never in the record without its mark (docs/DURABILITY.md).
+ * works on a client whose serialisers drizzle replaced. With a `namespace`, the same
+ * statement raises the events' marks to the steps' change numbers, so a row is never in
+ * the record without its mark; with a `notifyChannel`, it stores the notification of each
+ * step a fan is told of, so a confirmed row is never in the record without its notice.
  */
 export async function persistSteps(
   sql: Sql,
   steps: ReservationChange[],
-  namespace?: string,
+  { namespace, notifyChannel }: PersistOptions = {},
 ): Promise<number> {
   const rows = foldSteps(steps);
   if (rows.length === 0) return 0;
   const marks = namespace === undefined ? [] : marksOf(steps);
+  const notices = notifyChannel === undefined ? [] : noticesOf(steps);
   const upsert = sql`
     insert into reservations as r
       (id, event_id, category_id, user_id, quantity, status, seq, expires_at, created_at,
@@ -120,13 +132,19 @@ export async function persistSteps(
        or excluded.created_at < r.created_at
        or (r.confirmed_at is null and excluded.confirmed_at is not null)
        or (r.ended_at is null and excluded.ended_at is not null)`;
-  if (marks.length === 0) {
+  if (marks.length === 0 && notices.length === 0) {
     await upsert;
     return rows.length;
   }
   // Data-modifying WITH clauses run to completion whether or not the query reads them.
-  await sql`
-    with upserted as (${upsert} returning 1)
+  const notified =
+    notices.length === 0
+      ? sql``
+      : sql`, notified as (${insertNotices(sql, notices, notifyChannel as string)} returning 1)`;
+  const last =
+    marks.length === 0
+      ? sql`select 1`
+      : sql`
     insert into event_marks as m (namespace, event_id, change_seq)
     select ${namespace as string}, event_id, change_seq
     from json_to_recordset(${JSON.stringify(marks)}::text::json) as s(event_id uuid, change_seq bigint)
@@ -134,5 +152,6 @@ export async function persistSteps(
       change_seq = excluded.change_seq,
       updated_at = now()
     where excluded.change_seq > m.change_seq`;
+  await sql`with upserted as (${upsert} returning 1)${notified} ${last}`;
   return rows.length;
 }

@@ -1,6 +1,7 @@
 // Sales are durable before they are answered (SPEC §3, invariant 4): the api writes a
-// confirmation or a cancellation to Postgres — the reservation's row and the event's mark
-// (event-marks.ts) — before its 200, with the same idempotent upsert as the persister.
+// confirmation or a cancellation to Postgres — the reservation's row, the event's mark
+// (event-marks.ts) and the fan's notification (notices.ts) — before its 200, with the same
+// idempotent upsert as the persister.
 // Redis may lose its last second in a machine crash; a paid sale is never only there.
 // Holds stay on the fast path: the persister writes them from Kafka.
 //
@@ -34,7 +35,15 @@ function stepOf(sale: Hold & { status: 'confirmed' | 'cancelled' }): Reservation
   };
 }
 
-export function createSaleRecorder(sql: Sql, namespace: string): SaleRecorder {
+/**
+ * `namespace`: the engine's REDIS_KEY_PREFIX (the event marks); `notifyChannel`: where the
+ * fan's notification of the sale goes (NOTIFY_CHANNEL), stored with the sale itself.
+ */
+export function createSaleRecorder(
+  sql: Sql,
+  namespace: string,
+  notifyChannel: string,
+): SaleRecorder {
   let waiting: Waiting[] = [];
   let writing = false;
 
@@ -47,7 +56,7 @@ export function createSaleRecorder(sql: Sql, namespace: string): SaleRecorder {
         await persistSteps(
           sql,
           batch.map((w) => w.step),
-          namespace,
+          { namespace, notifyChannel },
         );
         for (const w of batch) w.done();
       } catch (err) {

@@ -42,6 +42,11 @@ export const notifications = pgTable(
   },
   (t) => [
     uniqueIndex('notifications_dedupe_key').on(t.dedupeKey),
+    // One notification per reservation and kind (confirmed, cancelled, expired), whoever
+    // writes it first: the sale's own transaction, the persister, or the reconciliation.
+    uniqueIndex('notifications_reservation_kind')
+      .on(t.reservationId, t.kind)
+      .where(sql`${t.reservationId} is not null`),
     check('notifications_status_check', sql.raw(`status in (${sqlList(NOTIFICATION_STATUSES)})`)),
     check('notifications_channel_check', sql.raw(`channel in (${sqlList(NOTIFICATION_CHANNELS)})`)),
     check('notifications_attempts_check', sql`${t.attempts} >= 0`),

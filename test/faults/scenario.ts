@@ -47,6 +47,8 @@ const KILL_AFTER_MS = 4000;
 const DOWN_MS = 1000;
 /** Sales must be back this soon after Redis answers again. */
 const RESUME_WITHIN_MS = 30_000;
+/** A paid fan hears of it within this long of Redis answering again (issue 25). */
+const NOTIFIED_WITHIN_MS = 10_000;
 /** A buy-out round gives up after this long (it takes a few seconds when all is well). */
 const BUYOUT_ROUND_MS = 60_000;
 const PACE: Pace = {
@@ -145,6 +147,20 @@ export interface ScenarioReport {
   processesExited: string[];
   categories: CategoryFigures[];
   postgresConfirmed: number;
+  /** Every paid fan hears of it (issue 25): confirmation notifications, from the record. */
+  notifications: {
+    /** Acknowledged confirmations (before the crash) whose notification was not sent
+     * within NOTIFIED_WITHIN_MS of Redis answering again. */
+    notSentInTime: number;
+    /** Redis answering again → every acknowledged confirmation's notification sent. */
+    allSentAfterMs: number | null;
+    /** At the end: confirmed (or confirmed, then cancelled) reservations in Postgres... */
+    confirmedInPostgres: number;
+    /** ...without a sent confirmation notification. */
+    notSent: number;
+    /** Reservations with more than one confirmation notification. */
+    duplicates: number;
+  };
   invariants: string;
   durationsMs: Record<string, number>;
 }
@@ -301,6 +317,21 @@ async function runScenario(kind: FaultKind, res: Resources): Promise<ScenarioRep
   await sleep(Math.max(0, deadAt + DOWN_MS - Date.now()));
   await redis.start();
   const upAt = Date.now();
+  // Every acknowledged confirmation's notification is sent within the bound of Redis
+  // coming back: it was stored with the sale, before the 200 (docs/DURABILITY.md).
+  const notifying = (async () => {
+    let unsent = confirmedAtKill.length;
+    while (Date.now() < upAt + NOTIFIED_WITHIN_MS) {
+      const [row] = await sql<{ n: number }[]>`
+        select count(*)::int as n from notifications
+        where reservation_id = any(${confirmedAtKill}) and kind = 'reservation.confirmed'
+          and status = 'sent'`;
+      unsent = confirmedAtKill.length - (row?.n ?? 0);
+      if (unsent === 0) return { notSentInTime: 0, allSentAfterMs: Date.now() - upAt };
+      await sleep(200);
+    }
+    return { notSentInTime: unsent, allSentAfterMs: null };
+  })();
 
   // What Redis came back with (engine processes reconnect with a back-off; we read first).
   const pipe = reader.pipeline();
@@ -408,6 +439,22 @@ async function runScenario(kind: FaultKind, res: Resources): Promise<ScenarioRep
   const cancellationsLost = [...client.cancelled].filter(
     (h) => byId.get(h)?.status !== 'cancelled',
   );
+
+  // One confirmation notification per confirmed reservation, sent, none twice.
+  const [told] = await sql<{ confirmed: number; not_sent: number; duplicates: number }[]>`
+    select
+      (select count(*)::int from reservations r
+        where r.event_id = ${eventId} and r.confirmed_at is not null) as confirmed,
+      (select count(*)::int from reservations r
+        where r.event_id = ${eventId} and r.confirmed_at is not null and not exists (
+          select 1 from notifications n where n.reservation_id = r.id
+            and n.kind = 'reservation.confirmed' and n.status = 'sent')) as not_sent,
+      (select count(*)::int from (
+        select n.reservation_id from notifications n
+        join reservations r on r.id = n.reservation_id and r.event_id = ${eventId}
+        where n.kind = 'reservation.confirmed'
+        group by n.reservation_id having count(*) > 1) d) as duplicates`;
+  const inTime = await notifying;
 
   let invariants = 'ok';
   let counts: Record<string, { held: number; confirmed: number; capacity: number }> = {};
@@ -517,6 +564,12 @@ async function runScenario(kind: FaultKind, res: Resources): Promise<ScenarioRep
       availableApi: availableApi.get(c.id) ?? null,
     })),
     postgresConfirmed: categories.reduce((n, c) => n + pgConfirmed(rows, c.id), 0),
+    notifications: {
+      ...inTime,
+      confirmedInPostgres: told?.confirmed ?? 0,
+      notSent: told?.not_sent ?? Number.NaN,
+      duplicates: told?.duplicates ?? Number.NaN,
+    },
     invariants,
     durationsMs: {
       setUp: (marks.setUp as number) - (marks.start as number),
@@ -649,6 +702,11 @@ async function publish(report: ScenarioReport & { pausedVerifier?: PausedVerifie
     'api reconnected after':
       report.apiReconnectedAfterMs === null ? '-' : `${report.apiReconnectedAfterMs} ms`,
     'Postgres confirmed / capacity': `${report.postgresConfirmed} / ${report.capacity}`,
+    'acked confirmations notified within 10 s of Redis':
+      report.notifications.allSentAfterMs === null
+        ? `no: ${report.notifications.notSentInTime} not sent`
+        : `all, after ${report.notifications.allSentAfterMs} ms`,
+    'confirmed in Postgres without a sent notification / duplicates': `${report.notifications.notSent} of ${report.notifications.confirmedInPostgres} / ${report.notifications.duplicates}`,
     invariants: report.invariants,
     ...(report.pausedVerifier
       ? {
@@ -714,6 +772,14 @@ export function faultSuite(kind: FaultKind, title: string) {
       ).toBe(0);
       soft(r.samples.confirmationsLost, 'acked confirmations missing from Postgres').toEqual([]);
       soft(r.samples.cancellationsLost, 'acked cancellations missing from Postgres').toEqual([]);
+
+      // (1b) every paid fan hears of it, once: the notification follows the record.
+      soft(
+        r.notifications.notSentInTime,
+        'acked confirmations not notified within 10 s of Redis coming back',
+      ).toBe(0);
+      soft(r.notifications.notSent, 'confirmed in Postgres without a sent notification').toBe(0);
+      soft(r.notifications.duplicates, 'reservations notified of their confirmation twice').toBe(0);
 
       // (2) nothing sold twice; the public availability is what Redis holds.
       for (const c of r.categories) {

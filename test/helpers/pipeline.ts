@@ -81,6 +81,7 @@ export async function startConsumers(
     groupId: names.group('persister'),
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     namespace: config.REDIS_KEY_PREFIX,
+    notifyChannel: config.NOTIFY_CHANNEL,
   });
   const notifier = createNotifier(kafka, sql, logger, registry, {
     topic: names.reservations,

@@ -147,6 +147,7 @@ describe('Prometheus', () => {
       'OutboxBacklog',
       'ProcessDown',
       'QueueStalled',
+      'NotificationsMissing',
     ]) {
       expect(rules).toContain(`alert: ${alert}`);
     }

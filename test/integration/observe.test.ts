@@ -5,9 +5,10 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { createSql } from '../../platform/db/client.js';
 import { callApi, type Engine, engineDrop, startEngine } from '../helpers/engine.js';
 import { type RunningProcess, runCommand, terminate } from '../helpers/processes.js';
-import { eventually, freePort, services } from '../helpers/services.js';
+import { eventually, freePort, services, testConfig } from '../helpers/services.js';
 
 let engine: Engine | undefined;
 let prometheus: RunningProcess | undefined;
@@ -18,7 +19,11 @@ afterAll(async () => {
 
 describe('npm run observe', () => {
   it('scrapes api, worker and reaper; every rule evaluates; the drop’s series are there', async () => {
-    engine = await startEngine({ redisUrl: services().redisUrl });
+    // The notification reconciliation looks twice a second here (a minute by default).
+    engine = await startEngine({
+      redisUrl: services().redisUrl,
+      env: { NOTIFY_RECONCILE_MS: '500' },
+    });
     const ports = {
       API_METRICS_PORT: String(engine.opsPorts.api),
       WORKER_METRICS_PORT: String(engine.opsPorts.worker),
@@ -105,5 +110,46 @@ describe('npm run observe', () => {
       },
       { timeoutMs: 40_000, intervalMs: 1000, what: 'the drop’s series in Prometheus' },
     );
+
+    // A confirmed reservation whose notification the record lost (a restore by hand): the
+    // worker finds it, stores and sends it once, and the alert says so.
+    const sql = createSql(testConfig());
+    try {
+      const [confirmed] = await sql<{ id: string }[]>`
+        select id from reservations where event_id = ${eventId} and status = 'confirmed' limit 1`;
+      if (!confirmed) throw new Error('no confirmed reservation');
+      await eventually(
+        async () =>
+          (
+            await sql`delete from notifications where reservation_id = ${confirmed.id}
+              and kind = 'reservation.confirmed' returning 1`
+          ).length === 1,
+        { timeoutMs: 10_000, what: 'the confirmation notice, stored with the sale' },
+      );
+      await eventually(
+        async () => {
+          const alerts = await (await fetch(`${prom}/api/v1/alerts`)).json();
+          const found = (
+            alerts as { data: { alerts: { labels: Record<string, string>; state: string }[] } }
+          ).data.alerts.find((a) => a.labels.alertname === 'NotificationsMissing');
+          return found?.labels.kind === 'reservation.confirmed' && found.state === 'firing';
+        },
+        { timeoutMs: 40_000, intervalMs: 500, what: 'NotificationsMissing firing' },
+      );
+      const notices = await sql<{ status: string }[]>`
+        select status from notifications where reservation_id = ${confirmed.id}
+          and kind = 'reservation.confirmed'`;
+      expect(notices).toHaveLength(1);
+      await eventually(
+        async () =>
+          (
+            await sql`select 1 from notifications where reservation_id = ${confirmed.id}
+              and kind = 'reservation.confirmed' and status = 'sent'`
+          ).length === 1,
+        { timeoutMs: 10_000, what: 'the reconciled notification sent' },
+      );
+    } finally {
+      await sql.end({ timeout: 2 });
+    }
   }, 180_000);
 });

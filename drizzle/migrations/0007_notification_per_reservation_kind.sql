@@ -1,0 +1,3 @@
+-- A reservation told twice of the same step (an older engine keyed notifications by step) keeps its first notice.
+DELETE FROM "notifications" a USING "notifications" b WHERE a."reservation_id" IS NOT NULL AND a."reservation_id" = b."reservation_id" AND a."kind" = b."kind" AND (a."created_at", a."id") > (b."created_at", b."id");--> statement-breakpoint
+CREATE UNIQUE INDEX "notifications_reservation_kind" ON "notifications" USING btree ("reservation_id","kind") WHERE "notifications"."reservation_id" is not null;
