@@ -138,10 +138,9 @@ export function createAvailabilityStreams(
         groups.set(eventId, created);
         group = created;
       }
-      group.listeners.add(listener);
-      await group.stop;
       const g = group;
-      return () => {
+      g.listeners.add(listener);
+      const leave = () => {
         g.listeners.delete(listener);
         if (g.listeners.size > 0 || groups.get(eventId) !== g) return;
         groups.delete(eventId);
@@ -151,6 +150,16 @@ export function createAvailabilityStreams(
           () => {},
         );
       };
+      try {
+        await g.stop;
+      } catch (err) {
+        // Not listening (the subscription failed): this stream leaves, the next one tries
+        // again with a group of its own.
+        leave();
+        if (groups.get(eventId) === g) groups.delete(eventId);
+        throw err;
+      }
+      return leave;
     },
 
     /** Ends every stream with a final event; new ones are refused. */

@@ -1,8 +1,8 @@
 // Availability as clients poll it during a drop: served from the event's view in memory
 // (event-views.ts), serialised and tagged once per view, not per request. After a change is
 // pushed the next poll waits for one fresh read, which every poll meanwhile shares; with
-// nothing pushed, a poll costs Redis nothing. Reserving never reads this: the reserve
-// script is the only judge of an accepted hold.
+// nothing pushed, a poll costs Redis nothing. A reserve may be refused from the same view
+// (sold out), never accepted: the reserve script is the only judge of an accepted hold.
 import { createHash } from 'node:crypto';
 import type { EventView } from '../core/reservations/holds.js';
 import type { EventViews } from './event-views.js';

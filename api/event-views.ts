@@ -22,6 +22,8 @@ import type { RedisClient } from '../platform/redis.js';
 
 /** A view older than this is read again in the background when someone uses it. */
 const REFRESH_AFTER_MS = 100;
+/** What a refusal leaves for the read that may be on its way: it refuses from younger views. */
+const READ_MARGIN_MS = 100;
 /** The staleness bound (SPEC §7): older, a caller waits for a read instead. */
 export const MAX_AGE_MS = 250;
 /** Events kept in memory per process; the least recently used one is dropped past it. */
@@ -46,7 +48,8 @@ interface Entry {
   /** a waiting-room push came since the read started */
   queueDirty: boolean;
   reading: Promise<EventView | null> | undefined;
-  subscribed: boolean;
+  /** the SSUBSCRIBE, once sent: it listens once this settles */
+  subscription: Promise<void> | undefined;
   listeners: Set<ViewListener>;
   streamTimer: NodeJS.Timeout | undefined;
   lastStreamReadAt: number;
@@ -101,10 +104,16 @@ export function createEventViews(
     pushed(entry, message === 'queue' || message === 'state');
     if (entry.listeners.size > 0) scheduleStreamRead(entry);
   });
-  // Pushes sent while the subscriber was away are lost: every view is suspect after it.
-  subscriber.on('ready', () => {
-    for (const entry of entries.values()) pushed(entry, true);
-  });
+  // Pushes sent while the subscriber was away are lost: every view is suspect after it
+  // (a single node says 'ready' again; a cluster's shard subscribers say 'subscribersReady').
+  const suspectAll = () => {
+    for (const entry of new Set([...entries.values(), ...listened.values()])) {
+      pushed(entry, true);
+      if (entry.listeners.size > 0) scheduleStreamRead(entry);
+    }
+  };
+  subscriber.on('ready', suspectAll);
+  subscriber.on('subscribersReady', suspectAll);
 
   function pushed(entry: Entry, queue: boolean) {
     entry.pushes += 1;
@@ -130,7 +139,7 @@ export function createEventViews(
         dirty: true,
         queueDirty: true,
         reading: undefined,
-        subscribed: false,
+        subscription: undefined,
         listeners: new Set(),
         streamTimer: undefined,
         lastStreamReadAt: 0,
@@ -140,10 +149,16 @@ export function createEventViews(
     return entry;
   }
 
+  /** Whether the entry is still the event's (not dropped while a read was in flight). */
+  const isCurrent = (entry: Entry) =>
+    entries.peek(entry.eventId) === entry || listened.get(entry.eventId) === entry;
+
   function forget(entry: Entry) {
     if (entry.streamTimer) clearTimeout(entry.streamTimer);
-    if (!entry.subscribed) return;
+    if (!entry.subscription) return;
+    entry.subscription = undefined;
     const channel = keys.event(entry.eventId).event;
+    if (byChannel.get(channel) !== entry) return;
     byChannel.delete(channel);
     subscriber.sunsubscribe(channel).catch(() => {});
   }
@@ -152,20 +167,27 @@ export function createEventViews(
    * Listens on the event's channel once it is known to exist (an unknown id costs no
    * subscription). The view read before the subscription may have missed a change: dirty.
    */
-  async function subscribe(entry: Entry) {
-    if (entry.subscribed) return;
-    entry.subscribed = true;
-    pushed(entry, true);
+  function subscribe(entry: Entry): Promise<void> {
+    if (entry.subscription) return entry.subscription;
     const channel = keys.event(entry.eventId).event;
     byChannel.set(channel, entry);
-    await subscriber.ssubscribe(channel);
+    entry.subscription = subscriber.ssubscribe(channel).then(
+      () => pushed(entry, true),
+      (err: unknown) => {
+        // Not listening: the next use tries again.
+        entry.subscription = undefined;
+        if (byChannel.get(channel) === entry) byChannel.delete(channel);
+        throw err;
+      },
+    );
+    return entry.subscription;
   }
 
   /** One read in flight per event; every caller meanwhile shares it. */
   function read(entry: Entry, why: keyof typeof readsFor): Promise<EventView | null> {
     if (entry.reading) return entry.reading;
     readsFor[why].inc();
-    const startedAt = Date.now();
+    const startedAt = performance.now();
     const pushesBefore = entry.pushes;
     const queuePushesBefore = entry.queuePushes;
     entry.reading = holds.view(entry.eventId).then(
@@ -175,12 +197,22 @@ export function createEventViews(
         entry.readAt = startedAt;
         entry.dirty = entry.pushes !== pushesBefore;
         entry.queueDirty = entry.queuePushes !== queuePushesBefore;
-        if (view && !entry.subscribed) {
+        if (view && !entry.subscription && isCurrent(entry)) {
           subscribe(entry).catch((err: unknown) =>
             logger.warn({ err, eventId: entry.eventId }, 'event channel subscribe failed'),
           );
         }
-        if (view) for (const listener of entry.listeners) listener(view);
+        if (view) {
+          for (const listener of entry.listeners) {
+            try {
+              listener(view);
+            } catch (err) {
+              logger.warn({ err, eventId: entry.eventId }, 'event view listener failed');
+            }
+          }
+        }
+        // A push during this read (begun for any reason) is not in it: streams read again.
+        if (entry.dirty && entry.listeners.size > 0) scheduleStreamRead(entry);
         return view;
       },
       (err: unknown) => {
@@ -189,6 +221,14 @@ export function createEventViews(
       },
     );
     return entry.reading;
+  }
+
+  function unlisten(entry: Entry, listener: ViewListener) {
+    entry.listeners.delete(listener);
+    if (entry.listeners.size > 0) return;
+    listened.delete(entry.eventId);
+    // Dropped from the recent ones while it was listened to: nothing keeps it now.
+    if (entries.peek(entry.eventId) !== entry) forget(entry);
   }
 
   function refreshInBackground(entry: Entry, now: number) {
@@ -200,11 +240,11 @@ export function createEventViews(
 
   function scheduleStreamRead(entry: Entry) {
     if (entry.streamTimer) return;
-    const wait = Math.max(0, entry.lastStreamReadAt + options.streamIntervalMs - Date.now());
+    const wait = Math.max(0, entry.lastStreamReadAt + options.streamIntervalMs - performance.now());
     entry.streamTimer = setTimeout(() => {
       entry.streamTimer = undefined;
       if (!entry.dirty || entry.listeners.size === 0) return;
-      entry.lastStreamReadAt = Date.now();
+      entry.lastStreamReadAt = performance.now();
       read(entry, 'stream').catch((err: unknown) => {
         logger.warn({ err, eventId: entry.eventId }, 'event view read failed');
         // Read again at the next push (or now, if one came meanwhile).
@@ -222,7 +262,7 @@ export function createEventViews(
      */
     current(eventId: string, { clean }: { clean: 'stock' | 'queue' }): Promise<EventView | null> {
       const entry = entryOf(eventId);
-      const now = Date.now();
+      const now = performance.now();
       const age = now - entry.readAt;
       const pushedSince =
         clean === 'queue' ? entry.queueDirty : entry.dirty && age >= options.availabilityCacheMs;
@@ -238,9 +278,9 @@ export function createEventViews(
      */
     peek(eventId: string): EventView | null | undefined {
       const entry = entryOf(eventId);
-      const now = Date.now();
+      const now = performance.now();
       refreshInBackground(entry, now);
-      if (entry.dirty || now - entry.readAt > MAX_AGE_MS - REFRESH_AFTER_MS) return undefined;
+      if (entry.dirty || now - entry.readAt > MAX_AGE_MS - READ_MARGIN_MS) return undefined;
       return entry.view;
     },
 
@@ -255,14 +295,13 @@ export function createEventViews(
       const entry = entryOf(eventId);
       entry.listeners.add(listener);
       listened.set(eventId, entry);
-      await subscribe(entry);
-      return () => {
-        entry.listeners.delete(listener);
-        if (entry.listeners.size > 0) return;
-        listened.delete(eventId);
-        // Dropped from the recent ones while it was listened to: nothing keeps it now.
-        if (entries.peek(eventId) !== entry) forget(entry);
-      };
+      try {
+        await subscribe(entry);
+      } catch (err) {
+        unlisten(entry, listener);
+        throw err;
+      }
+      return () => unlisten(entry, listener);
     },
 
     close() {

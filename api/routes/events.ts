@@ -294,6 +294,12 @@ export function eventRoutes(deps: EventRouteDeps) {
     const { eventId } = c.req.valid('param');
     const first = await readAvailability(eventId);
     if (!first || (first.status === 'draft' && !isAdmin(c))) throw missing();
+    // HEAD (served by this GET route) gets the head alone: the stream writes to the socket.
+    if (c.req.method === 'HEAD')
+      return c.body(null, 200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache',
+      });
     const release = streams.admit(c.get('principal')?.userId ?? c.get('clientIp') ?? 'unknown');
     // The stream writes on Node's response itself and keeps nothing of this request's
     // context: a crowd holds these open (api/sse.ts).

@@ -49,7 +49,7 @@ const QueueStatusSchema = z
   })
   .openapi('QueueStatus');
 
-/** Documented here, read in the handler (placeFromTicket). */
+/** Documented here, read in the handler (givenTicket). */
 const queueTicketParameter = {
   in: 'header' as const,
   name: 'Queue-Ticket',

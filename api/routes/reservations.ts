@@ -255,6 +255,7 @@ export function reservationRoutes({
     }
     metrics.count('reserve');
     const { hold, replayed } = placed;
+    // This process's next availability read shows its own change at once.
     views.touch(hold.eventId);
     if (queuePass && queuePass !== 'invalid' && !replayed) metrics.queuePassUsed();
     const headers: Record<string, string> = { Location: `/v1/reservations/${hold.id}` };

@@ -31,7 +31,8 @@ function admissionRate(queue: EventView['queue'], now: number): number {
 
 /**
  * The place, or undefined when the view cannot tell: the fan was admitted since the ticket
- * was given (Redis has the pass's expiry), or the sale opened since (Redis has the turn).
+ * was given (Redis has the pass's expiry), the sale opened since (Redis has the turn), or
+ * the event is fenced after a Redis restart.
  * Each happens once per fan; every other poll is answered here.
  */
 export function placeOfTicket(
@@ -46,6 +47,8 @@ export function placeOfTicket(
     place: claims.place,
     turn: claims.turn,
   };
+  // After a Redis loss the queue may not be the one the ticket was given in: Redis says.
+  if (view.fenced) return undefined;
   const out = { position: 0, aheadOfYou: 0, estimatedWaitSeconds: 0 };
   if (claims.passExpiresAt > 0) {
     const status = claims.passExpiresAt > now ? 'admitted' : 'expired';

@@ -78,8 +78,7 @@ export function insertNotices(sql: Sql, notices: Notice[], channel: string) {
 /**
  * The reconciliation: reservations the record holds as confirmed, cancelled or expired
  * whose fan was not told (a record written before notices were, or by hand), within the
- * last `withinHours` of changes. Stores their notices; returns how many were missing, by
- * kind.
+ * last `withinHours` of changes. Stores their notices; returns how many it stored, by kind.
  */
 export async function notifyMissing(
   sql: Sql,
@@ -103,11 +102,14 @@ export async function notifyMissing(
       and not exists (
         select 1 from notifications n where n.reservation_id = r.id and n.kind = k.kind)
     limit 10000`;
-  if (missing.length > 0) await insertNotices(sql, missing, channel);
   const counts = Object.fromEntries(NOTIFIED_KINDS.map((kind) => [kind, 0])) as Record<
     NotifiedKind,
     number
   >;
-  for (const notice of missing) counts[notice.kind] += 1;
+  if (missing.length === 0) return counts;
+  // Counted as stored: one another writer stored meanwhile was not missing after all.
+  const stored = await sql<{ kind: NotifiedKind }[]>`
+    ${insertNotices(sql, missing, channel)} returning kind`;
+  for (const { kind } of stored) counts[kind] += 1;
   return counts;
 }

@@ -314,7 +314,7 @@ export function createHolds(
         ),
       );
       await redis.sadd(keys.liveEvents, eventId);
-      // Availability streams hear of a new state (api/availability-stream.ts).
+      // The api's event views hear of a new state (api/event-views.ts).
       await redis.spublish(k.event, 'state');
       // The reaper admits from the queues of these events.
       if (room.enabled) await redis.sadd(keys.queuedEvents, eventId);

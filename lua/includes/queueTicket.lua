@@ -2,7 +2,7 @@
 --- {status, rank (0-based, -1 when not waiting), joinedAt, passExpiresAt ('' without a
 ---  pass), waiting, admittedTotal, admission rate (measured, users per second),
 ---  place (the queue's score, '' when not waiting), opened ('1' once the sale has opened:
----  from then on admittedTotal + rank is the user's fixed turn, see core/queue/tickets.ts)}.
+---  from then on admittedTotal + rank + 1 is the user's fixed turn, see core/queue/tickets.ts)}.
 --- `k` holds the keys: event, queue, joined, admitted, state. Reads only.
 local function queueTicket(k, userId, now)
   local joinedAt = redis.call('HGET', k.joined, userId)
