@@ -40,24 +40,31 @@ export function placeOfTicket(
   view: EventView,
   now: number,
 ): QueuePlace | undefined {
-  const base = {
+  // One object literal per answer (no spreads): this runs on every poll of a crowd.
+  const place = (
+    status: QueuePlace['status'],
+    position: number,
+    estimatedWaitSeconds: number,
+    passExpiresAt: number | null,
+  ): QueuePlace => ({
     eventId: claims.eventId,
     userId: claims.userId,
+    status,
+    position,
+    aheadOfYou: position > 0 ? position - 1 : 0,
+    estimatedWaitSeconds,
     joinedAt: claims.joinedAt,
+    passExpiresAt,
     place: claims.place,
     turn: claims.turn,
-  };
+  });
   // After a Redis loss the queue may not be the one the ticket was given in: Redis says.
   if (view.fenced) return undefined;
-  const out = { position: 0, aheadOfYou: 0, estimatedWaitSeconds: 0 };
   if (claims.passExpiresAt > 0) {
-    const status = claims.passExpiresAt > now ? 'admitted' : 'expired';
-    return { ...base, ...out, status, passExpiresAt: claims.passExpiresAt };
+    return place(claims.passExpiresAt > now ? 'admitted' : 'expired', 0, 0, claims.passExpiresAt);
   }
   const { status: eventStatus } = view.state;
-  if (eventStatus === 'closed' || eventStatus === 'cancelled') {
-    return { ...base, ...out, status: 'closed', passExpiresAt: null };
-  }
+  if (eventStatus === 'closed' || eventStatus === 'cancelled') return place('closed', 0, 0, null);
   let position: number;
   if (claims.turn > 0) {
     position = claims.turn - view.queue.admittedTotal;
@@ -73,14 +80,7 @@ export function placeOfTicket(
   } else {
     return undefined;
   }
+  if (view.queue.soldOut) return place('sold_out', position, 0, null);
   const rate = admissionRate(view.queue, now);
-  const soldOut = view.queue.soldOut;
-  return {
-    ...base,
-    status: soldOut ? 'sold_out' : 'waiting',
-    position,
-    aheadOfYou: position - 1,
-    estimatedWaitSeconds: !soldOut && rate > 0 ? Math.ceil(position / rate) : 0,
-    passExpiresAt: null,
-  };
+  return place('waiting', position, rate > 0 ? Math.ceil(position / rate) : 0, null);
 }

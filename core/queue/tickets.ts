@@ -43,8 +43,6 @@ const TICKET_TTL_SECONDS = 3600;
 /** ...rounded up to this, so that it stays the same string between polls. */
 const EXPIRY_BUCKET_SECONDS = 300;
 const MAX_TICKET_LENGTH = 512;
-const INTEGER = /^\d{1,17}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The ticket key: derived from the engine's signing secret (the HS256 secret, or the
@@ -133,6 +131,7 @@ export function createQueueTickets(key: Buffer, now: () => number = Date.now) {
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
         return { ok: false, reason: 'forged' };
       }
+      // Signed by this engine, so made by sign(): the fields are what it wrote.
       const [, eventId, userId, place, turn, joinedAt, passExpiresAt, exp] = fields as [
         string,
         string,
@@ -143,13 +142,6 @@ export function createQueueTickets(key: Buffer, now: () => number = Date.now) {
         string,
         string,
       ];
-      if (
-        !UUID.test(eventId) ||
-        !UUID.test(userId) ||
-        ![place, turn, joinedAt, passExpiresAt, exp].every((n) => INTEGER.test(n))
-      ) {
-        return { ok: false, reason: 'malformed' };
-      }
       if (Number(exp) * 1000 <= now()) return { ok: false, reason: 'expired' };
       return {
         ok: true,
