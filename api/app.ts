@@ -15,6 +15,7 @@ import type { Config } from '../platform/config.js';
 import type { Probes } from '../platform/health.js';
 import { kafkaNames } from '../platform/kafka.js';
 import type { Logger } from '../platform/logger.js';
+import { createCrowdLane } from './crowd-lane.js';
 import { isDependencyDown } from './dependency-errors.js';
 import { docsRoutes } from './docs.js';
 import type { AppEnv } from './env.js';
@@ -63,9 +64,10 @@ export function createApp(deps: AppDeps) {
   const app = createRouter();
 
   const answerError = errorHandler(logger);
+  const observe = createRequestObserver(logger, registry);
   app.use(
     requestPipeline({
-      observe: createRequestObserver(logger, registry),
+      observe,
       shedder: deps.loadShedder,
       deadline: deps.requestDeadline,
       bodyLimit: createBodyLimit(config.BODY_LIMIT_BYTES),
@@ -183,7 +185,19 @@ export function createApp(deps: AppDeps) {
 
   app.onError(answerError);
 
-  return app;
+  // The crowd's reads before the app (api/crowd-lane.ts); not with rate limits in the
+  // engine, which count every request.
+  const crowdLane = deps.rateLimits.requests
+    ? undefined
+    : createCrowdLane({
+        views: deps.eventViews,
+        tickets: deps.queueTickets,
+        tokens: deps.accessTokens,
+        shedder: deps.loadShedder,
+        observe,
+        registry,
+      });
+  return Object.assign(app, { crowdLane });
 }
 
 export type App = ReturnType<typeof createApp>;

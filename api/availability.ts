@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { EventView } from '../core/reservations/holds.js';
 import type { EventViews } from './event-views.js';
-import { type Serialized, serialize } from './responses.js';
+import { notModified, type Serialized, serialize } from './responses.js';
 
 export interface AvailabilityBody {
   eventId: string;
@@ -49,4 +49,15 @@ export function createAvailabilityReader(views: EventViews) {
     const view = await views.current(eventId, { clean: 'stock' });
     return view && availabilityOf(eventId, view);
   };
+}
+
+/** What a poll of availability is answered, the same in the app and in the crowd lane. */
+export function availabilityAnswer(
+  snapshot: AvailabilitySnapshot,
+  ifNoneMatch: string | undefined,
+) {
+  const headers = { ETag: snapshot.etag, 'Cache-Control': 'no-cache' };
+  return notModified(ifNoneMatch, snapshot.etag)
+    ? { status: 304 as const, headers }
+    : { status: 200 as const, headers, body: snapshot.body };
 }

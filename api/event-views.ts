@@ -254,22 +254,32 @@ export function createEventViews(
     entry.streamTimer.unref();
   }
 
+  /**
+   * The view as current() would give it without a read: undefined when a read is due (the
+   * caller then takes the way that waits for one). Never waits.
+   */
+  function fresh(eventId: string, { clean }: { clean: 'stock' | 'queue' }) {
+    const entry = entryOf(eventId);
+    const now = performance.now();
+    const age = now - entry.readAt;
+    const pushedSince =
+      clean === 'queue' ? entry.queueDirty : entry.dirty && age >= options.availabilityCacheMs;
+    if (entry.view === undefined || age > MAX_AGE_MS || pushedSince) return undefined;
+    refreshInBackground(entry, now);
+    return entry.view;
+  }
+
   return {
+    fresh,
+
     /**
      * The view, no older than MAX_AGE_MS, with nothing pushed since it was read that
      * changes what the caller reads: `stock` for availability (unless within
      * `availabilityCacheMs`), `queue` for a waiting fan (admission steps, a new state).
      */
-    current(eventId: string, { clean }: { clean: 'stock' | 'queue' }): Promise<EventView | null> {
-      const entry = entryOf(eventId);
-      const now = performance.now();
-      const age = now - entry.readAt;
-      const pushedSince =
-        clean === 'queue' ? entry.queueDirty : entry.dirty && age >= options.availabilityCacheMs;
-      const usable = entry.view !== undefined && age <= MAX_AGE_MS && !pushedSince;
-      if (!usable) return read(entry, 'wait');
-      refreshInBackground(entry, now);
-      return Promise.resolve(entry.view as EventView | null);
+    current(eventId: string, want: { clean: 'stock' | 'queue' }): Promise<EventView | null> {
+      const view = fresh(eventId, want);
+      return view === undefined ? read(entryOf(eventId), 'wait') : Promise.resolve(view);
     },
 
     /**

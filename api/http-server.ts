@@ -5,14 +5,24 @@
 // WHATWG Headers object just to carry them, and no header is set one call at a time before
 // the handler's own are merged over them. Handlers and middleware read the request id from
 // the bindings and never ask how the request arrived.
-import { type OutgoingHttpHeaders, type Server, ServerResponse } from 'node:http';
+import {
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  ServerResponse,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type HttpBindings, serve } from '@hono/node-server';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 
 export type ApiBindings = HttpBindings & { requestId: string };
 
 interface Fetchable {
   fetch(request: Request, env: ApiBindings): Response | Promise<Response>;
+  /** Answers what it can before the app (api/crowd-lane.ts); false leaves it to the app. */
+  crowdLane?:
+    | ((req: IncomingMessage, res: ServerResponse, requestId: string) => boolean)
+    | undefined;
 }
 
 /**
@@ -126,7 +136,12 @@ export function serveApi(
     const server = serve(
       {
         // An HTTP/1 server (serve's default): its bindings are Node's message and response.
-        fetch: (request, env) => app.fetch(request, stamp(env as HttpBindings)),
+        fetch: (request, env) => {
+          const bindings = stamp(env as HttpBindings);
+          if (app.crowdLane?.(bindings.incoming, bindings.outgoing, bindings.requestId))
+            return RESPONSE_ALREADY_SENT;
+          return app.fetch(request, bindings);
+        },
         hostname: address.hostname,
         serverOptions: { ServerResponse: ApiResponse as typeof ServerResponse },
         port: address.port,

@@ -61,6 +61,10 @@ export function createLoadShedder(
 
   return {
     admit,
+    /** Whether a request now would be refused (nothing counted): the crowd lane asks. */
+    saturated: () =>
+      (bounds.maxInFlight > 0 && inFlight >= bounds.maxInFlight) ||
+      (bounds.maxEventLoopDelayMs > 0 && lagMs > bounds.maxEventLoopDelayMs),
     /** An admitted request was answered. */
     done: () => {
       inFlight -= 1;

@@ -16,13 +16,13 @@ import { EVENT_STATUSES } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import { principalOf, requireUser } from '../auth/guards.js';
-import type { AvailabilitySnapshot } from '../availability.js';
+import { type AvailabilitySnapshot, availabilityAnswer } from '../availability.js';
 import type { AvailabilityStreams } from '../availability-stream.js';
 import type { AppEnv } from '../env.js';
 import { documentRoute, pathParams } from '../hand-validated.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
-import { emptyResponse, jsonResponse, notModified } from '../responses.js';
+import { emptyResponse, jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import {
   acceptEventId,
@@ -283,11 +283,9 @@ export function eventRoutes(deps: EventRouteDeps) {
     const { eventId } = pathParams(c, EventParams, acceptEventId);
     const snapshot = await readAvailability(eventId);
     if (!snapshot || (snapshot.status === 'draft' && !isAdmin(c))) throw missing();
-    const headers = { ETag: snapshot.etag, 'Cache-Control': 'no-cache' };
-    if (notModified(c.req.header('if-none-match'), snapshot.etag)) {
-      return emptyResponse(304, headers);
-    }
-    return jsonResponse({ json: snapshot.body }, 200, headers);
+    const answer = availabilityAnswer(snapshot, c.req.header('if-none-match'));
+    if (answer.status === 304) return emptyResponse(304, answer.headers);
+    return jsonResponse({ json: answer.body }, 200, answer.headers);
   });
 
   app.openapi(getAvailabilityStream, async (c) => {

@@ -146,6 +146,47 @@ function refusal(err: unknown): never {
   throw err;
 }
 
+/** The QueueTicket document of a place: its signed `ticket`, and the pass once admitted. */
+function documentOf(place: QueuePlace, ticket: string, pass: string | undefined) {
+  const document: z.infer<typeof QueueTicketSchema> = {
+    eventId: place.eventId,
+    status: place.status,
+    position: place.position,
+    aheadOfYou: place.aheadOfYou,
+    estimatedWaitSeconds: place.estimatedWaitSeconds,
+    joinedAt: new Date(place.joinedAt).toISOString(),
+    ticket,
+  };
+  if (pass !== undefined && place.passExpiresAt !== null) {
+    document.pass = pass;
+    document.passExpiresAt = new Date(place.passExpiresAt).toISOString();
+  }
+  return document;
+}
+
+/**
+ * What a poll of queue/me is answered, the same in the app and in the crowd lane. The
+ * document is a function of the ticket (which binds the place and the pass) and of the
+ * status, position and wait: an ETag without hashing the body, and no body for a 304.
+ * `pass`: the signed pass, for an admitted place.
+ */
+export function pollAnswer(
+  place: QueuePlace,
+  ticket: string,
+  ifNoneMatch: string | undefined,
+  pass?: string,
+) {
+  const etag = `"${ticketMac(ticket)}-${place.status}-${place.position}-${place.estimatedWaitSeconds}"`;
+  const headers = {
+    ETag: etag,
+    'Cache-Control': 'private, no-cache',
+    'Retry-After': String(pollAfter(place)),
+  };
+  return notModified(ifNoneMatch, etag)
+    ? { status: 304 as const, headers }
+    : { status: 200 as const, headers, body: serialize(documentOf(place, ticket, pass)) };
+}
+
 const invalidTicket = () =>
   new ApiError(
     'queue_ticket_invalid',
@@ -163,23 +204,11 @@ export interface QueueDeps {
 export function queueRoutes({ queue, passes, tickets, views }: QueueDeps) {
   const app = createRouter();
 
-  /** The QueueTicket document of a place, with its signed `ticket`. */
-  async function documentOf(place: QueuePlace, ticket: string) {
-    const document: z.infer<typeof QueueTicketSchema> = {
-      eventId: place.eventId,
-      status: place.status,
-      position: place.position,
-      aheadOfYou: place.aheadOfYou,
-      estimatedWaitSeconds: place.estimatedWaitSeconds,
-      joinedAt: new Date(place.joinedAt).toISOString(),
-      ticket,
-    };
-    if (place.status === 'admitted' && place.passExpiresAt !== null) {
-      document.pass = await passes.sign(place.userId, place.eventId, place.passExpiresAt);
-      document.passExpiresAt = new Date(place.passExpiresAt).toISOString();
-    }
-    return document;
-  }
+  /** The signed pass of an admitted place. */
+  const passOf = (place: QueuePlace) =>
+    place.status === 'admitted' && place.passExpiresAt !== null
+      ? passes.sign(place.userId, place.eventId, place.passExpiresAt)
+      : undefined;
 
   /** The Queue-Ticket sent, checked: 403 unless it is the caller's, for this event. */
   function givenTicket(header: string | undefined, userId: string, eventId: string) {
@@ -203,7 +232,8 @@ export function queueRoutes({ queue, passes, tickets, views }: QueueDeps) {
     const { userId } = principalOf(c);
     const { place, created } = await queue.join(eventId, userId).catch(refusal);
     const ticket = tickets.sign(claimsOf(place));
-    return jsonResponse({ object: await documentOf(place, ticket) }, created ? 201 : 200, {
+    const document = documentOf(place, ticket, await passOf(place));
+    return jsonResponse({ object: document }, created ? 201 : 200, {
       'Retry-After': String(pollAfter(place)),
     });
   });
@@ -217,16 +247,9 @@ export function queueRoutes({ queue, passes, tickets, views }: QueueDeps) {
       (given && (await placeFromView(given, eventId))) ??
       (await queue.place(eventId, userId).catch(refusal));
     const ticket = tickets.reissue(claimsOf(place), given);
-    // The document is a function of the ticket (which binds the place and the pass) and of
-    // these: an ETag without hashing the body, and no body built for a 304.
-    const etag = `"${ticketMac(ticket)}-${place.status}-${place.position}-${place.estimatedWaitSeconds}"`;
-    const headers = {
-      ETag: etag,
-      'Cache-Control': 'private, no-cache',
-      'Retry-After': String(pollAfter(place)),
-    };
-    if (notModified(c.req.header('if-none-match'), etag)) return emptyResponse(304, headers);
-    return jsonResponse({ json: serialize(await documentOf(place, ticket)) }, 200, headers);
+    const answer = pollAnswer(place, ticket, c.req.header('if-none-match'), await passOf(place));
+    if (answer.status === 304) return emptyResponse(304, answer.headers);
+    return jsonResponse({ json: answer.body }, 200, answer.headers);
   });
 
   app.openapi(queueStatus, async (c) => {
