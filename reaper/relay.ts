@@ -15,7 +15,7 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { CatalogChange } from '../core/catalog/changes.js';
 import { fromOutboxEntry, reservationChangeJson } from '../core/reservations/changes.js';
 import type { Keyspace } from '../core/reservations/keys.js';
-import { defineScripts } from '../core/reservations/scripts.js';
+import { scriptRunnerOf } from '../core/reservations/scripts.js';
 import type { Logger } from '../platform/logger.js';
 import { createLoop } from '../platform/loop.js';
 import type { RedisClient } from '../platform/redis.js';
@@ -59,7 +59,7 @@ export function createRelay(
     leaseMs = 1500,
   } = options;
   const owner = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const run = defineScripts(redis);
+  const run = scriptRunnerOf(redis);
 
   const published = new Counter({
     name: 'relay_published_total',

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../../platform/redis.js';
 import { type HoldError, HoldRefusal } from '../reservations/holds.js';
 import { keyspace } from '../reservations/keys.js';
-import { defineScripts, type RunScript } from '../reservations/scripts.js';
+import { type RunScript, scriptRunnerOf } from '../reservations/scripts.js';
 
 export const TICKET_STATUSES = ['waiting', 'admitted', 'expired', 'sold_out', 'closed'] as const;
 export type TicketStatus = (typeof TICKET_STATUSES)[number];
@@ -85,7 +85,7 @@ function placeOf(eventId: string, userId: string, reply: (string | number)[]): Q
 export function createQueue(
   redis: RedisClient,
   prefix = '',
-  run: RunScript = defineScripts(redis),
+  run: RunScript = scriptRunnerOf(redis),
 ) {
   const keys = keyspace(prefix);
   const queueKeys = (eventId: string) => {

@@ -9,7 +9,7 @@ import type { RedisClient } from '../../platform/redis.js';
 import { NO_WAITING_ROOM, type WaitingRoom } from '../queue/waiting-room.js';
 import { eventOfHoldId, newHoldId } from './hold-ids.js';
 import { keyspace } from './keys.js';
-import { defineScripts, type RunScript, readScripts } from './scripts.js';
+import { type RunScript, scriptRunnerOf } from './scripts.js';
 
 /** The scripts' failure codes (negative replies), one enum for all of them. */
 export enum HoldError {
@@ -228,7 +228,7 @@ function categoriesOf(reply: string[], from: number): CategoryStock[] {
 export function createHolds(
   redis: RedisClient,
   rules: HoldRules,
-  run: RunScript = defineScripts(redis),
+  run: RunScript = scriptRunnerOf(redis),
 ) {
   const keys = keyspace(rules.keyPrefix);
   const eventKeys = keys.event;
@@ -723,16 +723,14 @@ export function createHoldsFromConfig(
       labelNames: ['script'] as const,
       registers: [registry],
     });
-  const run = defineScripts(
-    redis,
-    readScripts(),
-    latencyOf && ((script, s) => latencyOf(script).observe(s)),
-    {
+  const run = scriptRunnerOf(redis, {
+    observe: latencyOf && ((script, s) => latencyOf(script).observe(s)),
+    wait: {
       replicas: config.REDIS_WAIT_REPLICAS ?? 0,
       timeoutMs: config.REDIS_WAIT_TIMEOUT_MS ?? 100,
       short: (script) => waitShort?.inc({ script }),
     },
-  );
+  });
   return createHolds(
     redis,
     {

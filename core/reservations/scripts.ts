@@ -59,13 +59,41 @@ export interface ReplicaWait {
   short?: (name: string) => void;
 }
 
-/** Defines every script on the client; returns the one way to call them. */
+/** What a runner does around each call; set when the process configures it. */
+export interface RunnerSettings {
+  /** Told how long each call took (seconds): the script latency metric. */
+  observe?: ((name: string, seconds: number) => void) | undefined;
+  wait?: ReplicaWait | undefined;
+}
+
+const runners = new WeakMap<RedisClient, { run: RunScript; settings: RunnerSettings }>();
+
+/**
+ * The one script runner of a Redis client in this process (as BullMQ loads its commands
+ * once per client): the scripts are defined on the first call, and every facade of the
+ * client (holds, queue, relay, verifier) shares the runner. `settings` (the metrics and the
+ * replica WAIT, given by the process's configured facade) apply to every call from then
+ * on, whoever made the runner first.
+ */
+export function scriptRunnerOf(redis: RedisClient, settings?: RunnerSettings): RunScript {
+  let runner = runners.get(redis);
+  if (!runner) {
+    const own: RunnerSettings = {};
+    runner = { run: defineScripts(redis, readScripts(), own), settings: own };
+    runners.set(redis, runner);
+  }
+  if (settings) Object.assign(runner.settings, settings);
+  return runner.run;
+}
+
+/**
+ * Defines every script on the client; returns the one way to call them. Facades take the
+ * client's shared runner (scriptRunnerOf); this is for a client of its own (tests, tools).
+ */
 export function defineScripts(
   redis: RedisClient,
   sources = readScripts(),
-  /** Told how long each call took (seconds): the script latency metric. */
-  observe?: (name: string, seconds: number) => void,
-  wait?: ReplicaWait,
+  settings: RunnerSettings = {},
 ): RunScript {
   const known = new Map<string, number>();
   for (const { name, numberOfKeys, lua } of sources) {
@@ -86,6 +114,7 @@ export function defineScripts(
             : undefined;
     if (misuse) return Promise.reject(new Error(misuse));
     const command = commands[name] as (...a: unknown[]) => Promise<ScriptReply>;
+    const { observe, wait } = settings;
     const call =
       wait && wait.replicas > 0 && !READ_ONLY.has(name)
         ? () => callAndWait(name, keys, args, wait)
