@@ -33,9 +33,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   mkdtempSync,
-  readdirSync,
   readFileSync,
-  readlinkSync,
   rmSync,
   writeFileSync,
 } from 'node:fs';
@@ -49,7 +47,7 @@ import { createQueuePasses } from '../core/queue/passes.js';
 import { createQueueTickets, queueTicketKey } from '../core/queue/tickets.js';
 import { checkInvariants } from '../core/reservations/invariants.js';
 import { loadConfigOrExit } from '../platform/config.js';
-import { cpuSeconds, machineTicks } from './http/cpu.js';
+import { cpuSeconds, machineTicks, openFiles } from './http/cpu.js';
 import { runWrk, type WrkResult } from './http/wrk.js';
 
 const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -132,23 +130,7 @@ async function redisCounters() {
 
 /** The socket inodes of this process and the engine's ("socket:[…]"). */
 function ourSockets(): Set<string> {
-  const sockets = new Set<string>();
-  for (const pid of [process.pid, ...enginePids]) {
-    let fds: string[] = [];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        sockets.add(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      } catch {
-        // closed meanwhile
-      }
-    }
-  }
-  return sockets;
+  return new Set([process.pid, ...enginePids].flatMap(openFiles));
 }
 
 /**

@@ -12,10 +12,10 @@ bench_users "$USERS" drop .stack/drop-users.json
 
 k6_report sellout-baseline
 "$K6" run --quiet -e BASE_URL="$BASE" -e VUS="$USERS" -e REQUESTS="$REQUESTS" \
-  -e SUMMARY_FILE="$PWD/.stack/baseline-summary.json" perf/k6/baseline.js
+  -e SUMMARY_FILE="$PWD/.stack/baseline-summary.json" k6/baseline.js
 k6_report sellout-drop
 "$K6" run --quiet -e BASE_URL="$BASE" -e CAPACITY="$CAPACITY" -e REQUESTS="$REQUESTS" -e HOLD_TTL="$HOLD_TTL" \
-  -e USERS_FILE="$PWD/.stack/drop-users.json" -e SUMMARY_FILE="$PWD/.stack/drop-summary.json" perf/k6/drop.js
+  -e USERS_FILE="$PWD/.stack/drop-users.json" -e SUMMARY_FILE="$PWD/.stack/drop-summary.json" k6/drop.js
 
 ran=$SECONDS
 summary() { node -e "console.log(require('./.stack/drop-summary.json').$1)"; }

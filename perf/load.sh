@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# npm run perf:drop | perf:availability | perf:soak | perf:queue — one k6 scenario (perf/k6/<name>.js) against
+# npm run perf:drop | perf:availability | perf:soak | perf:queue — one k6 scenario (k6/<name>.js) against
 # the engine on this machine, then the stock checked through the API and against Redis
 # (perf/check-drop.ts). Knobs: API_PROCESSES and REAPERS (the scale-out run: 2 and 2),
 # USERS (load-test users, 3000), and each scenario's own (RATE, CAPACITY, DURATION, ...),
@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SCENARIO="${1:?usage: perf/load.sh drop-surge|availability|soak|queue|scale}"
-[ -f "perf/k6/$SCENARIO.js" ] || { echo "no perf/k6/$SCENARIO.js" >&2; exit 2; }
+[ -f "k6/$SCENARIO.js" ] || { echo "no k6/$SCENARIO.js" >&2; exit 2; }
 USERS="${USERS:-3000}"
 source perf/bench-lib.sh
 bench_users "$USERS" load .stack/load-users.json
@@ -38,7 +38,7 @@ status=0
 TIMEFORMAT='[load] k6 itself used %U s user + %S s system CPU over %R s'
 k6_report "$SCENARIO"
 time "$K6" run --quiet -e BASE_URLS="$BASE_URLS" -e USERS_FILE="$PWD/.stack/load-users.json" \
-  -e SUMMARY_FILE="$summary" "${k6_env[@]}" "perf/k6/$SCENARIO.js" || status=$?
+  -e SUMMARY_FILE="$summary" "${k6_env[@]}" "k6/$SCENARIO.js" || status=$?
 [ "$status" = 0 ] || echo "[load] k6 reported failed thresholds or checks (exit $status)" >&2
 
 echo "[load] api RSS after the run: $(rss)(before: $rss_before)"

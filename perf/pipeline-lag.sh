@@ -13,7 +13,7 @@ bench_users "$((BURST / 10 + 50))" lag .stack/lag-users.json
 
 k6_report pipeline-lag
 "$K6" run --quiet -e BASE_URL="$BASE" -e BURST="$BURST" -e USERS_FILE="$PWD/.stack/lag-users.json" \
-  -e SUMMARY_FILE="$PWD/.stack/lag-summary.json" perf/k6/confirm-burst.js
+  -e SUMMARY_FILE="$PWD/.stack/lag-summary.json" k6/confirm-burst.js
 
 field() { node -e "console.log(require('./.stack/lag-summary.json').$1)"; }
 idle="$(field idleEventId)" burst="$(field burstEventId)"

@@ -112,22 +112,27 @@ export function listenerPid(port: number): number | null {
     }
   }
   if (inodes.size === 0) return null;
-  for (const pid of pids()) {
-    let fds: string[] = [];
+  for (const pid of pids()) if (openFiles(pid).some((file) => inodes.has(file))) return pid;
+  return null;
+}
+
+/** What a process's file descriptors point at ("socket:[…]", paths); none once it is gone. */
+export function openFiles(pid: number): string[] {
+  let fds: string[] = [];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return [];
+  }
+  const files: string[] = [];
+  for (const fd of fds) {
     try {
-      fds = readdirSync(`/proc/${pid}/fd`);
+      files.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
     } catch {
-      continue;
-    }
-    for (const fd of fds) {
-      try {
-        if (inodes.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return pid;
-      } catch {
-        // closed meanwhile
-      }
+      // closed meanwhile
     }
   }
-  return null;
+  return files;
 }
 
 /** The Kafka broker (the java process running kafka.Kafka) serving this port. */

@@ -1,7 +1,7 @@
 // A ticket drop under load: N users hammer POST /v1/reservations on one category.
 //
 //   npm run perf:sellout            (starts everything and checks the outcome), or by hand:
-//   k6 run -e USERS_FILE=.stack/drop-users.json -e BASE_URL=http://127.0.0.1:8080 perf/k6/drop.js
+//   k6 run -e USERS_FILE=.stack/drop-users.json -e BASE_URL=http://127.0.0.1:8080 k6/drop.js
 //
 // setup() signs in as the admin and creates an on-sale event with CAPACITY seats and
 // HOLD_TTL-second holds; each virtual user is one load-test user (npm run token --

@@ -1,4 +1,4 @@
-// The HTTP baseline for perf/k6/drop.js: the same virtual users and request count against
+// The HTTP baseline for k6/drop.js: the same virtual users and request count against
 // GET /healthz (no auth, no Redis), so the drop's throughput reads as a ratio to what
 // this machine's api can answer at all in the same run.
 import http from 'k6/http';
