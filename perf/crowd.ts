@@ -31,12 +31,7 @@
 // Any other answer than 200 (polls) or 201 (reserves), a stream that does not stay open or
 // a failed check exits 1; the figures are printed either way.
 import { randomUUID } from 'node:crypto';
-import {
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
