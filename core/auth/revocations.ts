@@ -58,7 +58,22 @@ export function createRevocations(
     for (const [id, at] of families) if (at < before) families.delete(id);
   }
 
+  /** Revocations heard (or made here) while a reload was on its way. */
+  let heardWhileReading: string[] = [];
+  let reloading = 0;
+
   async function reload(): Promise<void> {
+    reloading += 1;
+    try {
+      await readAll();
+    } catch (err) {
+      reloading -= 1;
+      if (reloading === 0) heardWhileReading = [];
+      throw err;
+    }
+  }
+
+  async function readAll(): Promise<void> {
     const before = `(${horizon()}`;
     const replies = await redis
       .multi()
@@ -83,12 +98,22 @@ export function createRevocations(
     for (const [id, at] of pairs(replies[2]?.[1])) users.set(id, at);
     for (const [id, at] of pairs(replies[3]?.[1])) families.set(id, at);
     version = (replies[4]?.[1] as string | null) ?? null;
+    // A revocation heard while the read was on its way may be newer than what it read (on
+    // a cluster the two cross on different connections): it is kept, not cleared away.
+    for (const message of heardWhileReading) apply(message);
+    reloading -= 1;
+    if (reloading === 0) heardWhileReading = [];
   }
 
   async function resync(): Promise<void> {
     const current = await redis.get(keys.version);
     if (current !== version) await reload();
     else prune();
+  }
+
+  function hear(message: string) {
+    if (reloading > 0) heardWhileReading.push(message);
+    apply(message);
   }
 
   function apply(message: string) {
@@ -99,7 +124,7 @@ export function createRevocations(
   }
 
   subscriber.on('message', (ch: string, message: string) => {
-    if (ch === channel) apply(message);
+    if (ch === channel) hear(message);
   });
   const ready = redisReady(subscriber, 10_000)
     .then(() => subscriber.subscribe(channel))
@@ -147,14 +172,14 @@ export function createRevocations(
 
     /** Voids every access token of the user, now and later (a disabled account). */
     async revokeUser(userId: string): Promise<void> {
-      users.set(userId, Number.POSITIVE_INFINITY);
+      hear(`user ${userId} inf`);
       await publish('user', keys.users, userId, Number.POSITIVE_INFINITY);
     },
 
     /** Voids every access token minted for a refresh-token family. */
     async revokeFamily(familyId: string): Promise<void> {
       const at = Math.floor(nowSeconds());
-      families.set(familyId, at);
+      hear(`family ${familyId} ${at}`);
       await publish('family', keys.families, familyId, at);
     },
 
