@@ -4,7 +4,7 @@
 // out in-process to every open stream of that event, only when it changed, and at most
 // once per AVAILABILITY_STREAM_MS. Nothing polls Redis per client.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import type { EventView } from '../core/reservations/holds.js';
+import type { EventView } from '../core/reservations/event-stock.js';
 import { type AvailabilitySnapshot, availabilityOf } from './availability.js';
 import type { EventViews } from './event-views.js';
 import { ApiError } from './problem.js';

@@ -4,7 +4,7 @@
 // nothing pushed, a poll costs Redis nothing. A reserve may be refused from the same view
 // (sold out), never accepted: the reserve script is the only judge of an accepted hold.
 import { createHash } from 'node:crypto';
-import type { EventView } from '../core/reservations/holds.js';
+import type { EventView } from '../core/reservations/event-stock.js';
 import type { EventViews } from './event-views.js';
 import { notModified, type Serialized, serialize } from './responses.js';
 

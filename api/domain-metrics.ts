@@ -1,6 +1,7 @@
 // The drop as metrics: what every reservation request came to, and the stock left.
 import { Counter, Gauge, type Registry } from 'prom-client';
-import { HoldError, HoldRefusal, type Holds } from '../core/reservations/holds.js';
+import { HoldError, HoldRefusal } from '../core/reservations/hold.js';
+import type { Holds } from '../core/reservations/holds.js';
 import { childrenByKey, hotCounter } from '../platform/hot-metrics.js';
 
 /** On-sale events reported with their stock: keeps the series count bounded. */

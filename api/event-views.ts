@@ -15,7 +15,8 @@
 // accepted reserve: memory may only refuse, and only from a clean, young view.
 import { LRUCache } from 'lru-cache';
 import { Counter, type Registry } from 'prom-client';
-import type { EventView, Holds } from '../core/reservations/holds.js';
+import type { EventView } from '../core/reservations/event-stock.js';
+import type { Holds } from '../core/reservations/holds.js';
 import type { Keyspace } from '../core/reservations/keys.js';
 import type { Logger } from '../platform/logger.js';
 import type { RedisClient } from '../platform/redis.js';

@@ -1,5 +1,5 @@
 // How the hold scripts' refusals read over HTTP (SPEC §2 codes).
-import { HoldError, HoldRefusal } from '../core/reservations/holds.js';
+import { HoldError, HoldRefusal } from '../core/reservations/hold.js';
 import { ApiError } from './problem.js';
 
 export function holdRefusalToApiError(refusal: HoldRefusal): ApiError {

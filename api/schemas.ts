@@ -3,13 +3,13 @@
 import { z } from '@hono/zod-openapi';
 import type { CommentRow } from '../core/catalog/comments.js';
 import type { CategoryRow, EventRow } from '../core/catalog/events.js';
-import { waitingRoomOf } from '../core/queue/waiting-room.js';
+import { waitingRoomOf } from '../core/catalog/waiting-room.js';
 import {
   holdOfRecord,
   type NotificationRow,
   type ReservationRow,
 } from '../core/records/reservation-records.js';
-import type { Hold } from '../core/reservations/holds.js';
+import type { Hold } from '../core/reservations/hold.js';
 import { EVENT_STATUSES, RESERVATION_STATUSES } from '../drizzle/schema/index.js';
 import { type Serialized, serialize } from './responses.js';
 

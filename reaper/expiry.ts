@@ -4,7 +4,8 @@
 // once and a hold is still expired exactly once. No keyspace notifications: they are
 // fire-and-forget and lost while a reaper is down.
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { HoldError, HoldRefusal, type Holds } from '../core/reservations/holds.js';
+import { HoldError, HoldRefusal } from '../core/reservations/hold.js';
+import type { Holds } from '../core/reservations/holds.js';
 import type { Logger } from '../platform/logger.js';
 import { createLoop } from '../platform/loop.js';
 

@@ -4,8 +4,8 @@
 // Postgres/Redis ordering and its failure cases are written), and shapes the answer.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import { type CatalogOperations, CatalogRefusal } from '../../core/admin/catalog.js';
 import { recordAudit } from '../../core/audit.js';
-import { type CatalogOperations, CatalogRefusal } from '../../core/catalog/admin.js';
 import { INITIAL_STATUSES } from '../../core/catalog/status.js';
 import { type RebuildDeps, RebuildRefused, rebuildNow } from '../../core/records/rebuild.js';
 import type { Holds } from '../../core/reservations/holds.js';

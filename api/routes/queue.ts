@@ -13,7 +13,7 @@ import {
 } from '../../core/queue/queue.js';
 import { claimsOf, placeOfTicket } from '../../core/queue/ticket-places.js';
 import { type GoodTicket, type QueueTickets, ticketMac } from '../../core/queue/tickets.js';
-import { HoldError, HoldRefusal } from '../../core/reservations/holds.js';
+import { HoldError, HoldRefusal } from '../../core/reservations/hold.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { EventViews } from '../event-views.js';
 import { documentRoute, pathParams } from '../hand-validated.js';

@@ -5,12 +5,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { QueuePasses } from '../../core/queue/passes.js';
 import { findReservation } from '../../core/records/reservation-records.js';
 import type { SaleRecorder } from '../../core/records/sales.js';
-import {
-  HoldError,
-  HoldRefusal,
-  type Holds,
-  type Idempotency,
-} from '../../core/reservations/holds.js';
+import { HoldError, HoldRefusal, type Idempotency } from '../../core/reservations/hold.js';
+import type { Holds } from '../../core/reservations/holds.js';
 import { FAILING_PAYMENT_TOKEN, type Payments } from '../../core/reservations/payments.js';
 import { refusalFromView } from '../../core/reservations/view-refusal.js';
 import type { Db } from '../../platform/db/client.js';

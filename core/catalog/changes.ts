@@ -4,7 +4,6 @@
 // commit right after, which at worst announces a change twice-checked by its version).
 import { z } from 'zod';
 import type { RedisClient } from '../../platform/redis.js';
-import type { Keyspace } from '../reservations/keys.js';
 
 export const CATALOG_CHANGE_TYPES = [
   'event.created',
@@ -48,7 +47,7 @@ export function eventChangeType(
 
 export async function appendCatalogChange(
   redis: RedisClient,
-  keys: Keyspace,
+  keys: { catalogOutbox: string },
   change: CatalogChange,
 ) {
   await redis.xadd(keys.catalogOutbox, '*', 'change', JSON.stringify(CatalogChange.parse(change)));

@@ -1,24 +1,13 @@
 // Events and their ticket categories in Postgres: the catalog's durable record.
 import { asc, eq } from 'drizzle-orm';
 import { events, reservations, ticketCategories } from '../../drizzle/schema/index.js';
-import type { Db } from '../../platform/db/client.js';
-import { waitingRoomOf } from '../queue/waiting-room.js';
-import type { EventState } from '../reservations/holds.js';
+import type { DbOrTx } from '../../platform/db/client.js';
 
 export type EventRow = typeof events.$inferSelect;
 export type NewEvent = typeof events.$inferInsert;
 
-/** What Redis keeps of an event (its sale state, hold rules and waiting room). */
-export const eventStateOf = (row: EventRow, defaultHoldTtlSeconds: number): EventState => ({
-  status: row.status,
-  holdTtlSeconds: row.holdTtlSeconds ?? defaultHoldTtlSeconds,
-  perUserLimit: row.perUserLimit,
-  waitingRoom: waitingRoomOf(row),
-});
 export type CategoryRow = typeof ticketCategories.$inferSelect;
 export type NewCategory = typeof ticketCategories.$inferInsert;
-/** A Db or a transaction on it. */
-export type DbOrTx = Pick<Db, 'select' | 'insert' | 'update' | 'delete'>;
 
 export async function findEvent(db: DbOrTx, id: string, opts: { lock?: boolean } = {}) {
   const query = db.select().from(events).where(eq(events.id, id));

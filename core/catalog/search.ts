@@ -3,7 +3,8 @@
 // never repeats or skips an event while others are added.
 import { and, asc, eq, gt, gte, lt, lte, ne, or, type SQL, sql } from 'drizzle-orm';
 import { type EventStatus, events } from '../../drizzle/schema/index.js';
-import type { DbOrTx, EventRow } from './events.js';
+import type { DbOrTx } from '../../platform/db/client.js';
+import type { EventRow } from './events.js';
 
 export interface EventSearch {
   q?: string;

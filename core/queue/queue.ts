@@ -6,7 +6,7 @@
 //   admitQueue  admit at the event's rate, notice sold out, count expired passes (reaper)
 import { randomBytes } from 'node:crypto';
 import type { RedisClient } from '../../platform/redis.js';
-import { type HoldError, HoldRefusal } from '../reservations/holds.js';
+import { check } from '../reservations/hold.js';
 import { keyspace } from '../reservations/keys.js';
 import { type RunScript, scriptRunnerOf } from '../reservations/scripts.js';
 
@@ -48,12 +48,6 @@ export interface Admission {
   /** how long each admitted user waited, ms */
   waitsMs: number[];
 }
-
-const check = (reply: (string | number)[]) => {
-  const code = Number(reply[0]);
-  if (code < 0) throw new HoldRefusal(code as HoldError, reply.slice(1).map(String));
-  return reply;
-};
 
 /** A uniform draw in [0, 2^52): the pre-queue's order (two CSPRNG words, no float bias). */
 function draw(): string {

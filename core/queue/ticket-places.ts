@@ -1,7 +1,7 @@
 // A fan's place as their queue ticket and the event's view tell it, without a per-user read
 // of Redis (SPEC §7): the same QueuePlace the queueTicket script gives
 // (lua/includes/queueTicket.lua), or undefined where only Redis knows the answer.
-import type { EventView } from '../reservations/holds.js';
+import type { EventView } from '../reservations/event-stock.js';
 import type { QueuePlace } from './queue.js';
 import type { QueueTicketClaims } from './tickets.js';
 

@@ -2,7 +2,7 @@
 // raised by whoever writes changes to Postgres, read by the verifier after a Redis boot.
 import { and, eq, sql as raw } from 'drizzle-orm';
 import { eventMarks } from '../../drizzle/schema/index.js';
-import type { DbOrTx } from '../catalog/events.js';
+import type { DbOrTx } from '../../platform/db/client.js';
 
 /** Raises the marks to at least these change numbers (never lowers one). */
 export async function raiseMarks(

@@ -20,8 +20,10 @@ import type { Admin } from 'kafkajs';
 import { reservations } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
 import { consumerLag } from '../../platform/kafka-lag.js';
-import { eventStateOf, findEvent, listCategories } from '../catalog/events.js';
-import { type Hold, HoldRefusal, type Holds } from '../reservations/holds.js';
+import { findEvent, listCategories } from '../catalog/events.js';
+import { eventStateOf } from '../reservations/event-stock.js';
+import { type Hold, HoldRefusal } from '../reservations/hold.js';
+import type { Holds } from '../reservations/holds.js';
 import { durableChangeSeq } from './event-marks.js';
 import { holdOfRecord } from './reservation-records.js';
 

@@ -2,7 +2,7 @@
 import { and, desc, eq, lt, or, type SQL } from 'drizzle-orm';
 import { notifications, reservations } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
-import type { Hold } from '../reservations/holds.js';
+import type { Hold } from '../reservations/hold.js';
 
 export type ReservationRow = typeof reservations.$inferSelect;
 export type NotificationRow = typeof notifications.$inferSelect;

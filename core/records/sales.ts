@@ -9,7 +9,7 @@
 // for it and then go together in the next statement (one commit, one fsync for all).
 import type { Sql } from '../../platform/db/client.js';
 import type { ReservationChange } from '../reservations/changes.js';
-import type { Hold } from '../reservations/holds.js';
+import type { Hold } from '../reservations/hold.js';
 import { persistSteps } from './persist.js';
 
 export type SaleRecorder = (sale: Hold) => Promise<void>;

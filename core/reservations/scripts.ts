@@ -3,6 +3,8 @@
 // lua/includes/x.lua (each once), so helpers are written once and shared.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Counter, type Registry } from 'prom-client';
+import { childrenByKey, hotHistogram } from '../../platform/hot-metrics.js';
 import { fromRoot } from '../../platform/paths.js';
 import type { RedisClient } from '../../platform/redis.js';
 
@@ -84,6 +86,43 @@ export function scriptRunnerOf(redis: RedisClient, settings?: RunnerSettings): R
   }
   if (settings) Object.assign(runner.settings, settings);
   return runner.run;
+}
+
+/**
+ * The client's runner as the process's configuration sets it: the replica WAIT and, with a
+ * registry, the script latency and short-WAIT metrics.
+ */
+export function configuredScriptRunner(
+  redis: RedisClient,
+  config: { REDIS_WAIT_REPLICAS?: number; REDIS_WAIT_TIMEOUT_MS?: number },
+  registry?: Registry,
+): RunScript {
+  const latency =
+    registry &&
+    hotHistogram({
+      name: 'redis_script_duration_seconds',
+      help: 'Lua script calls, by script, as the caller sees them (round trip included)',
+      labelNames: ['script'] as const,
+      buckets: [0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.5],
+      registers: [registry],
+    });
+  const latencyOf = latency && childrenByKey((script) => latency.child({ script }));
+  const waitShort =
+    registry &&
+    new Counter({
+      name: 'redis_wait_short_total',
+      help: 'State changes answered before REDIS_WAIT_REPLICAS replicas acknowledged them',
+      labelNames: ['script'] as const,
+      registers: [registry],
+    });
+  return scriptRunnerOf(redis, {
+    observe: latencyOf && ((script, s) => latencyOf(script).observe(s)),
+    wait: {
+      replicas: config.REDIS_WAIT_REPLICAS ?? 0,
+      timeoutMs: config.REDIS_WAIT_TIMEOUT_MS ?? 100,
+      short: (script) => waitShort?.inc({ script }),
+    },
+  });
 }
 
 /**

@@ -3,7 +3,8 @@
 // up to and including the stock. A crowd pressing "reserve" on a sold-out drop, or without
 // a queue pass, is refused here. Whatever the view cannot be sure of (no such event or
 // category, not on sale, fenced) goes to Redis, which stays the only judge of an accept.
-import { type EventView, HoldError, HoldRefusal } from './holds.js';
+import type { EventView } from './event-stock.js';
+import { HoldError, HoldRefusal } from './hold.js';
 
 /**
  * The refusal Redis would give for this reserve now, by the view; null when the view

@@ -20,3 +20,5 @@ export function createDb(sql: Sql) {
 }
 
 export type Db = ReturnType<typeof createDb>;
+/** A Db or a transaction on it. */
+export type DbOrTx = Pick<Db, 'select' | 'insert' | 'update' | 'delete'>;

@@ -8,15 +8,11 @@ import {
   type CatalogDeps,
   type CatalogOperations,
   catalogOperations,
-} from '../../core/catalog/admin.js';
+} from '../../core/admin/catalog.js';
 import { appendCatalogChange } from '../../core/catalog/changes.js';
 import { findEvent, listCategories } from '../../core/catalog/events.js';
-import {
-  createHoldsFromConfig,
-  HoldError,
-  HoldRefusal,
-  type Holds,
-} from '../../core/reservations/holds.js';
+import { HoldError, HoldRefusal } from '../../core/reservations/hold.js';
+import { createHoldsFromConfig, type Holds } from '../../core/reservations/holds.js';
 import { auditLog } from '../../drizzle/schema/index.js';
 import { createDb, createSql, type Db } from '../../platform/db/client.js';
 import { createLogger } from '../../platform/logger.js';

@@ -3,14 +3,8 @@
 // The SPEC §3 invariants are checked after every concurrency test.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createHolds,
-  DEFAULT_RULES,
-  type Hold,
-  HoldError,
-  HoldRefusal,
-  type Holds,
-} from '../../core/reservations/holds.js';
+import { type Hold, HoldError, HoldRefusal } from '../../core/reservations/hold.js';
+import { createHolds, DEFAULT_RULES, type Holds } from '../../core/reservations/holds.js';
 import { eventKeys } from '../../core/reservations/keys.js';
 import { defineScripts } from '../../core/reservations/scripts.js';
 import { createLogger } from '../../platform/logger.js';

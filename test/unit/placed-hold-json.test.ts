@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { placedHoldJson, ReservationSchema, toReservation } from '../../api/schemas.js';
+import type { Hold } from '../../core/reservations/hold.js';
 import { newHoldId } from '../../core/reservations/hold-ids.js';
-import type { Hold } from '../../core/reservations/holds.js';
 
 const placed = (overrides: Partial<Hold> = {}): Hold => {
   const eventId = randomUUID();

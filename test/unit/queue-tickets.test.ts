@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { claimsOf, placeOfTicket } from '../../core/queue/ticket-places.js';
 import { createQueueTickets, queueTicketKey } from '../../core/queue/tickets.js';
-import type { EventView } from '../../core/reservations/holds.js';
+import type { EventView } from '../../core/reservations/event-stock.js';
 
 const key = queueTicketKey({ JWT_SECRET: 'a secret of at least thirty-two characters' });
 const claims = {

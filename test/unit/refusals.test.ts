@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { holdRefusalToApiError } from '../../api/hold-errors.js';
 import { ERRORS } from '../../api/problem.js';
-import { HoldError, HoldRefusal } from '../../core/reservations/holds.js';
+import { HoldError, HoldRefusal } from '../../core/reservations/hold.js';
 
 describe('hold refusals over HTTP', () => {
   it('map every script code onto a SPEC §2 code with its status', () => {

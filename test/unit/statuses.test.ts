@@ -2,7 +2,7 @@
 // record's plus `confirming` (a payment under way, recorded as held).
 import { describe, expect, it } from 'vitest';
 import { INITIAL_STATUSES } from '../../core/catalog/status.js';
-import { HOLD_STATUSES } from '../../core/reservations/holds.js';
+import { HOLD_STATUSES } from '../../core/reservations/hold.js';
 import { EVENT_STATUSES, RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
 
 describe('status lists', () => {

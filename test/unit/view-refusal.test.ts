@@ -1,7 +1,8 @@
 // The reserve refusals memory may give (core/reservations/view-refusal.ts): the reserve
 // script's own, in its order, and nothing the view cannot be sure of.
 import { describe, expect, it } from 'vitest';
-import { type EventView, HoldError } from '../../core/reservations/holds.js';
+import type { EventView } from '../../core/reservations/event-stock.js';
+import { HoldError } from '../../core/reservations/hold.js';
 import { refusalFromView } from '../../core/reservations/view-refusal.js';
 
 const CATEGORY = '0193a0b2-7c1e-7d3a-9f00-000000000001';

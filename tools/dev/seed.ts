@@ -2,7 +2,7 @@
 // Idempotent: a fixed event id, created once through the catalog's operations
 // (core/catalog/admin.ts); on later runs Redis is set again from Postgres without touching
 // what is already held or sold.
-import { catalogOperations } from '../../core/catalog/admin.js';
+import { catalogOperations } from '../../core/admin/catalog.js';
 import { appendCatalogChange } from '../../core/catalog/changes.js';
 import { findEvent, listCategories } from '../../core/catalog/events.js';
 import { createHoldsFromConfig } from '../../core/reservations/holds.js';

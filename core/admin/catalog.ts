@@ -32,23 +32,17 @@
 //   deleted event's leftover keys are paused and hold nothing, so nothing can sell there.
 
 import type { EventStatus } from '../../drizzle/schema/index.js';
-import type { Db } from '../../platform/db/client.js';
+import type { Db, DbOrTx } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Logger } from '../../platform/logger.js';
 import type { RedisClient } from '../../platform/redis.js';
 import { recordAudit } from '../audit.js';
-import { waitingRoomColumns } from '../queue/waiting-room.js';
-import { forgetMarks, raiseMarks } from '../records/event-marks.js';
-import type { Holds } from '../reservations/holds.js';
-import { HoldRefusal } from '../reservations/holds.js';
-import type { CatalogCache } from './cache.js';
-import { type CatalogChange, eventChangeType } from './changes.js';
+import type { CatalogCache } from '../catalog/cache.js';
+import { type CatalogChange, eventChangeType } from '../catalog/changes.js';
 import {
   type CategoryRow,
-  type DbOrTx,
   deleteEventRow,
   type EventRow,
-  eventStateOf,
   findCategory,
   findEvent,
   hasReservations,
@@ -58,8 +52,13 @@ import {
   type NewEvent,
   updateCategory,
   updateEvent,
-} from './events.js';
-import { canMove } from './status.js';
+} from '../catalog/events.js';
+import { canMove } from '../catalog/status.js';
+import { waitingRoomColumns } from '../catalog/waiting-room.js';
+import { forgetMarks, raiseMarks } from '../records/event-marks.js';
+import { eventStateOf } from '../reservations/event-stock.js';
+import { HoldRefusal } from '../reservations/hold.js';
+import type { Holds } from '../reservations/holds.js';
 
 export type CatalogRefusalReason =
   | 'not_found'

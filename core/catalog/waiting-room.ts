@@ -1,6 +1,6 @@
 // An event's waiting room settings (SPEC §7) as the admin gives them and the catalog keeps
 // them (three columns of `events`).
-import type { EventRow } from '../catalog/events.js';
+import type { EventRow } from './events.js';
 
 export interface WaitingRoom {
   enabled: boolean;

@@ -1,0 +1,234 @@
+// An event's live side in Redis: its sale state and hold rules, its categories' stock, the
+// waiting room's settings, and the reads a crowd makes of them (availability, the view).
+
+import type { RedisClient } from '../../platform/redis.js';
+import type { EventRow } from '../catalog/events.js';
+import { NO_WAITING_ROOM, type WaitingRoom, waitingRoomOf } from '../catalog/waiting-room.js';
+import { check } from './hold.js';
+import type { Keyspace } from './keys.js';
+import type { RunScript } from './scripts.js';
+
+export interface EventState {
+  status: string;
+  holdTtlSeconds: number;
+  perUserLimit: number;
+  /** the waiting room (SPEC §7); none when absent */
+  waitingRoom?: WaitingRoom;
+}
+
+/** What Redis keeps of an event (its sale state, hold rules and waiting room), from its row. */
+export const eventStateOf = (row: EventRow, defaultHoldTtlSeconds: number): EventState => ({
+  status: row.status,
+  holdTtlSeconds: row.holdTtlSeconds ?? defaultHoldTtlSeconds,
+  perUserLimit: row.perUserLimit,
+  waitingRoom: waitingRoomOf(row),
+});
+
+export interface CategoryStock {
+  id: string;
+  name: string;
+  capacity: number;
+  held: number;
+  confirmed: number;
+  available: number;
+  perUserLimit: number;
+}
+
+/** An event as a crowd sees it, read in one step (EventStock.view). */
+export interface EventView {
+  state: EventState;
+  /** Redis restarted and the event is not verified yet: its stock may be stale */
+  fenced: boolean;
+  categories: CategoryStock[];
+  /** the waiting room's admission state (SPEC §7) */
+  queue: {
+    enabled: boolean;
+    /** the sale has opened once: the pre-queue's order is fixed */
+    opened: boolean;
+    admitPerSecond: number;
+    admittedTotal: number;
+    /** ms; null before the first admission */
+    firstAdmitAt: number | null;
+    soldOut: boolean;
+    waiting: number;
+  };
+  /** Redis's clock at the read (ms) */
+  at: number;
+}
+
+/** The sale state at the head of an availability or view reply. */
+function saleStateOfReply(reply: string[]): EventState {
+  const [status, holdTtl, perUserLimit] = reply;
+  return {
+    status: status as string,
+    holdTtlSeconds: Number(holdTtl),
+    perUserLimit: Number(perUserLimit),
+  };
+}
+
+/** The categories of an availability or view reply, six fields each from `from` on. */
+function categoriesOfReply(reply: string[], from: number): CategoryStock[] {
+  const categories: CategoryStock[] = [];
+  for (let i = from; i + 6 <= reply.length; i += 6) {
+    const [id, name, capacity, held, confirmed, limit] = reply.slice(i, i + 6) as string[];
+    categories.push({
+      id: id as string,
+      name: name as string,
+      capacity: Number(capacity),
+      held: Number(held),
+      confirmed: Number(confirmed),
+      available: Number(capacity) - Number(held) - Number(confirmed),
+      perUserLimit: Number(limit),
+    });
+  }
+  categories.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
+  return categories;
+}
+
+/** The view of lua/eventView-4.lua's reply; null for an event Redis does not know. */
+export function eventViewOfReply(reply: string[]): EventView | null {
+  if (reply.length === 0) return null;
+  const [, , , fenced, room, opened, rate, admitted, firstAdmitAt, soldOut, waiting, now] = reply;
+  return {
+    state: saleStateOfReply(reply),
+    fenced: fenced === '1',
+    categories: categoriesOfReply(reply, 12),
+    queue: {
+      enabled: room === '1',
+      opened: opened === '1',
+      admitPerSecond: Number(rate),
+      admittedTotal: Number(admitted),
+      firstAdmitAt: firstAdmitAt ? Number(firstAdmitAt) : null,
+      soldOut: soldOut === '1',
+      waiting: Number(waiting),
+    },
+    at: Number(now),
+  };
+}
+
+export function createEventStock(redis: RedisClient, keys: Keyspace, run: RunScript) {
+  const eventKeys = keys.event;
+
+  /** An event's sale state and the live stock of each category: one script, one round trip. */
+  async function availability(
+    eventId: string,
+  ): Promise<{ state: EventState; categories: CategoryStock[] } | null> {
+    const k = eventKeys(eventId);
+    const reply = (await run('availability', [k.event, k.categories], [k.categoryPrefix])).map(
+      String,
+    );
+    if (reply.length === 0) return null;
+    return { state: saleStateOfReply(reply), categories: categoriesOfReply(reply, 3) };
+  }
+
+  return {
+    /**
+     * An event's sale state and hold rules. `created`: the event was just created, so a new
+     * event hash is verified for this Redis boot at once (see lua/includes/fence.lua).
+     */
+    async setEventState(
+      eventId: string,
+      state: EventState,
+      options: { created?: boolean } = {},
+    ): Promise<void> {
+      const k = eventKeys(eventId);
+      const room = state.waitingRoom ?? NO_WAITING_ROOM;
+      check(
+        await run(
+          'setEventState',
+          [k.event],
+          [
+            state.status,
+            state.holdTtlSeconds,
+            state.perUserLimit,
+            options.created ? '1' : '',
+            room.enabled ? '1' : '0',
+            room.enabled ? (room.admitPerSecond ?? 0) : 0,
+            room.passTtlSeconds,
+          ],
+        ),
+      );
+      await redis.sadd(keys.liveEvents, eventId);
+      // The api's event views hear of a new state (api/event-views.ts).
+      await redis.spublish(k.event, 'state');
+      // The reaper admits from the queues of these events.
+      if (room.enabled) await redis.sadd(keys.queuedEvents, eventId);
+      else await redis.srem(keys.queuedEvents, eventId);
+    },
+
+    /** Seeds or adjusts a category's stock; returns what is available afterwards. */
+    async setCategory(
+      eventId: string,
+      category: { id: string; name: string; capacity: number; perUserLimit: number | null },
+    ): Promise<number> {
+      const k = eventKeys(eventId);
+      const reply = check(
+        await run(
+          'setCategory',
+          [k.category(category.id), k.categories],
+          [category.id, category.capacity, category.perUserLimit ?? 0, category.name],
+        ),
+      );
+      await redis.sadd(keys.liveEvents, eventId);
+      await redis.spublish(k.event, 'category');
+      return Number(reply[1]);
+    },
+
+    /** Forgets an event's stock (it was deleted, without reservations). */
+    async forgetEvent(eventId: string): Promise<void> {
+      const k = eventKeys(eventId);
+      const categories = await redis.smembers(k.categories);
+      // One slot: a multi-key DEL is fine on a cluster too.
+      await redis.del(
+        k.event,
+        k.categories,
+        k.expiry,
+        k.outbox,
+        k.queue,
+        k.queueJoined,
+        k.queueAdmitted,
+        k.queueState,
+        ...categories.map((c) => k.category(c)),
+      );
+      await redis.srem(keys.liveEvents, eventId);
+      await redis.srem(keys.queuedEvents, eventId);
+    },
+
+    /** Whether Redis holds any stock of the event (a rebuild only runs where it does not). */
+    async hasStock(eventId: string): Promise<boolean> {
+      return (await redis.exists(eventKeys(eventId).categories)) === 1;
+    },
+
+    availability,
+
+    async eventState(eventId: string): Promise<EventState | null> {
+      return (await availability(eventId))?.state ?? null;
+    },
+
+    /** Live stock of every category of an event. */
+    async stock(eventId: string): Promise<CategoryStock[]> {
+      return (await availability(eventId))?.categories ?? [];
+    },
+
+    /**
+     * What a crowd asks about an event, in one read (lua/eventView-4.lua): the sale state,
+     * every category's live stock, and the waiting room's admission state.
+     */
+    async view(eventId: string): Promise<EventView | null> {
+      const k = eventKeys(eventId);
+      const reply = await run(
+        'eventView',
+        [k.event, k.categories, k.queue, k.queueState],
+        [k.categoryPrefix],
+      );
+      return eventViewOfReply(reply.map(String));
+    },
+
+    /** The events whose stock lives in Redis. */
+    async liveEvents(): Promise<string[]> {
+      return redis.smembers(keys.liveEvents);
+    },
+  };
+}
+
+export type EventStock = ReturnType<typeof createEventStock>;
