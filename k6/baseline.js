@@ -2,8 +2,7 @@
 // GET /healthz (no auth, no Redis), so the drop's throughput reads as a ratio to what
 // this machine's api can answer at all in the same run.
 import http from 'k6/http';
-
-const BASE = __ENV.BASE_URL || 'http://127.0.0.1:8080';
+import { BASE, summaryOutput } from './lib.js';
 
 export const options = {
   scenarios: {
@@ -29,8 +28,5 @@ export function handleSummary(data) {
     p95: d['p(95)'],
     p99: d['p(99)'],
   };
-  return {
-    stdout: `baseline /healthz: ${JSON.stringify(summary)}\n`,
-    [__ENV.SUMMARY_FILE || '../.stack/baseline-summary.json']: JSON.stringify(summary),
-  };
+  return summaryOutput('baseline', summary, 'baseline /healthz');
 }

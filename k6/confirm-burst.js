@@ -6,10 +6,10 @@
 import { check, sleep } from 'k6';
 import exec from 'k6/execution';
 import { Counter } from 'k6/metrics';
-import { adminLogin, BASE, confirm, createDrop, reserve } from './lib.js';
+import { adminLogin, BASE, confirm, createDrop, loadUsers, reserve, summaryOutput } from './lib.js';
 
 const BURST = Number(__ENV.BURST || 5000);
-const users = JSON.parse(open(__ENV.USERS_FILE || '../.stack/lag-users.json'));
+const users = loadUsers('../.stack/lag-users.json');
 const failures = new Counter('confirm_failures');
 
 export const options = {
@@ -62,8 +62,5 @@ export function handleSummary(data) {
     burstEventId: data.setup_data?.burst.eventId,
     failures: data.metrics.confirm_failures?.values.count ?? 0,
   };
-  return {
-    stdout: `${JSON.stringify(out)}\n`,
-    [__ENV.SUMMARY_FILE || '../.stack/lag-summary.json']: JSON.stringify(out),
-  };
+  return summaryOutput('lag', out, 'pipeline lag');
 }

@@ -9,12 +9,21 @@
 // limit_exceeded): anything else counts as an error and fails the run.
 import { check } from 'k6';
 import { Counter } from 'k6/metrics';
-import { adminLogin, BASE, createDrop, reserve, seats } from './lib.js';
+import {
+  adminLogin,
+  BASE,
+  createDrop,
+  latency,
+  loadUsers,
+  reserve,
+  seats,
+  summaryOutput,
+} from './lib.js';
 
 const CAPACITY = Number(__ENV.CAPACITY || 1000);
 const REQUESTS = Number(__ENV.REQUESTS || 20000);
 const HOLD_TTL = Number(__ENV.HOLD_TTL || 60);
-const users = JSON.parse(open(__ENV.USERS_FILE || '../.stack/drop-users.json'));
+const users = loadUsers('../.stack/drop-users.json');
 
 const soldOut = new Counter('drop_sold_out');
 const limited = new Counter('drop_limit_exceeded');
@@ -59,9 +68,6 @@ export default function ({ eventId, categoryId }) {
 
 export function handleSummary(data) {
   const count = (name) => data.metrics[name]?.values.count ?? 0;
-  const reserve =
-    data.metrics['http_req_duration{name:reserve}']?.values ??
-    data.metrics.http_req_duration.values;
   const summary = {
     eventId: data.setup_data?.eventId,
     categoryId: data.setup_data?.categoryId,
@@ -71,10 +77,7 @@ export function handleSummary(data) {
     limitExceeded: count('drop_limit_exceeded'),
     unexpected: count('drop_unexpected'),
     rps: data.metrics.http_reqs.values.rate,
-    reserveMs: { med: reserve.med, p95: reserve['p(95)'], p99: reserve['p(99)'], max: reserve.max },
+    reserveMs: latency(data, 'reserve'),
   };
-  return {
-    stdout: `${JSON.stringify(summary, null, 2)}\n`,
-    [__ENV.SUMMARY_FILE || '../.stack/drop-summary.json']: JSON.stringify(summary),
-  };
+  return summaryOutput('drop', summary);
 }

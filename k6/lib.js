@@ -1,5 +1,7 @@
-// What the k6 scripts share: request options, the admin's sign-in, and a drop set up the
-// way an operator does it (an on-sale event with one category).
+// The one preamble of the k6 scenarios: where the engine is (BASE_URL, BASE_URLS: this
+// machine only), the load-test users, request options, the admin's sign-in, a drop set up
+// the way an operator does it (an on-sale event with one category), the SLO thresholds, and
+// the summary every scenario prints and writes to SUMMARY_FILE.
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
 
@@ -76,8 +78,12 @@ for (const url of BASES) {
 /** The api process this virtual user talks to: VUs are spread over BASE_URLS. */
 export const baseOf = (vu) => BASES[vu % BASES.length];
 
-/** Load-test users with tokens: [{email, userId, accessToken}] (npm run token -- --create-users). */
-export const loadUsers = () => JSON.parse(open(__ENV.USERS_FILE || '../.stack/load-users.json'));
+/**
+ * Load-test users with tokens: [{email, userId, accessToken}] (npm run token --
+ * --create-users), from USERS_FILE or the scenario's default file.
+ */
+export const loadUsers = (file = '../.stack/load-users.json') =>
+  JSON.parse(open(__ENV.USERS_FILE || file));
 
 /**
  * Answers a drop expects besides 2xx: 409 (sold_out, limit_exceeded) and 429. Anything else
@@ -124,8 +130,19 @@ export function summarize(data, scenario, fields) {
     checksRate: data.metrics.checks?.values.rate,
     thresholds: thresholdResults(data),
   };
+  return summaryOutput(scenario, summary);
+}
+
+/**
+ * A scenario's handleSummary answer: `summary` printed (pretty, or on one line after
+ * `label`) and written to SUMMARY_FILE (default .stack/<scenario>-summary.json), where the
+ * runners in perf/ read it.
+ */
+export function summaryOutput(scenario, summary, label) {
   return {
-    stdout: `${JSON.stringify(summary, null, 2)}\n`,
+    stdout: label
+      ? `${label}: ${JSON.stringify(summary)}\n`
+      : `${JSON.stringify(summary, null, 2)}\n`,
     [__ENV.SUMMARY_FILE || `../.stack/${scenario}-summary.json`]: JSON.stringify(summary),
   };
 }

@@ -9,7 +9,17 @@
 import { check } from 'k6';
 import exec from 'k6/execution';
 import { Counter } from 'k6/metrics';
-import { adminLogin, baseOf, createDrop, latency, loadUsers, reserve, SLO } from './lib.js';
+import {
+  adminLogin,
+  BASES,
+  baseOf,
+  createDrop,
+  latency,
+  loadUsers,
+  reserve,
+  SLO,
+  summaryOutput,
+} from './lib.js';
 
 const EVENTS = Number(__ENV.EVENTS || 3);
 const RATE = Number(__ENV.RATE || 1500);
@@ -69,7 +79,7 @@ export function handleSummary(data) {
   const summary = {
     scenario: 'scale',
     events: EVENTS,
-    apiProcesses: (__ENV.BASE_URLS || '').split(',').length,
+    apiProcesses: BASES.length,
     seconds: data.state.testRunDurationMs / 1000,
     reservesPerSecond:
       (data.metrics.scale_seats_held?.values.count ?? 0) / (data.state.testRunDurationMs / 1000),
@@ -78,8 +88,5 @@ export function handleSummary(data) {
     unexpected: data.metrics.scale_unexpected?.values.count ?? 0,
     drops,
   };
-  return {
-    stdout: `${JSON.stringify(summary, null, 2)}\n`,
-    [__ENV.SUMMARY_FILE || '../.stack/scale-summary.json']: JSON.stringify(summary),
-  };
+  return summaryOutput('scale', summary);
 }
