@@ -3,7 +3,8 @@
 // another media type, 400 for malformed JSON, 400 validation_failed from the route's own
 // schema), with the common good input accepted by a hand-written check. Anything the check
 // does not accept is judged by the schema itself, so the two can only differ in speed.
-// The route is still documented from its definition (documentRoute).
+// The route is still registered with app.openapi and documented from its definition
+// (handValidated).
 import type { OpenAPIHono, RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
@@ -56,11 +57,17 @@ export function pathParams<S extends z.ZodType>(
 }
 
 /**
- * Registers a route served by a plain handler: its OpenAPI definition as app.openapi would
- * document it, its path in Hono's syntax. The handler validates its own input (above).
+ * A hot route as app.openapi takes it, every route's one way in: documented here in full,
+ * served with neither zod-openapi's validator layers nor the route's middleware, because the
+ * handler reads its own input (above) and its principal (principalOf refuses a request
+ * without one, as requireUser would).
  */
-export function documentRoute<R extends RouteConfig>(app: OpenAPIHono<AppEnv>, route: R): string {
+export function handValidated<R extends RouteConfig>(
+  app: OpenAPIHono<AppEnv>,
+  route: R,
+): Omit<R, 'request' | 'middleware'> & { hide: true } {
   const { middleware: _guardedInHandler, ...document } = route;
   app.openAPIRegistry.registerPath(document);
-  return route.path.replaceAll(/\/{(.+?)}/g, '/:$1');
+  const { request: _readInHandler, ...served } = document;
+  return { ...served, hide: true } as Omit<R, 'request' | 'middleware'> & { hide: true };
 }

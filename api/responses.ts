@@ -45,7 +45,7 @@ export function jsonResponse<T, U extends ContentfulStatusCode>(
 /** c.body(null, status, headers) with the headers kept a plain object (see jsonResponse). */
 export function emptyResponse<U extends StatusCode>(
   status: U,
-  headers: Record<string, string>,
+  headers: Record<string, string> = {},
 ): Response & TypedResponse<null, U, 'body'> {
   return new Response(null, { status, headers }) as Response & TypedResponse<null, U, 'body'>;
 }

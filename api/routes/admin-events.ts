@@ -15,6 +15,7 @@ import { principalOf, requireRole } from '../auth/guards.js';
 import type { AppEnv } from '../env.js';
 import { asApi } from '../hold-errors.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { emptyResponse, jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import {
   CategorySchema,
@@ -243,19 +244,21 @@ export function adminEventRoutes(deps: {
         details: { restoredHolds: result.restoredHolds },
         requestId: c.get('requestId'),
       });
-      return c.json(
+      return jsonResponse(
         {
-          ...result,
-          categories: result.categories.map(
-            ({ id, name, capacity, held, confirmed, available }) => ({
-              id,
-              name,
-              capacity,
-              held,
-              confirmed,
-              available,
-            }),
-          ),
+          object: {
+            ...result,
+            categories: result.categories.map(
+              ({ id, name, capacity, held, confirmed, available }) => ({
+                id,
+                name,
+                capacity,
+                held,
+                confirmed,
+                available,
+              }),
+            ),
+          },
         },
         200,
       );
@@ -296,27 +299,29 @@ export function adminEventRoutes(deps: {
 
   app.openapi(createEvent, async (c) => {
     const event = await run(() => catalog.createEvent(c.req.valid('json'), actorOf(c)));
-    c.header('Location', `/v1/events/${event.id}`);
-    return c.json(toEvent(event, defaultHoldTtlSeconds), 201);
+    return jsonResponse({ object: toEvent(event, defaultHoldTtlSeconds) }, 201, {
+      Location: `/v1/events/${event.id}`,
+    });
   });
 
   app.openapi(patchEvent, async (c) => {
     const { eventId } = c.req.valid('param');
     const event = await run(() => catalog.updateEvent(eventId, c.req.valid('json'), actorOf(c)));
-    return c.json(toEvent(event, defaultHoldTtlSeconds), 200);
+    return jsonResponse({ object: toEvent(event, defaultHoldTtlSeconds) }, 200);
   });
 
   app.openapi(deleteEvent, async (c) => {
     const { eventId } = c.req.valid('param');
     await run(() => catalog.deleteEvent(eventId, actorOf(c)));
-    return c.body(null, 204);
+    return emptyResponse(204);
   });
 
   app.openapi(createCategory, async (c) => {
     const { eventId } = c.req.valid('param');
     const category = await run(() => catalog.addCategory(eventId, c.req.valid('json'), actorOf(c)));
-    c.header('Location', `/v1/events/${eventId}`);
-    return c.json(toCategory(category), 201);
+    return jsonResponse({ object: toCategory(category) }, 201, {
+      Location: `/v1/events/${eventId}`,
+    });
   });
 
   app.openapi(patchCategory, async (c) => {
@@ -324,7 +329,7 @@ export function adminEventRoutes(deps: {
     const category = await run(() =>
       catalog.updateCategory(eventId, categoryId, c.req.valid('json'), actorOf(c)),
     );
-    return c.json(toCategory(category), 200);
+    return jsonResponse({ object: toCategory(category) }, 200);
   });
 
   return app;

@@ -7,6 +7,7 @@ import { disableUser } from '../../core/auth/users.js';
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole } from '../auth/guards.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import { Id, json } from '../schemas.js';
 
@@ -65,8 +66,8 @@ export function adminUserRoutes(deps: { db: Db; revocations: Pick<Revocations, '
     // After the commit (sign-in and refresh are refused from now on): the access tokens.
     // Should Redis fail here, the request fails and disabling again finishes the job.
     await revocations.revokeUser(id);
-    return c.json(
-      { id: user.id, email: user.email, role: user.role, disabled: true as const },
+    return jsonResponse(
+      { object: { id: user.id, email: user.email, role: user.role, disabled: true as const } },
       200,
     );
   });

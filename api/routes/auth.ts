@@ -16,6 +16,7 @@ import { principalOf, requireUser } from '../auth/guards.js';
 import { logOf } from '../middleware/request-log.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import type { RateLimits } from '../protection/rate-limits.js';
+import { emptyResponse, jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 
 /** Any address the HTML standard's email inputs accept (what JSON Schema's format means). */
@@ -150,7 +151,7 @@ export function authRoutes(deps: AuthDeps) {
     const { email, password } = c.req.valid('json');
     const user = await createUser(db, { email, passwordHash: await passwords.hash(password) });
     if (!user) throw new ApiError('email_taken', 'An account with this email exists already');
-    return c.json(publicUser(user), 201);
+    return jsonResponse({ object: publicUser(user) }, 201);
   });
 
   app.openapi(login, async (c) => {
@@ -187,13 +188,16 @@ export function authRoutes(deps: AuthDeps) {
     const principal = { userId: user.id, role: user.role };
     const familyId = randomUUID();
     const refreshToken = await refreshTokens.issue(user.id, familyId);
-    return c.json(await tokenPair(principal, refreshToken, familyId), 200);
+    return jsonResponse({ object: await tokenPair(principal, refreshToken, familyId) }, 200);
   });
 
   app.openapi(refresh, async (c) => {
     const result = await refreshTokens.rotate(c.req.valid('json').refreshToken);
     if (result.outcome === 'rotated') {
-      return c.json(await tokenPair(result.principal, result.refreshToken, result.familyId), 200);
+      return jsonResponse(
+        { object: await tokenPair(result.principal, result.refreshToken, result.familyId) },
+        200,
+      );
     }
     if (result.outcome === 'reused') {
       // The family is revoked in Postgres; its access tokens die with it.
@@ -214,7 +218,7 @@ export function authRoutes(deps: AuthDeps) {
   app.openapi(logout, async (c) => {
     const familyId = await refreshTokens.revoke(c.req.valid('json').refreshToken);
     if (familyId) await revocations.revokeFamily(familyId);
-    return c.body(null, 204);
+    return emptyResponse(204);
   });
 
   app.openapi(me, async (c) => {
@@ -222,7 +226,7 @@ export function authRoutes(deps: AuthDeps) {
     // A valid token for a deleted account: the account is gone, the token means nothing.
     if (!user || user.disabledAt)
       throw new ApiError('unauthorized', 'The account no longer exists');
-    return c.json(publicUser(user), 200);
+    return jsonResponse({ object: publicUser(user) }, 200);
   });
 
   return app;

@@ -19,7 +19,7 @@ import { principalOf, requireUser } from '../auth/guards.js';
 import { type AvailabilitySnapshot, availabilityAnswer } from '../availability.js';
 import type { AvailabilityStreams } from '../availability-stream.js';
 import type { AppEnv } from '../env.js';
-import { documentRoute, pathParams } from '../hand-validated.js';
+import { handValidated, pathParams } from '../hand-validated.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { emptyResponse, jsonResponse } from '../responses.js';
@@ -270,16 +270,19 @@ export function eventRoutes(deps: EventRouteDeps) {
       const shown = items.filter((e) => representable(e) || void unrepresentable(e.id));
       return { items: shown.map((e) => toEvent(e, deps.defaultHoldTtlSeconds)), nextCursor };
     });
-    return c.json(result, 200);
+    return jsonResponse({ object: result }, 200);
   });
 
   app.openapi(getEvent, async (c) => {
-    return c.json(await visibleEvent(c.req.valid('param').eventId, isAdmin(c)), 200);
+    return jsonResponse(
+      { object: await visibleEvent(c.req.valid('param').eventId, isAdmin(c)) },
+      200,
+    );
   });
 
   const { readAvailability, streams } = deps;
   // Polled by every client during a drop: its path checked in the handler (hand-validated.ts).
-  app.get(documentRoute(app, getAvailability), async (c) => {
+  app.openapi(handValidated(app, getAvailability), async (c) => {
     const { eventId } = pathParams(c, EventParams, acceptEventId);
     const snapshot = await readAvailability(eventId);
     if (!snapshot || (snapshot.status === 'draft' && !isAdmin(c))) throw missing();
@@ -294,7 +297,7 @@ export function eventRoutes(deps: EventRouteDeps) {
     if (!first || (first.status === 'draft' && !isAdmin(c))) throw missing();
     // HEAD (served by this GET route) gets the head alone: the stream writes to the socket.
     if (c.req.method === 'HEAD')
-      return c.body(null, 200, {
+      return emptyResponse(200, {
         'content-type': 'text/event-stream',
         'cache-control': 'no-cache',
       });
@@ -327,7 +330,7 @@ export function eventRoutes(deps: EventRouteDeps) {
       t: r.createdAt.toISOString(),
       id: r.id,
     }));
-    return c.json({ items: items.map(toComment), nextCursor }, 200);
+    return jsonResponse({ object: { items: items.map(toComment), nextCursor } }, 200);
   });
 
   app.openapi(postComment, async (c) => {
@@ -341,7 +344,7 @@ export function eventRoutes(deps: EventRouteDeps) {
     });
     // The event's rating changed: its cached detail and pages with it.
     await cache.invalidate();
-    return c.json(toComment(comment), created ? 201 : 200);
+    return jsonResponse({ object: toComment(comment) }, created ? 201 : 200);
   });
 
   app.openapi(removeComment, async (c) => {
@@ -353,7 +356,7 @@ export function eventRoutes(deps: EventRouteDeps) {
     }
     await deleteComment(db, comment);
     await cache.invalidate();
-    return c.body(null, 204);
+    return emptyResponse(204);
   });
 
   return app;

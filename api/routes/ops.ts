@@ -5,6 +5,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { notReadyProblem, type Probes, readiness } from '../../platform/health.js';
 import { ApiError, problemResponses } from '../problem.js';
+import { jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 
 const ChecksSchema = z
@@ -55,9 +56,9 @@ export interface OpsDeps {
 export function opsRoutes(deps: OpsDeps) {
   const app = createRouter();
 
-  app.openapi(healthz, (c) => c.json({ status: 'ok' as const }, 200));
+  app.openapi(healthz, () => jsonResponse({ object: { status: 'ok' as const } }, 200));
 
-  app.openapi(readyz, async (c) => {
+  app.openapi(readyz, async () => {
     const verdict = await readiness(deps.probes, deps.readyTimeoutMs, deps.draining);
     if (!verdict.ready) {
       // The same 503 every ops server answers (platform/health.ts notReadyProblem).
@@ -67,7 +68,7 @@ export function opsRoutes(deps: OpsDeps) {
         headers: { 'Retry-After': headers['Retry-After'] },
       });
     }
-    return c.json({ status: 'ready' as const, checks: verdict.checks }, 200);
+    return jsonResponse({ object: { status: 'ready' as const, checks: verdict.checks } }, 200);
   });
 
   return app;

@@ -16,7 +16,7 @@ import { type GoodTicket, type QueueTickets, ticketMac } from '../../core/queue/
 import { HoldError, HoldRefusal } from '../../core/reservations/hold.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { EventViews } from '../event-views.js';
-import { documentRoute, pathParams } from '../hand-validated.js';
+import { handValidated, pathParams } from '../hand-validated.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { emptyResponse, jsonResponse, notModified, serialize } from '../responses.js';
 import { createRouter } from '../router.js';
@@ -239,7 +239,7 @@ export function queueRoutes({ queue, passes, tickets, views }: QueueDeps) {
   });
 
   // Polled by every waiting fan: its path checked in the handler (hand-validated.ts).
-  app.get(documentRoute(app, myTicket), async (c) => {
+  app.openapi(handValidated(app, myTicket), async (c) => {
     const { eventId } = pathParams(c, EventParams, acceptEventId);
     const { userId } = principalOf(c);
     const given = givenTicket(c.req.header('queue-ticket'), userId, eventId);

@@ -9,6 +9,7 @@ import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole, requireUser } from '../auth/guards.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import {
   Id,
@@ -83,7 +84,7 @@ export function recordRoutes({ db }: { db: Db }) {
       { limit, after: decodeCursor(cursor) },
     );
     const { items, nextCursor } = page(rows, limit, position);
-    return c.json({ items: items.map(toReservationFromRecord), nextCursor }, 200);
+    return jsonResponse({ object: { items: items.map(toReservationFromRecord), nextCursor } }, 200);
   });
 
   app.openapi(myNotifications, async (c) => {
@@ -93,7 +94,7 @@ export function recordRoutes({ db }: { db: Db }) {
       after: decodeCursor(cursor),
     });
     const { items, nextCursor } = page(rows, limit, position);
-    return c.json({ items: items.map(toNotification), nextCursor }, 200);
+    return jsonResponse({ object: { items: items.map(toNotification), nextCursor } }, 200);
   });
 
   app.openapi(eventReservations, async (c) => {
@@ -106,7 +107,7 @@ export function recordRoutes({ db }: { db: Db }) {
       { limit, after: decodeCursor(cursor) },
     );
     const { items, nextCursor } = page(rows, limit, position);
-    return c.json({ items: items.map(toReservationFromRecord), nextCursor }, 200);
+    return jsonResponse({ object: { items: items.map(toReservationFromRecord), nextCursor } }, 200);
   });
 
   return app;

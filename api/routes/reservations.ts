@@ -13,7 +13,7 @@ import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
 import type { EventViews } from '../event-views.js';
-import { documentRoute, jsonBody } from '../hand-validated.js';
+import { handValidated, jsonBody } from '../hand-validated.js';
 import { asApi, holdRefusalToApiError } from '../hold-errors.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
 import { jsonResponse } from '../responses.js';
@@ -218,7 +218,7 @@ export function reservationRoutes({
 
   // The hot route: documented from its definition, its body read in the handler (jsonBody),
   // so a reserve passes through no validator layers.
-  app.post(documentRoute(app, reserve), async (c) => {
+  app.openapi(handValidated(app, reserve), async (c) => {
     const { userId } = principalOf(c);
     const body = await jsonBody(c, ReserveBody, acceptReserveBody);
     const key = validHeader(c, 'idempotency-key', IdempotencyKey);
@@ -265,7 +265,7 @@ export function reservationRoutes({
     const hold = await holds.find(id);
     if (hold) {
       if (hold.userId === principal.userId || principal.role === 'admin')
-        return c.json(toReservation(hold), 200);
+        return jsonResponse({ object: toReservation(hold) }, 200);
       throw new ApiError('not_found', 'No such reservation');
     }
     // Redis forgets ended holds after a while; the durable record does not.
@@ -273,7 +273,7 @@ export function reservationRoutes({
     if (!row || (row.userId !== principal.userId && principal.role !== 'admin')) {
       throw new ApiError('not_found', 'No such reservation');
     }
-    return c.json(toReservationFromRecord(row), 200);
+    return jsonResponse({ object: toReservationFromRecord(row) }, 200);
   });
 
   app.openapi(confirm, async (c) => {

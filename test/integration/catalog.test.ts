@@ -45,6 +45,7 @@ async function seed(token: string, specs: { name: string; status?: EventStatus; 
         s.status === 'closed' || s.status === 'cancelled' ? 'on_sale' : (s.status ?? 'on_sale'),
     });
     const id = (await body(res)).id as string;
+    expect(res.headers.get('location')).toBe(`/v1/events/${id}`);
     if (s.status === 'closed' || s.status === 'cancelled') {
       await send(a.app, 'PATCH', `/v1/admin/events/${id}`, admin, { status: s.status });
     }
