@@ -72,6 +72,11 @@ export const configSchema = z
     REDIS_WAIT_REPLICAS: int(0, 5).default(0),
     /** How long a change waits for its replicas; past it, it is answered anyway (counted). */
     REDIS_WAIT_TIMEOUT_MS: int(1, 10_000).default(100),
+    /**
+     * Group commit: the most reserves of one event that one script call places, for the
+     * reserves that reach an api process in the same event-loop turn; 1 sends each alone.
+     */
+    RESERVE_BATCH_MAX: int(1, 1000).default(64),
     /** Before every Redis key: lets several engines (or test runs) share one Redis. */
     REDIS_KEY_PREFIX: z
       .string()

@@ -4,6 +4,7 @@
 // the event's stock (event-stock.ts) and the recovery after a data loss (recovery.ts) are
 // served by the same facade, on the same script runner.
 import type { Registry } from 'prom-client';
+import { hotHistogram } from '../../platform/hot-metrics.js';
 import type { RedisClient } from '../../platform/redis.js';
 import { createEventStock } from './event-stock.js';
 import {
@@ -20,6 +21,7 @@ import {
 import { eventOfHoldId, newHoldId } from './hold-ids.js';
 import { type Keyspace, keyspace } from './keys.js';
 import { createRecovery } from './recovery.js';
+import { createReserveBatcher } from './reserve-batch.js';
 import { configuredScriptRunner, type RunScript, scriptRunnerOf } from './scripts.js';
 
 export interface HoldRules {
@@ -33,7 +35,13 @@ export interface HoldRules {
   paymentWindowMs: number;
   /** Before every key (REDIS_KEY_PREFIX): isolates engines sharing one Redis. */
   keyPrefix?: string;
+  /** The most reserves of one event placed by one script call (group commit); 1: none. */
+  reserveBatchMax?: number;
+  /** Told the size of each group of reserves sent (a metric). */
+  reserveGroupSent?: (size: number) => void;
 }
+
+export const DEFAULT_RESERVE_BATCH_MAX = 64;
 
 export const DEFAULT_RULES: Omit<HoldRules, 'defaultHoldTtlSeconds' | 'paymentWindowMs'> = {
   retentionMs: 48 * 3600_000,
@@ -43,6 +51,12 @@ export const DEFAULT_RULES: Omit<HoldRules, 'defaultHoldTtlSeconds' | 'paymentWi
 /** A hold's life cycle: placed, paid for or given back, expired; and the reads of holds. */
 function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript, rules: HoldRules) {
   const eventKeys = keys.event;
+  const batcher = createReserveBatcher(run, eventKeys, {
+    maxBatch: rules.reserveBatchMax ?? DEFAULT_RESERVE_BATCH_MAX,
+    idempotencyTtlMs: rules.idempotencyTtlMs,
+    defaultHoldTtlSeconds: rules.defaultHoldTtlSeconds,
+    sent: rules.reserveGroupSent,
+  });
 
   /** The keys of the event a hold id names; a refusal for a string that is no hold id. */
   function holdKeys(holdId: string) {
@@ -97,7 +111,8 @@ function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript,
 
   return {
     /**
-     * Places a hold: one round trip (two with an Idempotency-Key, whose claim spans events).
+     * Places a hold: one round trip (two with an Idempotency-Key, whose claim spans events),
+     * shared with the other reserves of the event in this turn (reserve-batch.ts).
      * `replayed` is true when an Idempotency-Key returned the original.
      */
     async reserve(input: {
@@ -112,31 +127,17 @@ function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript,
       const { eventId, categoryId, userId, quantity, idempotency } = input;
       if (idempotency) await claimKey(userId, idempotency);
       const holdId = newHoldId(eventId);
-      const k = eventKeys(eventId);
       const reply = check(
-        await run(
-          'reserve',
-          [
-            k.event,
-            k.category(categoryId),
-            k.user(userId),
-            k.hold(holdId),
-            k.expiry,
-            k.outbox,
-            k.idempotency(userId, idempotency?.key ?? '-'),
-          ],
-          [
-            holdId,
-            eventId,
-            categoryId,
-            userId,
-            quantity,
-            idempotency?.fingerprint ?? '',
-            rules.idempotencyTtlMs,
-            rules.defaultHoldTtlSeconds,
-            input.queuePass ?? '',
-          ],
-        ),
+        await batcher.place({
+          holdId,
+          eventId,
+          categoryId,
+          userId,
+          quantity,
+          fingerprint: idempotency?.fingerprint ?? '',
+          idemKey: eventKeys(eventId).idempotency(userId, idempotency?.key ?? '-'),
+          queuePass: input.queuePass ?? '',
+        }),
       );
       return { hold: placedHold(input, reply), replayed: replayed(reply) };
     },
@@ -258,9 +259,18 @@ export function createHoldsFromConfig(
     REDIS_KEY_PREFIX: string;
     REDIS_WAIT_REPLICAS?: number;
     REDIS_WAIT_TIMEOUT_MS?: number;
+    RESERVE_BATCH_MAX?: number;
   },
   registry?: Registry,
 ): Holds {
+  const groupSize =
+    registry &&
+    hotHistogram({
+      name: 'reserve_group_size',
+      help: 'Reserves of one event placed by one script call (group commit)',
+      buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+      registers: [registry],
+    }).child({});
   return createHolds(
     redis,
     {
@@ -268,6 +278,8 @@ export function createHoldsFromConfig(
       keyPrefix: config.REDIS_KEY_PREFIX,
       defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
       paymentWindowMs: config.PAYMENT_WINDOW_SECONDS * 1000,
+      reserveBatchMax: config.RESERVE_BATCH_MAX,
+      reserveGroupSent: groupSize && ((size) => groupSize.observe(size)),
     },
     configuredScriptRunner(redis, config, registry),
   );

@@ -1,5 +1,6 @@
 // Loads lua/<name>-<numberOfKeys>.lua into ioredis with defineCommand: EVALSHA, with the
-// script sent again only when Redis answers NOSCRIPT. `--- @include "x"` pulls in
+// script sent again only when Redis answers NOSCRIPT. `-n` in place of the number: the
+// caller's keys are counted on each call (a group of reserves, reserveBatch-n.lua). `--- @include "x"` pulls in
 // lua/includes/x.lua (each once), so helpers are written once and shared.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,11 +11,12 @@ import type { RedisClient } from '../../platform/redis.js';
 
 export interface ScriptSource {
   name: string;
-  numberOfKeys: number;
+  /** undefined: as many as each call gives */
+  numberOfKeys: number | undefined;
   lua: string;
 }
 
-const SCRIPT_FILE = /^([a-zA-Z]+)-(\d+)\.lua$/;
+const SCRIPT_FILE = /^([a-zA-Z]+)-(\d+|n)\.lua$/;
 const INCLUDE = /^--- @include "([a-zA-Z]+)"\s*$/gm;
 
 function expandIncludes(lua: string, dir: string, seen: Set<string>): string {
@@ -32,7 +34,7 @@ export function readScripts(dir = fromRoot('lua')): ScriptSource[] {
     .filter((m): m is RegExpExecArray => m !== null)
     .map(([file, name, keys]) => ({
       name: name as string,
-      numberOfKeys: Number(keys),
+      numberOfKeys: keys === 'n' ? undefined : Number(keys),
       lua: expandIncludes(readFileSync(join(dir, file), 'utf8'), dir, new Set()),
     }));
 }
@@ -134,10 +136,11 @@ export function defineScripts(
   sources = readScripts(),
   settings: RunnerSettings = {},
 ): RunScript {
-  const known = new Map<string, number>();
+  /** Each script's key count; null: counted on each call (a `-n` script). */
+  const known = new Map<string, number | null>();
   for (const { name, numberOfKeys, lua } of sources) {
     redis.defineCommand(name, { numberOfKeys, lua });
-    known.set(name, numberOfKeys);
+    known.set(name, numberOfKeys ?? null);
   }
   const commands = redis as unknown as Record<string, (...a: unknown[]) => Promise<ScriptReply>>;
   // Not an async function: the command's own promise is returned, no wrapper around it.
@@ -146,18 +149,20 @@ export function defineScripts(
     const misuse =
       numberOfKeys === undefined
         ? `no Lua script named ${name}`
-        : keys.length !== numberOfKeys
+        : numberOfKeys !== null && keys.length !== numberOfKeys
           ? `${name} takes ${numberOfKeys} keys, got ${keys.length}`
           : commands[name] === undefined
             ? `script ${name} is not defined on this client`
             : undefined;
     if (misuse) return Promise.reject(new Error(misuse));
+    // A script of no fixed key count is told the count first (ioredis's defineCommand).
+    const given = numberOfKeys === null ? [String(keys.length), ...keys] : keys;
     const command = commands[name] as (...a: unknown[]) => Promise<ScriptReply>;
     const { observe, wait } = settings;
     const call =
       wait && wait.replicas > 0 && !READ_ONLY.has(name)
-        ? () => callAndWait(name, keys, args, wait)
-        : () => command.call(redis, ...keys, ...args);
+        ? () => callAndWait(name, given, args, wait)
+        : () => command.call(redis, ...given, ...args);
     if (!observe) return call();
     const started = performance.now();
     return call().finally(() => observe(name, (performance.now() - started) / 1000));

@@ -8,8 +8,9 @@
 --- It is also published on the event's shard channel (the event hash's name, so the
 --- event's slot): the api's availability streams listen there (api/availability-stream.ts).
 --- SPUBLISH, not PUBLISH: on a Redis Cluster a PUBLISH crosses the bus to every node, a
---- sharded one stays with the shard that holds the event.
-local function appendOutbox(eventKey, outboxKey, type, hold, atMs)
+--- sharded one stays with the shard that holds the event. `quiet`: the caller publishes
+--- once for a group of changes (reserveBatch-n.lua).
+local function appendOutbox(eventKey, outboxKey, type, hold, atMs, quiet)
   hold.eventSeq = redis.call('HINCRBY', eventKey, 'changeSeq', 1)
   local fields = {
     'type', type,
@@ -27,5 +28,5 @@ local function appendOutbox(eventKey, outboxKey, type, hold, atMs)
     fields[#fields + 1] = hold.queuePass
   end
   redis.call('XADD', outboxKey, '*', unpack(fields))
-  redis.call('SPUBLISH', eventKey, hold.eventSeq)
+  if not quiet then redis.call('SPUBLISH', eventKey, hold.eventSeq) end
 end

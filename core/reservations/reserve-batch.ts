@@ -1,0 +1,161 @@
+// Group commit: the reserves for one event that reach this process in the same turn of the
+// event loop go to Redis as one script call (lua/reserveBatch-n.lua), each request with its
+// own reply. Redis pays its per-call cost (reading, parsing and answering a command) once
+// per group, and ioredis writes once. A lone request goes as it always did (reserve-7.lua),
+// at the end of the same turn: no timer ever holds a request back.
+import type { ScriptReply } from './hold.js';
+import type { EventKeys } from './keys.js';
+import type { RunScript } from './scripts.js';
+
+/** One reserve as the scripts take it. */
+export interface ReserveRequest {
+  holdId: string;
+  eventId: string;
+  categoryId: string;
+  userId: string;
+  quantity: number;
+  /** of the request body; '' without an Idempotency-Key */
+  fingerprint: string;
+  idemKey: string;
+  /** the queue pass as the api checked it: its id, 'invalid', or '' */
+  queuePass: string;
+}
+
+interface Waiting {
+  request: ReserveRequest;
+  resolve: (reply: ScriptReply) => void;
+  reject: (err: unknown) => void;
+}
+
+export interface ReserveBatchOptions {
+  /** the most requests one script call places (bounds the script's run time); 1: no groups */
+  maxBatch: number;
+  idempotencyTtlMs: number;
+  defaultHoldTtlSeconds: number;
+  /** told the size of each group sent */
+  sent?: (size: number) => void;
+}
+
+/** A reserve as one script call of its own (reserve-7.lua): the lone request's way. */
+export function reserveAlone(
+  run: RunScript,
+  k: EventKeys,
+  r: ReserveRequest,
+  options: Pick<ReserveBatchOptions, 'idempotencyTtlMs' | 'defaultHoldTtlSeconds'>,
+): Promise<ScriptReply> {
+  return run(
+    'reserve',
+    [
+      k.event,
+      k.category(r.categoryId),
+      k.user(r.userId),
+      k.hold(r.holdId),
+      k.expiry,
+      k.outbox,
+      r.idemKey,
+    ],
+    [
+      r.holdId,
+      r.eventId,
+      r.categoryId,
+      r.userId,
+      r.quantity,
+      r.fingerprint,
+      options.idempotencyTtlMs,
+      options.defaultHoldTtlSeconds,
+      r.queuePass,
+    ],
+  );
+}
+
+/** A group of one event's reserves as one script call (reserveBatch-n.lua): one reply each. */
+export async function reserveGroup(
+  run: RunScript,
+  k: EventKeys,
+  group: ReserveRequest[],
+  options: Pick<ReserveBatchOptions, 'idempotencyTtlMs' | 'defaultHoldTtlSeconds'>,
+): Promise<ScriptReply[]> {
+  const keys = [k.event, k.expiry, k.outbox];
+  const args: (string | number)[] = [
+    group[0]?.eventId ?? '',
+    options.idempotencyTtlMs,
+    options.defaultHoldTtlSeconds,
+  ];
+  for (const r of group) {
+    keys.push(k.category(r.categoryId), k.user(r.userId), k.hold(r.holdId), r.idemKey);
+    args.push(r.holdId, r.categoryId, r.userId, r.quantity, r.fingerprint, r.queuePass);
+  }
+  const replies = (await run('reserveBatch', keys, args)) as unknown as ScriptReply[];
+  if (replies.length !== group.length || !Array.isArray(replies[0])) {
+    throw new Error(`reserveBatch answered ${replies.length} replies for ${group.length}`);
+  }
+  return replies;
+}
+
+export function createReserveBatcher(
+  run: RunScript,
+  keysOf: (eventId: string) => EventKeys,
+  options: ReserveBatchOptions,
+) {
+  let waiting = new Map<string, Waiting[]>();
+  let flushing = false;
+
+  function send(eventId: string, group: Waiting[]) {
+    options.sent?.(group.length);
+    const k = keysOf(eventId);
+    const [only] = group;
+    if (only && group.length === 1) {
+      reserveAlone(run, k, only.request, options).then(only.resolve, only.reject);
+      return;
+    }
+    reserveGroup(
+      run,
+      k,
+      group.map((w) => w.request),
+      options,
+    ).then(
+      (replies) => {
+        group.forEach((w, i) => {
+          w.resolve(replies[i] as ScriptReply);
+        });
+      },
+      (err: unknown) => {
+        for (const w of group) w.reject(err);
+      },
+    );
+  }
+
+  function flush() {
+    flushing = false;
+    const groups = waiting;
+    waiting = new Map();
+    for (const [eventId, group] of groups) send(eventId, group);
+  }
+
+  return {
+    /** Places one reserve with the others of its event in this turn; its own reply. */
+    place(request: ReserveRequest): Promise<ScriptReply> {
+      if (options.maxBatch <= 1)
+        return reserveAlone(run, keysOf(request.eventId), request, options);
+      return new Promise((resolve, reject) => {
+        let group = waiting.get(request.eventId);
+        if (group === undefined) {
+          group = [];
+          waiting.set(request.eventId, group);
+        }
+        group.push({ request, resolve, reject });
+        if (group.length >= options.maxBatch) {
+          waiting.delete(request.eventId);
+          send(request.eventId, group);
+        }
+        // After this turn's I/O callbacks (setImmediate: the check phase of the same turn).
+        if (!flushing) {
+          flushing = true;
+          setImmediate(flush);
+        }
+      });
+    },
+  };
+}
+
+export type ReserveBatcher = ReturnType<typeof createReserveBatcher>;
