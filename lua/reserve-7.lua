@@ -42,4 +42,4 @@ return reserveHold(
   { holdId = ARGV[1], eventId = ARGV[2], categoryId = ARGV[3], userId = ARGV[4],
     quantity = ARGV[5], fingerprint = ARGV[6], idemTtlMs = ARGV[7], defaultTtl = ARGV[8],
     queuePass = ARGV[9] },
-  false)
+  false, {})

@@ -23,6 +23,7 @@ if count < 1 or count ~= math.floor(count) or #ARGV ~= 3 + 6 * count then return
 
 local replies = {}
 local changed = false
+local memo = {}
 for i = 0, count - 1 do
   local reply = reserveHold(
     { event = KEYS[1], expiry = KEYS[2], outbox = KEYS[3], category = KEYS[4 + 4 * i],
@@ -30,7 +31,7 @@ for i = 0, count - 1 do
     { eventId = ARGV[1], idemTtlMs = ARGV[2], defaultTtl = ARGV[3], holdId = ARGV[4 + 6 * i],
       categoryId = ARGV[5 + 6 * i], userId = ARGV[6 + 6 * i], quantity = ARGV[7 + 6 * i],
       fingerprint = ARGV[8 + 6 * i], queuePass = ARGV[9 + 6 * i] },
-    true)
+    true, memo)
   if reply[1] == 1 then changed = true end
   replies[i + 1] = reply
 end

@@ -9,8 +9,9 @@
 --- `k`: the keys {event, category, user, hold, expiry, outbox, idem}; `a`: the request
 --- {holdId, eventId, categoryId, userId, quantity, fingerprint, idemTtlMs, defaultTtl,
 --- queuePass}; `quiet`: the caller pushes the change to the live channel itself (once for
---- a group). Replies as reserve-7.lua documents them.
-local function reserveHold(k, a, quiet)
+--- a group); `memo`: a table the calls of one script share (the event's terms, the fence,
+--- the clock). Replies as reserve-7.lua documents them.
+local function reserveHold(k, a, quiet, memo)
   local holdId, eventId, categoryId, userId = a.holdId, a.eventId, a.categoryId, a.userId
   local quantity, fingerprint = tonumber(a.quantity), a.fingerprint
   local idemTtlMs, defaultTtl = tonumber(a.idemTtlMs), tonumber(a.defaultTtl)
@@ -33,10 +34,17 @@ local function reserveHold(k, a, quiet)
     end
   end
 
-  local event = redis.call('HMGET', k.event, 'status', 'holdTtl', 'perUserLimit', 'verifiedBoot',
-    'waitingRoom')
+  -- The event's terms and its fence, read once per script call: nothing else runs while a
+  -- script does, so a group's later requests find them as the first did (`memo`).
+  local event = memo.event
+  if not event then
+    event = redis.call('HMGET', k.event, 'status', 'holdTtl', 'perUserLimit', 'verifiedBoot',
+      'waitingRoom')
+    memo.event = event
+    memo.fenced = event[1] and fenced(event[4], event[1])
+  end
   if not event[1] then return {-2} end
-  if fenced(event[4], event[1]) then return {-16} end
+  if memo.fenced then return {-16} end
   local category = redis.call('HMGET', k.category, 'capacity', 'held', 'confirmed', 'perUserLimit')
   if not category[1] then return {-3} end
   if event[1] ~= 'on_sale' then return {-4, event[1]} end
@@ -61,7 +69,8 @@ local function reserveHold(k, a, quiet)
   if redis.call('EXISTS', k.hold) == 1 then return {-1} end
 
   -- Checks done: write.
-  local now = nowMs()
+  local now = memo.now or nowMs()
+  memo.now = now
   local ttlSeconds = tonumber(event[2]) or defaultTtl
   local expiresAt = now + ttlSeconds * 1000
   local hold = {
