@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm start: from a fresh machine to a running engine — dependencies, the local stack,
-# migrations, the demo drop, then api + worker + reaper under the supervisor
+# migrations, the demo drop, the build, then api + worker + reaper (compiled; the sources
+# under `npm run dev`) under the supervisor
 # (tools/dev/supervisor.mjs) in the foreground until Ctrl-C or SIGTERM.
 # Environment variables given to it (PORT, JWT_SECRET, ...) reach all three processes.
 # Signals: npm runs this through `exec`, and this script `exec`s the supervisor, so a
@@ -15,5 +16,10 @@ source tools/stack/prepare.sh
 
 node --import tsx tools/dev/migrate.ts
 node --import tsx tools/dev/seed.ts
+# Production runs the build (as the image does); `npm run dev` (--watch) runs the sources.
+if [[ " $* " != *" --watch "* ]]; then
+  npm run -s build
+  export ENGINE_FROM=build
+fi
 trap - INT TERM
 exec node tools/dev/supervisor.mjs "$@"

@@ -51,6 +51,9 @@ const settings = {
 };
 
 const watch = process.argv.includes('--watch');
+// ENGINE_FROM=build (npm start): the compiled JavaScript under dist/, as the image runs it;
+// otherwise the sources under tsx (npm run dev, the tests).
+const fromBuild = !watch && process.env.ENGINE_FROM === 'build';
 const log = (message) => console.error(`[supervisor] ${message}`);
 
 /** @type {Map<string, {name: string, entry: string, child?: import('node:child_process').ChildProcess, startedAt: number, restarts: number[], backoffMs: number, timer?: NodeJS.Timeout}>} */
@@ -66,9 +69,11 @@ let exitCode = 0;
 function start(service) {
   service.timer = undefined;
   if (stopping) return;
-  const args = watch
-    ? ['--import', 'tsx', '--watch', service.entry]
-    : ['--import', 'tsx', service.entry];
+  const args = fromBuild
+    ? [`dist/${service.entry.replace(/\.ts$/, '.js')}`]
+    : watch
+      ? ['--import', 'tsx', '--watch', service.entry]
+      : ['--import', 'tsx', service.entry];
   const child = spawn(process.execPath, args, {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     detached: true,
