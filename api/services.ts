@@ -1,15 +1,20 @@
 // The api's collaborators, built once from its connections: main.ts and the tests build
 // the app the same way.
 import type { Registry } from 'prom-client';
+import { catalogOperations } from '../core/admin/catalog.js';
 import { createAccessTokens } from '../core/auth/access-tokens.js';
 import { createPasswords } from '../core/auth/passwords.js';
 import { createRefreshTokens } from '../core/auth/refresh-tokens.js';
 import { createRevocations } from '../core/auth/revocations.js';
 import { createCatalogCache } from '../core/catalog/cache.js';
+import { appendCatalogChange } from '../core/catalog/changes.js';
 import { createQueuePasses } from '../core/queue/passes.js';
 import { createQueue } from '../core/queue/queue.js';
 import { createQueueTickets, queueTicketKey } from '../core/queue/tickets.js';
+import { isMarked } from '../core/records/event-marks.js';
+import { createSaleRecorder } from '../core/records/sales.js';
 import { createHoldsFromConfig } from '../core/reservations/holds.js';
+import { simulatedPayments } from '../core/reservations/payments.js';
 import type { Config } from '../platform/config.js';
 import { createDb, type Sql } from '../platform/db/client.js';
 import type { Logger } from '../platform/logger.js';
@@ -61,7 +66,20 @@ export async function createApiServices(
       availabilityCacheMs: config.AVAILABILITY_CACHE_MS,
     },
   );
+  const catalog = { db, holds, cache, defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS };
   return {
+    catalogOperations: catalogOperations({
+      ...catalog,
+      redis: connections.redis,
+      namespace: config.REDIS_KEY_PREFIX,
+      publish: (change) => appendCatalogChange(connections.redis, holds.keys, change),
+      logger,
+    }),
+    payments: simulatedPayments(config.PAYMENT_DELAY_MS),
+    /** Writes a confirmation or cancellation to Postgres before its answer. */
+    recordSale: createSaleRecorder(connections.sql, config.REDIS_KEY_PREFIX, config.NOTIFY_CHANNEL),
+    /** Whether an event Redis does not have is one the record says it held (a data loss). */
+    eventLost: (eventId: string) => isMarked(db, config.REDIS_KEY_PREFIX, eventId),
     eventViews,
     readAvailability: createAvailabilityReader(eventViews),
     availabilityStreams: createAvailabilityStreams(eventViews, registry, {
