@@ -1,6 +1,6 @@
 // Admin: the routes that run a drop — create and edit events (status moves reach Redis
 // at once) and their ticket categories (seeding and adjusting stock in Redis). Each
-// handler parses, calls one catalog operation (core/catalog/admin.ts, where the
+// handler parses, calls one catalog operation (core/admin/catalog.ts, where the
 // Postgres/Redis ordering and its failure cases are written), and shapes the answer.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
@@ -219,7 +219,7 @@ const rebuild = createRoute({
 });
 
 export function adminEventRoutes(deps: {
-  /** the catalog's operations (core/catalog/admin.ts) */
+  /** the catalog's operations (core/admin/catalog.ts) */
   catalog: CatalogOperations;
   db: Db;
   holds: Holds;

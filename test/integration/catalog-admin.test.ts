@@ -1,4 +1,4 @@
-// The catalog operations (core/catalog/admin.ts) when a step fails: Redis refuses, the
+// The catalog operations (core/admin/catalog.ts) when a step fails: Redis refuses, the
 // outbox append fails after Redis was written, the commit fails after Redis was written.
 // Whatever failed, Postgres and Redis agree afterwards, as the module's header says.
 import { randomUUID } from 'node:crypto';
