@@ -34,47 +34,41 @@
 // has BENCH_CAPACITY seats, far more than a run can sell, so every reserve should be a 201.
 // Afterwards the stock is checked through the API (available = capacity − holds made) and
 // the SPEC §3 invariants against Redis. Any failure exits 1.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+// Its parts: settings.ts (BENCH_*), load.ts (a phase), drain.ts (the outbox to Postgres at
+// the end), report.ts (the tables and .stack/bench-http.json).
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
-import postgres from 'postgres';
 import { checkInvariants } from '../../core/reservations/invariants.js';
-import { eventKeys } from '../../core/reservations/keys.js';
 import { loadConfigOrExit } from '../../platform/config.js';
 import { cpuSeconds, kafkaPid, postmasterPid, treeCpuSeconds } from './cpu.js';
+import { drainedToPostgres } from './drain.js';
 import { prepareCrowd, prepareDrop } from './drop.js';
 import { type CpuSource, type PhaseResult, runPhase } from './load.js';
 import { type Service, startService } from './processes.js';
-import { prototypeKeys } from './prototype/keys.js';
+import { clearPrototype } from './prototype/keys.js';
+import { report } from './report.js';
+import {
+  API_METRICS_PORT,
+  API_ONLY,
+  API_PORT,
+  BASELINE_PORT,
+  CAPACITY,
+  CONFIRM_MAX_SECONDS,
+  CONNECTIONS,
+  entryOf,
+  LOG_LEVEL,
+  MODE,
+  PROTOTYPE_PORT,
+  REAPER_PORT,
+  SECONDS,
+  USERS,
+  WARMUP_SECONDS,
+  WORKER_PORT,
+  wanted,
+} from './settings.js';
 import { runWrk, type WrkOptions } from './wrk.js';
-
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const CONNECTIONS = env('BENCH_CONNECTIONS', 64);
-const SECONDS = env('BENCH_SECONDS', 10);
-const WARMUP_SECONDS = env('BENCH_WARMUP_SECONDS', 2);
-const USERS = env('BENCH_USERS', 2000);
-const CAPACITY = env('BENCH_CAPACITY', 10_000_000);
-const BASELINE_PORT = env('BENCH_BASELINE_PORT', 8190);
-const API_PORT = env('BENCH_API_PORT', 8191);
-const API_METRICS_PORT = env('BENCH_API_METRICS_PORT', 9195);
-const PROTOTYPE_PORT = env('BENCH_PROTOTYPE_PORT', 8192);
-const REAPER_PORT = env('BENCH_REAPER_PORT', 9196);
-const WORKER_PORT = env('BENCH_WORKER_PORT', 9197);
-const DRAIN_SECONDS = env('BENCH_DRAIN_SECONDS', 120);
-// A confirm phase ends when every hold is answered; this only bounds it.
-const CONFIRM_MAX_SECONDS = env('BENCH_CONFIRM_MAX_SECONDS', 10 * (SECONDS + WARMUP_SECONDS) + 30);
-const API_ONLY = process.env.BENCH_API_ONLY === '1';
-const FROM_SOURCE = process.env.BENCH_FROM === 'source';
-const MODE = `${API_ONLY ? 'api only (api + Redis)' : 'whole engine (api + reaper + worker)'}, run from ${FROM_SOURCE ? 'source (tsx)' : 'the build'}`;
-const RESULT_FILE = '.stack/bench-http.json';
-// BENCH_PHASES=reserve,confirm runs only those (and the two baselines), e.g. to profile one.
-const PHASES = process.env.BENCH_PHASES?.split(',');
-const wanted = (phase: string) => !PHASES || PHASES.includes(phase);
-const LOG_LEVEL = process.env.LOG_LEVEL ?? 'warn';
-/** A process's entry: its TypeScript source, or what the build made of it. */
-const entryOf = (source: string) =>
-  FROM_SOURCE ? source : `dist/${source.replace(/\.ts$/, '.js')}`;
 
 const config = loadConfigOrExit();
 const api = `http://127.0.0.1:${API_PORT}`;
@@ -167,18 +161,6 @@ async function measure(
   return result;
 }
 
-/** Removes what the prototype wrote (its holds are indexed by its expiry set). */
-async function clearPrototype() {
-  const keys = prototypeKeys(config.REDIS_KEY_PREFIX);
-  for (;;) {
-    const popped = await redis.zpopmin(keys.expiry, 1000);
-    if (popped.length === 0) break;
-    const ids = popped.filter((_, i) => i % 2 === 0);
-    await redis.unlink(...ids.map((id) => keys.hold(id)));
-  }
-  await redis.unlink(keys.stock, keys.outbox, keys.expiry);
-}
-
 function startReaper() {
   return startService(
     'reaper',
@@ -197,52 +179,10 @@ function startWorker() {
   );
 }
 
-/**
- * Waits until the event's outbox is empty and Postgres has a row for every hold Redis
- * has (held or confirmed: nothing ends during a run) and every confirmation.
- */
-async function checkPostgres(eventId: string, categoryId: string) {
-  const started = Date.now();
-  const deadline = started + DRAIN_SECONDS * 1000;
-  const keys = eventKeys(eventId, config.REDIS_KEY_PREFIX);
-  const [held, confirmed] = (await redis.hmget(keys.category(categoryId), 'held', 'confirmed')).map(
-    Number,
-  ) as [number, number];
-  const sql = postgres(config.DATABASE_URL, { max: 1, onnotice: () => {} });
-  let last = { outbox: -1, rows: -1, confirmed: -1 };
-  try {
-    for (;;) {
-      const [row] = await sql<{ rows: number; confirmed: number }[]>`
-        select count(*)::int as rows,
-               (count(*) filter (where status = 'confirmed'))::int as confirmed
-        from reservations where event_id = ${eventId}::uuid`;
-      last = {
-        outbox: await redis.xlen(keys.outbox),
-        rows: row?.rows ?? 0,
-        confirmed: row?.confirmed ?? 0,
-      };
-      if (last.outbox === 0 && last.rows === held + confirmed && last.confirmed === confirmed) {
-        const seconds = ((Date.now() - started) / 1000).toFixed(1);
-        const line = `the outbox drained and Postgres has all ${held + confirmed} holds (${confirmed} confirmed) ${seconds} s after the ${API_ONLY ? 'reaper and worker were ready' : 'last phase'}`;
-        notes.push(line);
-        console.error(`[bench] ${line}`);
-        return;
-      }
-      if (Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 500));
-    }
-    fail(
-      `after ${DRAIN_SECONDS} s: ${last.outbox} outbox entries left, ${last.rows} rows in Postgres for ${held + confirmed} holds in Redis, ${last.confirmed} confirmed of ${confirmed}`,
-    );
-  } finally {
-    await sql.end({ timeout: 5 });
-  }
-}
-
 type AvailabilityBody = { categories: { available: number }[] };
 
 try {
-  await clearPrototype();
+  await clearPrototype(redis, config.REDIS_KEY_PREFIX);
   const baseline = await startService(
     'baseline',
     'perf/http/baseline-server.ts',
@@ -442,15 +382,26 @@ try {
     engine.worker = await startWorker();
     services.push(engine.worker);
   }
-  await checkPostgres(drop.eventId, drop.categoryId);
-  report(holdsMade, holdsConfirmed);
+  const drained = await drainedToPostgres(
+    redis,
+    config,
+    drop.eventId,
+    drop.categoryId,
+    API_ONLY ? 'reaper and worker were ready' : 'last phase',
+  );
+  if ('failure' in drained) fail(drained.failure);
+  else {
+    notes.push(drained.line);
+    console.error(`[bench] ${drained.line}`);
+  }
+  report({ results, notes, failed, holdsMade, holdsConfirmed });
 } catch (err) {
   console.error(err);
   failed = true;
 } finally {
   for (const service of services.reverse()) await service.stop();
   try {
-    await clearPrototype();
+    await clearPrototype(redis, config.REDIS_KEY_PREFIX);
   } catch (err) {
     console.error(`[bench] could not clear the prototype's keys: ${(err as Error).message}`);
   }
@@ -458,56 +409,3 @@ try {
   rmSync(work, { recursive: true, force: true });
 }
 process.exit(failed ? 1 : 0);
-
-/** Markdown tables for BENCHMARKS.md, and the raw figures in RESULT_FILE. */
-function report(holdsMade: number, holdsConfirmed: number) {
-  const hellos = results.filter((r) => r.target === 'baseline');
-  const helloRps = hellos.reduce((a, r) => a + r.rps, 0) / hellos.length;
-  const prototypeRps = results.find((r) => r.target === 'prototype')?.rps ?? Number.NaN;
-  const n = (value: number | null | undefined) =>
-    value === null || value === undefined || !Number.isFinite(value) ? '–' : String(value);
-  const processes = ['server', 'redis', 'reaper', 'worker', 'kafka', 'postgres'];
-  const allProcesses = (r: PhaseResult) =>
-    processes.reduce((a, key) => a + (r.cpuUsPerRequest[key] ?? 0), 0);
-  const statuses = (r: PhaseResult) =>
-    Object.entries(r.statuses)
-      .map(([code, count]) => `${code}: ${count.toLocaleString('en')}`)
-      .join(', ');
-  const throughput = (r: PhaseResult) =>
-    `| ${r.name} | ${Math.round(r.rps).toLocaleString('en')} | ${(r.rps / helloRps).toFixed(2)}× | ${(r.rps / prototypeRps).toFixed(2)}× | ${r.p50} / ${r.p99} / ${r.max} ms | ${statuses(r)} | ${r.rssPeakMb.toFixed(0)} MB | ${[...processes, 'wrk', 'machine'].map((key) => n(r.cpu[key])).join(' / ')} |`;
-  const cost = (r: PhaseResult) =>
-    `| ${r.name} | ${[...processes, 'wrk'].map((key) => n(r.cpuUsPerRequest[key])).join(' / ')} | ${allProcesses(r)} | ${n(r.redis.evalshaUsPerCall)} | ${n(r.redis.commandUsPerRequest)} | ${n(r.redis.commandsPerRequest)} (${n(r.redis.netCommandsPerRequest)}) |`;
-  console.log(
-    [
-      `${new Date().toISOString()}, ${MODE}; wrk -t1 -c${CONNECTIONS}, ${SECONDS} s per phase after ${WARMUP_SECONDS} s of warm-up (confirm: once per hold). hello = mean of the two hello phases (${Math.round(helloRps).toLocaleString('en')} req/s), prototype = the bare reserve (${Math.round(prototypeRps).toLocaleString('en')} req/s).`,
-      '',
-      '| phase | req/s | vs hello | vs prototype | p50 / p99 / max | answers | peak RSS of the server | CPU % server / redis / reaper / worker / kafka / postgres / wrk / machine |',
-      '|---|---:|---:|---:|---:|---|---:|---:|',
-      ...results.map(throughput),
-      '',
-      '| phase | CPU µs per request: server / redis / reaper / worker / kafka / postgres / wrk | all but wrk | Redis: evalsha µs per call | Redis: command µs per request | Redis: commands per request (net of the idle background) |',
-      '|---|---:|---:|---:|---:|---:|',
-      ...results.map(cost),
-      '',
-      `${holdsMade.toLocaleString('en')} holds made and ${holdsConfirmed.toLocaleString('en')} confirmed over HTTP; Redis agrees, the API shows the same stock, and the SPEC §3 invariants hold${failed ? ' (NOT: see the FAIL lines)' : ''}.`,
-      ...notes.map((note) => `${note[0]?.toUpperCase()}${note.slice(1)}.`),
-    ].join('\n'),
-  );
-  mkdirSync('.stack', { recursive: true });
-  writeFileSync(
-    RESULT_FILE,
-    JSON.stringify(
-      {
-        mode: API_ONLY ? 'api-only' : 'whole-engine',
-        helloRps,
-        prototypeRps,
-        results,
-        holdsMade,
-        holdsConfirmed,
-        notes,
-      },
-      null,
-      2,
-    ),
-  );
-}

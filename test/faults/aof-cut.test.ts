@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cutLastSecondOfAof, type OwnRedis, startOwnRedis } from '../helpers/redis-server.js';
-import { FAULTS_DIR } from './scenario.js';
+import { FAULTS_DIR } from './setup.js';
 
 describe('cutting the last second of an AOF', () => {
   let redis: OwnRedis | undefined;

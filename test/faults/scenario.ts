@@ -6,59 +6,32 @@
 // in), buy out whatever is left, let holds end, and compare what the api acknowledged with
 // Postgres, Redis and the public availability.
 import { randomUUID } from 'node:crypto';
-import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import postgres from 'postgres';
-import { afterAll, describe, expect, it, onTestFailed } from 'vitest';
 import { eventKeys } from '../../core/reservations/keys.js';
-import { type Engine, startEngine } from '../helpers/engine.js';
+import { startEngine } from '../helpers/engine.js';
 import { checkInvariants } from '../helpers/invariants.js';
-import {
-  type AofCut,
-  cutLastSecondOfAof,
-  type OwnRedis,
-  startOwnRedis,
-} from '../helpers/redis-server.js';
+import { type AofCut, cutLastSecondOfAof, startOwnRedis } from '../helpers/redis-server.js';
 import { services } from '../helpers/services.js';
+import { type Category, DropClient, http, inPool, sleep } from './drop-client.js';
+import { watchReachability } from './fence.js';
+import { describeAnswer, type ScenarioReport, tally } from './report.js';
 import {
-  type Answer,
-  type Category,
-  DropClient,
-  http,
-  inPool,
-  type Pace,
-  sleep,
-  type User,
-} from './drop-client.js';
-
-export type FaultKind = 'kill' | 'aof-cut' | 'total-loss';
-
-const env = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const USERS = env('FAULTS_USERS', 200);
-const CATEGORY_CAPACITY = env('FAULTS_CATEGORY_CAPACITY', 1000);
-const CATEGORIES = 2;
-const HOLD_TTL_SECONDS = 10;
-/** Redis dies once the api has acknowledged this share of the seats as confirmed… */
-const KILL_AT_CONFIRMED_SHARE = 0.35;
-/** …and the surge has run at least this long (so the AOF has seconds to cut). */
-const KILL_AFTER_MS = 4000;
-/** How long Redis stays down (kill → start again). */
-const DOWN_MS = 1000;
-/** Sales must be back this soon after Redis answers again. */
-const RESUME_WITHIN_MS = 30_000;
-/** A paid fan hears of it within this long of Redis answering again (issue 25). */
-const NOTIFIED_WITHIN_MS = 10_000;
-/** A buy-out round gives up after this long (it takes a few seconds when all is well). */
-const BUYOUT_ROUND_MS = 60_000;
-const PACE: Pace = {
-  thinkMs: [1000, 4000],
-  payMs: [50, 400],
-  confirmShare: 0.75,
-  releaseShare: 0.1,
-  cancelShare: 0.06,
-};
-export const FAULTS_DIR = join(process.cwd(), '.stack', 'faults');
+  BUYOUT_ROUND_MS,
+  DOWN_MS,
+  FAULTS_DIR,
+  type FaultKind,
+  HOLD_TTL_SECONDS,
+  KILL_AFTER_MS,
+  KILL_AT_CONFIRMED_SHARE,
+  NOTIFIED_WITHIN_MS,
+  openDrop,
+  PACE,
+  RESUME_WITHIN_MS,
+  type Resources,
+  USERS,
+} from './setup.js';
 
 const until = async (what: string, check: () => boolean | Promise<boolean>, timeoutMs: number) => {
   const deadline = Date.now() + timeoutMs;
@@ -68,150 +41,7 @@ const until = async (what: string, check: () => boolean | Promise<boolean>, time
   }
 };
 
-interface Resources {
-  redis?: OwnRedis;
-  engine?: Engine;
-  sql?: postgres.Sql;
-  reader?: Redis;
-  client?: DropClient;
-  drop?: {
-    eventId: string;
-    categories: Category[];
-    prober: User;
-    known: { id: string; token: string };
-    redisKeyPrefix: string;
-  };
-}
-
-interface CategoryFigures {
-  id: string;
-  capacity: number;
-  postgresConfirmed: number;
-  redisConfirmed: number | null;
-  redisHeld: number | null;
-  availableApi: number | null;
-}
-
-export interface ScenarioReport {
-  scenario: FaultKind;
-  users: number;
-  capacity: number;
-  surgeMsBeforeKill: number;
-  atKill: {
-    holdsAcknowledged: number;
-    confirmationsAcknowledged: number;
-    confirmedSeatsAcknowledged: number;
-    /** Acknowledged confirmations that Postgres did not have when Redis died. */
-    notInPostgres: number;
-    cancellationsAcknowledged: number;
-    /** Acknowledged cancellations that Postgres did not have as cancelled when Redis died. */
-    cancellationsNotInPostgres: number;
-  };
-  aofCut?: Omit<AofCut, 'file'>;
-  /** Read from Redis the moment it answered again, before any engine process reconnected. */
-  afterRestart: {
-    acknowledgedConfirmationsGoneFromRedis: number;
-    acknowledgedHoldsGoneFromRedis: number;
-  };
-  redisDownMs: number;
-  /** Redis answering again → the api's /readyz says redis ok. */
-  apiReconnectedAfterMs: number | null;
-  /** Redis answering again → the first reserve answered 201 (null: never within the bound). */
-  fencedMs: number | null;
-  /** Reserve/confirm/release/cancel answers sent after the kill, up to (and with) the first
-   * 201, by route, status and code. */
-  answersDuringOutageAndFence: Record<string, number>;
-  /** Reserves answered 503 while the api already reached the restarted Redis. */
-  fencedWhileRedisReachable: number;
-  holdsAcknowledged: number;
-  holdsLost: number;
-  confirmationsAcknowledged: number;
-  /** Acknowledged confirmations Postgres does not have (as confirmed, or cancelled by us). */
-  confirmationsLost: number;
-  cancellationsAcknowledged: number;
-  cancellationsLost: number;
-  /** A few of each, for the failure message. */
-  samples: {
-    confirmationsLost: string[];
-    cancellationsLost: string[];
-    unexpectedAnswers: string[];
-    bad503s: string[];
-    /** As "route status code +<ms after Redis answered again>". */
-    reserve404sAfterKill: string[];
-  };
-  unexpectedAnswers: number;
-  bad503s: number;
-  reserve404sAfterKill: number;
-  buyoutRounds: number;
-  /** Engine processes that exited during the run (a Redis crash must not take them down). */
-  processesExited: string[];
-  categories: CategoryFigures[];
-  postgresConfirmed: number;
-  /** Every paid fan hears of it (issue 25): confirmation notifications, from the record. */
-  notifications: {
-    /** Acknowledged confirmations (before the crash) whose notification was not sent
-     * within NOTIFIED_WITHIN_MS of Redis answering again. */
-    notSentInTime: number;
-    /** Redis answering again → every acknowledged confirmation's notification sent. */
-    allSentAfterMs: number | null;
-    /** At the end: confirmed (or confirmed, then cancelled) reservations in Postgres... */
-    confirmedInPostgres: number;
-    /** ...without a confirmation notification... */
-    missing: number;
-    /** ...or without a sent one, NOTIFIED_WITHIN_MS after the surge settled. */
-    notSent: number;
-    /** Reservations with more than one confirmation notification. */
-    duplicates: number;
-  };
-  invariants: string;
-  durationsMs: Record<string, number>;
-}
-
-const tally = (answers: Answer[]) => {
-  const out: Record<string, number> = {};
-  for (const a of answers) {
-    const key = `${a.route} ${a.status}${a.code && a.status !== 0 ? ` ${a.code}` : ''}`;
-    out[key] = (out[key] ?? 0) + 1;
-  }
-  return out;
-};
-const describeAnswer = (a: Answer) =>
-  `${a.route} ${a.status} ${a.code ?? ''} ${JSON.stringify(a.body).slice(0, 160)}`;
-
-/**
- * When the api reaches Redis again after a restart, seen from outside: the first /readyz
- * whose redis check is ok, or the first read of a known reservation that answers 200 (a
- * read goes to Redis first, so it answers 503 while the api cannot reach it). Polls until
- * `done()` or the deadline; resolves with the time the proving request was sent.
- */
-async function watchReachability(
-  base: string,
-  known: { id: string; token: string },
-  done: () => boolean,
-  deadline: number,
-): Promise<number | undefined> {
-  let at: number | undefined;
-  const poll = async (intervalMs: number, probe: () => Promise<boolean>) => {
-    while (at === undefined && !done() && Date.now() < deadline) {
-      const sent = Date.now();
-      if (await probe().catch(() => false)) at = Math.min(at ?? sent, sent);
-      else await sleep(intervalMs);
-    }
-  };
-  await Promise.all([
-    poll(50, async () => {
-      const r = await http(base, 'GET', '/readyz');
-      return (r.body.checks as Record<string, string> | undefined)?.redis === 'ok';
-    }),
-    poll(20, async () => {
-      const r = await http(base, 'GET', `/v1/reservations/${known.id}`, known.token);
-      return r.status === 200;
-    }),
-  ]);
-  return at;
-}
-
-async function runScenario(kind: FaultKind, res: Resources): Promise<ScenarioReport> {
+export async function runScenario(kind: FaultKind, res: Resources): Promise<ScenarioReport> {
   const marks: Record<string, number> = { start: Date.now() };
   const id = randomUUID().slice(0, 8);
   const dir = join(FAULTS_DIR, `${kind}-${id}`);
@@ -227,45 +57,12 @@ async function runScenario(kind: FaultKind, res: Resources): Promise<ScenarioRep
   const base = engine.apiUrl;
 
   // ------------------------------------------------------------------- the drop
-  const login = async (email: string, password: string) => {
-    const r = await http(base, 'POST', '/v1/auth/login', undefined, { email, password });
-    if (r.status !== 200) throw new Error(`login ${r.status} ${JSON.stringify(r.body)}`);
-    return r.body.accessToken as string;
-  };
-  const admin = await login(engine.admin.email, engine.admin.password);
-  const ev = await http(base, 'POST', '/v1/admin/events', admin, {
-    name: `Fault drop ${kind} ${id}`,
-    venue: 'Fault Hall',
-    startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
-    status: 'on_sale',
-    holdTtlSeconds: HOLD_TTL_SECONDS,
-    perUserLimit: 100,
-  });
-  if (ev.status !== 201) throw new Error(`create event ${ev.status} ${JSON.stringify(ev.body)}`);
-  const eventId = ev.body.id as string;
-  const categories: Category[] = [];
-  for (let i = 0; i < CATEGORIES; i++) {
-    const c = await http(base, 'POST', `/v1/admin/events/${eventId}/categories`, admin, {
-      name: `Zone ${i + 1}`,
-      priceCents: 5000,
-      capacity: CATEGORY_CAPACITY,
-    });
-    if (c.status !== 201) throw new Error(`create category ${c.status} ${JSON.stringify(c.body)}`);
-    categories.push({ id: c.body.id as string, capacity: CATEGORY_CAPACITY });
-  }
-  const capacity = CATEGORY_CAPACITY * CATEGORIES;
-  const everyone: User[] = await inPool(
-    Array.from({ length: USERS + 1 }, (_, i) => i),
-    16,
-    async (index) => {
-      const email = `fault-${id}-${index}@example.test`;
-      const password = 'fault user password';
-      const r = await http(base, 'POST', '/v1/auth/register', undefined, { email, password });
-      if (r.status !== 201) throw new Error(`register ${r.status} ${JSON.stringify(r.body)}`);
-      return { index, id: r.body.id as string, token: await login(email, password) };
-    },
+  const { eventId, categories, capacity, prober, users } = await openDrop(
+    base,
+    engine.admin,
+    kind,
+    id,
   );
-  const [prober, ...users] = everyone as [User, ...User[]];
   const keys = eventKeys(eventId, engine.redisKeyPrefix);
   const redisCounts = async () => {
     const out: Record<string, { held: number; confirmed: number }> = {};
@@ -597,238 +394,4 @@ async function runScenario(kind: FaultKind, res: Resources): Promise<ScenarioRep
     },
   };
   return report;
-}
-
-export interface PausedVerifierReport {
-  /** Redis answering again → the api proved it reached Redis (null: never). */
-  apiReachedRedisAfterMs: number | null;
-  /** Reserves sent while the verifier was paused, by status and code. */
-  answersWhilePaused: Record<string, number>;
-  /** Reserves sent after the api reached Redis, while the verifier was paused, answered 503. */
-  fencedAfterReachable: number;
-  /** Reserves answered anything but 503 while the verifier was paused (a few). */
-  unfencedWhilePaused: string[];
-  /** SIGCONT to the reaper → the first reserve answered other than 503 (null: never). */
-  liftedAfterMs: number | null;
-  firstAnswerAfterLift: string | null;
-  invariants: string;
-  /** Per category: the public availability = capacity − held − confirmed in Redis. */
-  availabilityMatchesRedis: boolean;
-}
-
-/** How long the fence is watched with the verifier paused, once the api reaches Redis. */
-const PAUSED_WATCH_MS = 2000;
-
-/**
- * The fence made observable whatever the verifier's speed: the reaper (where the verifier
- * runs) is paused with SIGSTOP, Redis is SIGKILLed and restarted on its data (no loss), and
- * reserves must answer 503 while the api demonstrably reaches Redis again; SIGCONT, and
- * sales (here: sold out) must come back by themselves.
- */
-async function fenceWithVerifierPaused(res: Resources): Promise<PausedVerifierReport> {
-  const { redis, engine, client, drop, reader } = res;
-  if (!redis || !engine || !client || !drop || !reader) throw new Error('no scenario ran');
-  const reaper = engine.processes.reaper.child;
-  const category = (drop.categories[0] as Category).id;
-  const answers: Answer[] = [];
-  const reserve = async () => {
-    const a = await client.reserve(drop.prober, category, 1, `q-${randomUUID()}`, 'probe');
-    answers.push(a);
-    if (a.status === 201) await client.release(client.record(drop.prober, a));
-    return a;
-  };
-
-  reaper.kill('SIGSTOP');
-  await redis.kill();
-  await sleep(300);
-  await redis.start();
-  const upAt = Date.now();
-  let watching = true;
-  const probing = (async () => {
-    while (watching) {
-      await reserve();
-      await sleep(50);
-    }
-  })();
-  const reachable = await watchReachability(engine.apiUrl, drop.known, () => false, upAt + 15_000);
-  await sleep(reachable === undefined ? 0 : PAUSED_WATCH_MS);
-  watching = false;
-  await probing;
-  const paused = [...answers];
-
-  reaper.kill('SIGCONT');
-  const contAt = Date.now();
-  let lifted: Answer | undefined;
-  while (!lifted && Date.now() < contAt + RESUME_WITHIN_MS) {
-    const a = await reserve();
-    if (a.status !== 503) lifted = a;
-    else await sleep(100);
-  }
-  // Holds of the probe end (released at once); then Redis and the public read agree.
-  let invariants = 'ok';
-  let availabilityMatchesRedis = false;
-  try {
-    const counts = await checkInvariants(reader, drop.eventId, drop.redisKeyPrefix);
-    const avail = await http(engine.apiUrl, 'GET', `/v1/events/${drop.eventId}/availability`);
-    const listed = (avail.body.categories ?? []) as { id: string; available: number }[];
-    availabilityMatchesRedis =
-      listed.length === drop.categories.length &&
-      listed.every(
-        (c) =>
-          c.available >= 0 &&
-          c.available ===
-            (counts[c.id]?.capacity ?? Number.NaN) -
-              (counts[c.id]?.held ?? Number.NaN) -
-              (counts[c.id]?.confirmed ?? Number.NaN),
-      );
-  } catch (err) {
-    invariants = (err as Error).message;
-  }
-  return {
-    apiReachedRedisAfterMs: reachable === undefined ? null : reachable - upAt,
-    answersWhilePaused: tally(paused),
-    fencedAfterReachable: paused.filter(
-      (a) => reachable !== undefined && a.start >= reachable && a.status === 503,
-    ).length,
-    unfencedWhilePaused: paused
-      .filter((a) => a.status !== 503)
-      .slice(0, 5)
-      .map(describeAnswer),
-    liftedAfterMs: lifted ? lifted.end - contAt : null,
-    firstAnswerAfterLift: lifted ? `${lifted.status} ${lifted.code ?? ''}`.trim() : null,
-    invariants,
-    availabilityMatchesRedis,
-  };
-}
-
-async function publish(report: ScenarioReport & { pausedVerifier?: PausedVerifierReport }) {
-  const dir = join(FAULTS_DIR, 'figures');
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, `${report.scenario}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  const short = {
-    scenario: report.scenario,
-    'acked holds lost': `${report.holdsLost} of ${report.holdsAcknowledged}`,
-    'acked confirmations lost': `${report.confirmationsLost} of ${report.confirmationsAcknowledged}`,
-    'acked cancellations lost': `${report.cancellationsLost} of ${report.cancellationsAcknowledged}`,
-    'acked confirmations not in Postgres at the crash': report.atKill.notInPostgres,
-    'acked confirmations gone from Redis at restart':
-      report.afterRestart.acknowledgedConfirmationsGoneFromRedis,
-    'fenced (Redis up → first 201)': report.fencedMs === null ? 'never' : `${report.fencedMs} ms`,
-    'api reconnected after':
-      report.apiReconnectedAfterMs === null ? '-' : `${report.apiReconnectedAfterMs} ms`,
-    'Postgres confirmed / capacity': `${report.postgresConfirmed} / ${report.capacity}`,
-    'acked confirmations notified within 10 s of Redis':
-      report.notifications.allSentAfterMs === null
-        ? `no: ${report.notifications.notSentInTime} not sent`
-        : `all, after ${report.notifications.allSentAfterMs} ms`,
-    'confirmed in Postgres without a notification / not sent / duplicates': `${report.notifications.missing} / ${report.notifications.notSent} of ${report.notifications.confirmedInPostgres} / ${report.notifications.duplicates}`,
-    invariants: report.invariants,
-    ...(report.pausedVerifier
-      ? {
-          'verifier paused: api reached Redis after': `${report.pausedVerifier.apiReachedRedisAfterMs} ms`,
-          'verifier paused: reserves fenced after that': report.pausedVerifier.fencedAfterReachable,
-          'verifier resumed: sales back after': `${report.pausedVerifier.liftedAfterMs} ms (${report.pausedVerifier.firstAnswerAfterLift})`,
-        }
-      : {}),
-  };
-  console.log(
-    `[faults] ${report.scenario}\n${Object.entries(short)
-      .map(([k, v]) => `  ${k}: ${v}`)
-      .join('\n')}\n  (full report: ${join(dir, `${report.scenario}.json`)})`,
-  );
-}
-
-/** The suite of one fault: the scenario, then every guarantee as a soft assertion. */
-export function faultSuite(kind: FaultKind, title: string) {
-  describe(`Redis fault mid-surge: ${title}`, () => {
-    const res: Resources = {};
-    let failed = false;
-    afterAll(async () => {
-      if (res.client) res.client.mode = 'stop';
-      res.engine?.processes.reaper.child.kill('SIGCONT');
-      await res.engine?.stop();
-      await res.redis?.stop();
-      res.reader?.disconnect();
-      await res.sql?.end({ timeout: 2 });
-      if (res.redis && !failed && !process.env.FAULTS_KEEP_DATA)
-        await rm(res.redis.dir, { recursive: true, force: true });
-    });
-
-    it('sells no seat twice, loses no acknowledged confirmation, resumes sales by itself', async () => {
-      onTestFailed(() => {
-        failed = true;
-        if (res.engine) console.log(`[faults] ${kind}: engine output\n${res.engine.output()}`);
-      });
-      const r: ScenarioReport & { pausedVerifier?: PausedVerifierReport } = await runScenario(
-        kind,
-        res,
-      );
-      // After a plain kill, once more with the verifier paused: the fence, deterministically.
-      if (kind === 'kill') r.pausedVerifier = await fenceWithVerifierPaused(res);
-      await publish(r);
-
-      // (4) sales resumed without anyone stepping in, and the fence was a fence.
-      const soft = (value: unknown, what: string) => expect.soft(value, what);
-      soft(r.fencedMs, 'a reserve answered 201 within 30 s of Redis answering').not.toBeNull();
-      soft(r.processesExited, 'engine processes that exited').toEqual([]);
-      soft(r.samples.unexpectedAnswers, 'no 5xx but 503, no dropped connection, ever').toEqual([]);
-      soft(r.samples.bad503s, 'every 503 is dependency_unavailable with Retry-After').toEqual([]);
-      soft(
-        r.samples.reserve404sAfterKill,
-        'reserves answered 404 for the event after the crash',
-      ).toEqual([]);
-
-      // (1) every acknowledged confirmation (and cancellation) is in Postgres, from the
-      // moment it is acknowledged.
-      soft(r.atKill.notInPostgres, 'acked confirmations not in Postgres at the crash').toBe(0);
-      soft(
-        r.atKill.cancellationsNotInPostgres,
-        'acked cancellations not in Postgres at the crash',
-      ).toBe(0);
-      soft(r.samples.confirmationsLost, 'acked confirmations missing from Postgres').toEqual([]);
-      soft(r.samples.cancellationsLost, 'acked cancellations missing from Postgres').toEqual([]);
-
-      // (1b) every paid fan hears of it, once: the notification follows the record.
-      soft(
-        r.notifications.notSentInTime,
-        'acked confirmations not notified within 10 s of Redis coming back',
-      ).toBe(0);
-      soft(r.notifications.missing, 'confirmed in Postgres without a notification').toBe(0);
-      soft(r.notifications.notSent, 'confirmed in Postgres without a sent notification').toBe(0);
-      soft(r.notifications.duplicates, 'reservations notified of their confirmation twice').toBe(0);
-
-      // (2) nothing sold twice; the public availability is what Redis holds.
-      for (const c of r.categories) {
-        soft(c.postgresConfirmed, `Postgres confirmed ≤ capacity (${c.id})`).toBeLessThanOrEqual(
-          c.capacity,
-        );
-        soft(c.redisConfirmed, `Redis has the category again (${c.id})`).not.toBeNull();
-        soft(c.availableApi, `the availability lists the category (${c.id})`).not.toBeNull();
-        if (c.availableApi === null || c.redisConfirmed === null || c.redisHeld === null) continue;
-        soft(c.availableApi, `availability ≥ 0 (${c.id})`).toBeGreaterThanOrEqual(0);
-        soft(c.availableApi, `availability = capacity − held − confirmed in Redis (${c.id})`).toBe(
-          c.capacity - c.redisHeld - c.redisConfirmed,
-        );
-      }
-      // (3) SPEC §3 invariants against Redis.
-      soft(r.invariants, 'SPEC §3 invariants in Redis').toBe('ok');
-
-      if (kind === 'kill') {
-        // A process kill keeps the page cache: nothing acknowledged may be missing.
-        soft(r.afterRestart.acknowledgedHoldsGoneFromRedis, 'acked holds gone from Redis').toBe(0);
-        soft(r.holdsLost, 'acked holds lost').toBe(0);
-        // The boot fences even when nothing was lost, until the verifier has looked.
-        const p = r.pausedVerifier;
-        soft(p?.apiReachedRedisAfterMs, 'verifier paused: the api reached Redis').not.toBeNull();
-        soft(p?.unfencedWhilePaused, 'verifier paused: reserves not answered 503').toEqual([]);
-        soft(
-          p?.fencedAfterReachable,
-          'verifier paused: reserves answered 503 while the api reached Redis',
-        ).toBeGreaterThan(0);
-        soft(p?.liftedAfterMs, 'verifier resumed: sales back within 30 s').not.toBeNull();
-        soft(p?.invariants, 'verifier resumed: SPEC §3 invariants in Redis').toBe('ok');
-        soft(p?.availabilityMatchesRedis, 'verifier resumed: availability = Redis').toBe(true);
-      }
-    }, 420_000);
-  });
 }

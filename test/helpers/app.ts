@@ -1,6 +1,7 @@
 // The api app from its real factory and services, wired to the real test services, and
 // served the way production serves it (api/http-server.ts) on a port of its own.
 import { Kafka, logLevel } from 'kafkajs';
+import { afterAll, beforeAll } from 'vitest';
 import { createApp } from '../../api/app.js';
 import { serveApi } from '../../api/http-server.js';
 import { createApiServices } from '../../api/services.js';
@@ -10,7 +11,9 @@ import { kafkaProbe, postgresProbe, redisProbe } from '../../platform/health.js'
 import { createLogger } from '../../platform/logger.js';
 import { createRegistry } from '../../platform/metrics.js';
 import { createOpsApp, startOpsServer } from '../../platform/ops-server.js';
-import { createRedis, redisReady } from '../../platform/redis.js';
+import { createRedis, type RedisClient, redisReady } from '../../platform/redis.js';
+import { adminToken } from './drop.js';
+import { functionalConfig, testRedis } from './services.js';
 
 export async function buildTestApp(config: Config) {
   const logger = createLogger(config, 'api-test');
@@ -60,4 +63,28 @@ export async function buildTestApp(config: Config) {
     await Promise.all([sql.end({ timeout: 1 }), admin.disconnect()]);
   };
   return { app, baseUrl, opsUrl, metrics, services, redis, sql, admin, close, config, registry };
+}
+
+export type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
+
+/**
+ * The test file's app, an admin's token on it and a client of the test Redis, set by
+ * useTestApp's beforeAll. Each test file has its own copy of this module (vitest isolates
+ * files), so files split from one another share the setup, not the state.
+ */
+export let ctx: TestApp;
+export let admin: string;
+export let redis: RedisClient;
+
+/** Builds ctx, admin and redis before the file's tests, and closes them after. */
+export function useTestApp(config = functionalConfig()) {
+  beforeAll(async () => {
+    ctx = await buildTestApp(config);
+    admin = await adminToken(ctx);
+    redis = await testRedis();
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await ctx?.close();
+  });
 }

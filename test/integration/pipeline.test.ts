@@ -1,61 +1,33 @@
 // The durable pipeline against real Redis, Kafka and Postgres: outbox → relay → Kafka →
 // persister/notifier → Postgres, and the faults it must survive (SPEC §3, invariant 4).
-import { createServer, type IncomingMessage } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Every test here that delivers notifications does it on the log channel, and a delivery
+// loop sends any due notification of its channel, whoever stored it: they stay in this one
+// file, one after another, so that no test's loop sends another's (the Kafka outage counts
+// its own deliveries, a worker kill the notifications sent before it). The webhook and the
+// relay's failover run no such loop: pipeline-webhook-relay.test.ts.
+import { describe, expect, it } from 'vitest';
 import { kafkaNames } from '../../platform/kafka.js';
-import type { RedisClient } from '../../platform/redis.js';
-import { type Delivery, signWebhook, webhookChannel } from '../../worker/notifications.js';
-import { buildTestApp } from '../helpers/app.js';
+import type { Delivery } from '../../worker/notifications.js';
+import { admin, buildTestApp, ctx, redis } from '../helpers/app.js';
 import { signedInUser } from '../helpers/auth.js';
 import { adminToken, body, createDrop, type Json, send } from '../helpers/drop.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { ownBroker } from '../helpers/kafka-broker.js';
-import { caughtUp, startConsumers, startRelay, testKafka } from '../helpers/pipeline.js';
-import { runEntry, terminate } from '../helpers/processes.js';
-import { deleteKeys, eventually, functionalConfig, testRedis } from '../helpers/services.js';
+import {
+  buyTickets,
+  caughtUp,
+  isolatedConfig,
+  killWorkerMidBatch,
+  recordChannel,
+  rowsOf,
+  startConsumers,
+  startRelay,
+  testKafka,
+  usePipelineApp,
+} from '../helpers/pipeline.js';
+import { deleteKeys, eventually } from '../helpers/services.js';
 
-type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
-let ctx: TestApp;
-let admin: string;
-let redis: RedisClient;
-const config = functionalConfig({ LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent' });
-/** The log channel's stand-in: delivery always succeeds. */
-const recordChannel = async (_n: Delivery) => {};
-
-beforeAll(async () => {
-  ctx = await buildTestApp(config);
-  admin = await adminToken(ctx);
-  redis = await testRedis();
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await ctx?.close();
-});
-
-/** Holds and confirms `count` reservations of one ticket for `user`; returns their ids. */
-async function buyTickets(
-  app: TestApp['app'],
-  token: string,
-  drop: { eventId: string; categoryId: string },
-  count: number,
-) {
-  const ids: string[] = [];
-  for (let i = 0; i < count; i++) {
-    const held = await body(
-      await send(app, 'POST', '/v1/reservations', token, { ...drop, quantity: 1 }),
-    );
-    const confirmed = await send(app, 'POST', `/v1/reservations/${held.id}/confirm`, token, {});
-    if (confirmed.status !== 200)
-      throw new Error(`confirm ${confirmed.status}: ${await confirmed.text()}`);
-    ids.push(held.id as string);
-  }
-  return ids;
-}
-
-const rowsOf = (eventId: string) =>
-  ctx.sql`select id, status, seq, quantity, created_at, confirmed_at, ended_at, updated_at
-          from reservations where event_id = ${eventId} order by id`;
+const config = usePipelineApp();
 
 describe('outbox → Kafka → Postgres', () => {
   it('persists every step, serves the record with pages and filters, and a replay changes nothing', async () => {
@@ -180,76 +152,8 @@ describe('outbox → Kafka → Postgres', () => {
     }
   });
 
-  it('delivers a webhook once after its receiver failed three times, signed', async () => {
-    const calls: { status: number; body: string; signature: string; timestamp: string }[] = [];
-    const receiver = createServer((req: IncomingMessage, res) => {
-      let raw = '';
-      req.on('data', (d) => {
-        raw += d;
-      });
-      req.on('end', () => {
-        const status = calls.length < 3 ? 503 : 200;
-        calls.push({
-          status,
-          body: raw,
-          signature: String(req.headers['x-drop-signature']),
-          timestamp: String(req.headers['x-drop-timestamp']),
-        });
-        res.writeHead(status).end();
-      });
-    });
-    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    const secret = 'test-webhook-secret-123';
-    const hooked = {
-      ...config,
-      NOTIFY_CHANNEL: 'webhook' as const,
-      NOTIFY_RETRY_BASE_MS: 20,
-      NOTIFY_MAX_ATTEMPTS: 6,
-    };
-    // Its own topic prefix: this file's other consumers must not take these messages.
-    const isolated = {
-      ...hooked,
-      KAFKA_TOPIC_PREFIX: `${config.KAFKA_TOPIC_PREFIX}hook.`,
-      REDIS_KEY_PREFIX: `${config.REDIS_KEY_PREFIX}hook:`,
-    };
-    const app = await buildTestApp(isolated);
-    const relay = await startRelay(isolated, redis);
-    const consumers = await startConsumers(isolated, ctx.sql, webhookChannel(url, secret));
-    try {
-      const drop = await createDrop(app.app, await adminToken(app), { capacity: 10 });
-      const user = await signedInUser(app.app);
-      const [id] = await buyTickets(app.app, user.accessToken, drop, 1);
-      await eventually(async () => calls.some((c) => c.status === 200), {
-        timeoutMs: 15_000,
-        what: 'a delivery',
-      });
-      // Let any duplicate show up: every pending notification is delivered by now.
-      await caughtUp(isolated);
-      const [row] =
-        await ctx.sql`select status, attempts from notifications where reservation_id = ${id as string}`;
-      expect(row).toEqual({ status: 'sent', attempts: 4 });
-      expect(calls.map((c) => c.status)).toEqual([503, 503, 503, 200]);
-      const ok = calls[3] as (typeof calls)[number];
-      expect(ok.signature).toBe(signWebhook(secret, ok.timestamp, ok.body));
-      expect(JSON.parse(ok.body)).toMatchObject({
-        userId: user.id,
-        kind: 'reservation.confirmed',
-        payload: { reservationId: id },
-      });
-    } finally {
-      await relay.stop();
-      await consumers.stop();
-      await app.close();
-      receiver.close();
-    }
-  });
   it('tells every holder once when an event moves, changes venue or is cancelled (catalog.v1)', async () => {
-    const isolated = {
-      ...config,
-      KAFKA_TOPIC_PREFIX: `${config.KAFKA_TOPIC_PREFIX}cat.`,
-      REDIS_KEY_PREFIX: `${config.REDIS_KEY_PREFIX}cat:`,
-    };
+    const isolated = isolatedConfig(config, 'cat');
     const app = await buildTestApp(isolated);
     const relay = await startRelay(isolated, redis);
     const consumers = await startConsumers(isolated, ctx.sql, recordChannel);
@@ -320,11 +224,7 @@ describe('faults', () => {
   it('Kafka down for 60 s while 1,000 confirmations are accepted: all reach Postgres, and each fan is told once', async () => {
     const broker = await ownBroker();
     await broker.start();
-    const isolated = {
-      ...config,
-      KAFKA_TOPIC_PREFIX: `${config.KAFKA_TOPIC_PREFIX}down.`,
-      REDIS_KEY_PREFIX: `${config.REDIS_KEY_PREFIX}down:`,
-    };
+    const isolated = isolatedConfig(config, 'down');
     const app = await buildTestApp(isolated);
     const relay = await startRelay(isolated, redis, broker.brokers);
     // Every delivery, by reservation: a fan told twice shows up here.
@@ -400,114 +300,12 @@ describe('faults', () => {
     }
   }, 180_000);
 
-  /**
-   * 2,000 confirmations over `events` drops relayed to Kafka before any worker runs; then
-   * `workers` workers in one group, one of them SIGKILLed once writing began; with
-   * `restart`, a new worker takes its place, else the survivors take its partitions over.
-   * Every row and notification must arrive exactly once.
-   */
-  async function killWorkerMidBatch(
-    tag: string,
-    opts: { events: number; workers: number; restart: boolean },
-  ) {
-    const isolated = {
-      ...config,
-      KAFKA_TOPIC_PREFIX: `${config.KAFKA_TOPIC_PREFIX}${tag}.`,
-      REDIS_KEY_PREFIX: `${config.REDIS_KEY_PREFIX}${tag}:`,
-    };
-    const app = await buildTestApp(isolated);
-    const admin = await adminToken(app);
-    const drops = await Promise.all(
-      Array.from({ length: opts.events }, () =>
-        createDrop(app.app, admin, { capacity: 5000, perUserLimit: 50 }),
-      ),
-    );
-    const eventIds = drops.map((d) => d.eventId);
-    const users = await Promise.all(Array.from({ length: 40 }, () => signedInUser(app.app)));
-    const ids = (
-      await Promise.all(
-        users.map((u, i) =>
-          buyTickets(app.app, u.accessToken, drops[i % drops.length] as (typeof drops)[number], 50),
-        ),
-      )
-    ).flat();
-    expect(ids).toHaveLength(2000);
-    // 4,000 steps in the outboxes, relayed to Kafka before any worker runs.
-    const relay = await startRelay(isolated, redis);
-    const env = {
-      KAFKA_TOPIC_PREFIX: isolated.KAFKA_TOPIC_PREFIX,
-      REDIS_KEY_PREFIX: isolated.REDIS_KEY_PREFIX,
-      WORKER_METRICS_PORT: '0',
-      // The killed member's partitions move to another after this long.
-      KAFKA_SESSION_TIMEOUT_MS: '6000',
-    };
-    const workers: ReturnType<typeof runEntry>[] = [];
-    // Confirmations are in Postgres before they are answered, each with its notification
-    // (the api writes both in one statement); what only the worker does is send them.
-    const notified = async () => {
-      const [r] = await ctx.sql`select count(*)::int as n from notifications
-        where event_id in ${ctx.sql(eventIds)} and status = 'sent'`;
-      return r?.n as number;
-    };
-    const stored = async () => {
-      const [r] = await ctx.sql`select count(*)::int as n from notifications
-        where event_id in ${ctx.sql(eventIds)} and kind = 'reservation.confirmed'`;
-      return r?.n as number;
-    };
-    expect(await stored()).toBe(2000);
-    try {
-      for (const d of drops)
-        await eventually(
-          async () =>
-            (await redis.xlen(`${isolated.REDIS_KEY_PREFIX}{ev:${d.eventId}}:outbox`)) === 0,
-          {
-            timeoutMs: 30_000,
-            what: 'relayed',
-          },
-        );
-      for (let i = 0; i < opts.workers; i++) workers.push(runEntry('worker/main.ts', env));
-      // Kill one once sending has begun, but not ended.
-      await eventually(async () => (await notified()) > 0, {
-        timeoutMs: 30_000,
-        intervalMs: 5,
-        what: 'the workers started sending',
-      });
-      const victim = workers[0] as (typeof workers)[number];
-      victim.child.kill('SIGKILL');
-      expect(await victim.exited).toBe('SIGKILL');
-      const atKill = await notified();
-      expect(atKill).toBeLessThan(2000);
-      if (opts.restart) workers.push(runEntry('worker/main.ts', env));
-      const alive = workers.slice(1);
-      await eventually(async () => (await notified()) === 2000, {
-        timeoutMs: 60_000,
-        intervalMs: 100,
-        what: 'all 2,000 notified',
-      });
-      await caughtUp(isolated, isolated.KAFKA_BROKERS, 60_000).catch((err) => {
-        throw new Error(`${String(err)}\n--- worker ---\n${alive[0]?.output().slice(-3000)}`);
-      });
-      for (const w of alive) expect(await terminate(w)).toBe(0);
-      const rows = (await Promise.all(eventIds.map((id) => rowsOf(id)))).flat();
-      expect(rows).toHaveLength(2000);
-      expect(rows.every((r) => r.status === 'confirmed' && r.seq === 2)).toBe(true);
-      const [dupes] = await ctx.sql`
-          select count(*)::int as n from (
-            select reservation_id from notifications where event_id in ${ctx.sql(eventIds)}
-            group by reservation_id, kind having count(*) > 1) d`;
-      expect(dupes?.n).toBe(0);
-      expect(await notified()).toBe(2000);
-      expect(await stored()).toBe(2000);
-      return atKill;
-    } finally {
-      for (const w of workers) w.child.kill('SIGKILL');
-      await relay.stop();
-      await app.close();
-    }
-  }
-
   it('a worker killed with SIGKILL mid-batch and restarted loses and duplicates nothing', async () => {
-    const atKill = await killWorkerMidBatch('kill', { events: 1, workers: 1, restart: true });
+    const atKill = await killWorkerMidBatch(config, 'kill', {
+      events: 1,
+      workers: 1,
+      restart: true,
+    });
     console.log(
       `worker killed after ${atKill} of 2,000 notifications; the restarted worker finished without loss or duplicates`,
     );
@@ -515,62 +313,18 @@ describe('faults', () => {
 
   it('two workers share the partitions; one SIGKILLed mid-batch hands its partitions to the other with no loss or duplicate', async () => {
     // Four events: their keys spread over both partitions of the test topic.
-    const atKill = await killWorkerMidBatch('handover', { events: 4, workers: 2, restart: false });
+    const atKill = await killWorkerMidBatch(config, 'handover', {
+      events: 4,
+      workers: 2,
+      restart: false,
+    });
     console.log(
       `one of two workers killed after ${atKill} of 2,000 notifications; the other took its partitions over without loss or duplicates`,
     );
   }, 180_000);
 
-  it('a relay killed with SIGKILL hands its outbox to another within 2 s', async () => {
-    const isolated = {
-      ...config,
-      KAFKA_TOPIC_PREFIX: `${config.KAFKA_TOPIC_PREFIX}fo.`,
-      REDIS_KEY_PREFIX: `${config.REDIS_KEY_PREFIX}fo:`,
-    };
-    const app = await buildTestApp(isolated);
-    const env = {
-      KAFKA_TOPIC_PREFIX: isolated.KAFKA_TOPIC_PREFIX,
-      REDIS_KEY_PREFIX: isolated.REDIS_KEY_PREFIX,
-    };
-    const reapers = [runEntry('reaper/main.ts', env), runEntry('reaper/main.ts', env)];
-    try {
-      const drop = await createDrop(app.app, await adminToken(app), { capacity: 10 });
-      const user = await signedInUser(app.app);
-      const tag = `${isolated.REDIS_KEY_PREFIX}{ev:${drop.eventId}}`;
-      const reserve = () =>
-        send(app.app, 'POST', '/v1/reservations', user.accessToken, { ...drop, quantity: 1 });
-      const relayed = () =>
-        eventually(async () => (await redis.xlen(`${tag}:outbox`)) === 0, {
-          timeoutMs: 30_000,
-          intervalMs: 20,
-          what: 'the outbox relayed',
-        });
-      expect((await reserve()).status).toBe(201);
-      await relayed();
-      // The lease names its owner: host:pid:nonce.
-      const owner = (await redis.get(`${tag}:outbox:lease`)) ?? '';
-      const dying = reapers.find((r) => owner.split(':')[1] === String(r.child.pid));
-      expect(dying).toBeDefined();
-      dying?.child.kill('SIGKILL');
-      expect(await dying?.exited).toBe('SIGKILL');
-      const killedAt = Date.now();
-      expect((await reserve()).status).toBe(201);
-      await relayed();
-      const failoverMs = Date.now() - killedAt;
-      console.log(`relay failover: the change left the outbox ${failoverMs} ms after the kill`);
-      expect(failoverMs).toBeLessThan(2000);
-    } finally {
-      for (const r of reapers) r.child.kill('SIGKILL');
-      await app.close();
-    }
-  }, 120_000);
-
   it('Redis flushed mid-drop, then rebuilt from Postgres: sales resume with no oversell', async () => {
-    const isolated = {
-      ...config,
-      KAFKA_TOPIC_PREFIX: `${config.KAFKA_TOPIC_PREFIX}rb.`,
-      REDIS_KEY_PREFIX: `${config.REDIS_KEY_PREFIX}rb:`,
-    };
+    const isolated = isolatedConfig(config, 'rb');
     const app = await buildTestApp(isolated);
     const relay = await startRelay(isolated, redis);
     const consumers = await startConsumers(isolated, ctx.sql, recordChannel);

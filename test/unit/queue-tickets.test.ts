@@ -1,5 +1,5 @@
 // Queue tickets and the places they tell (core/queue/tickets.ts, ticket-places.ts): pure,
-// no services. The integration tests (test/integration/crowd.test.ts) hold them against
+// no services. The integration tests (test/integration/crowd-tickets.test.ts) hold them against
 // Redis's own answers.
 import { describe, expect, it } from 'vitest';
 import { claimsOf, placeOfTicket } from '../../core/queue/ticket-places.js';
