@@ -28,6 +28,7 @@ import { createRouter } from './router.js';
 import { adminEventRoutes } from './routes/admin-events.js';
 import { adminUserRoutes } from './routes/admin-users.js';
 import { authRoutes } from './routes/auth.js';
+import { dropAccessRoutes } from './routes/drop-access.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
 import { queueRoutes } from './routes/queue.js';
@@ -134,6 +135,7 @@ export function createApp(deps: AppDeps) {
       eventLost: (eventId) => isMarked(deps.db, config.REDIS_KEY_PREFIX, eventId),
       passes: deps.queuePasses,
       views: deps.eventViews,
+      access: deps.dropAccess,
     }),
   );
   app.route(
@@ -143,7 +145,12 @@ export function createApp(deps: AppDeps) {
       passes: deps.queuePasses,
       tickets: deps.queueTickets,
       views: deps.eventViews,
+      access: deps.dropAccess,
     }),
+  );
+  app.route(
+    '/',
+    dropAccessRoutes({ db: deps.db, challenges: deps.challenges, views: deps.eventViews }),
   );
   app.route('/', recordRoutes({ db: deps.db }));
 

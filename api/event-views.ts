@@ -27,6 +27,12 @@ const REFRESH_AFTER_MS = 100;
 const READ_MARGIN_MS = 100;
 /** The staleness bound (SPEC §7): older, a caller waits for a read instead. */
 export const MAX_AGE_MS = 250;
+/**
+ * The drop-access settings (SPEC §9) change only with the catalog ('state' pushes): a view
+ * read since the last one serves them this long (the catalog cache's bound), and is read
+ * again in the background after half of it, so a gate adds no read per request.
+ */
+const SETTINGS_MAX_AGE_MS = 1000;
 /** Events kept in memory per process; the least recently used one is dropped past it. */
 const MAX_EVENTS = 10_000;
 /** An event nobody asked about for this long is dropped, and its channel left. */
@@ -48,6 +54,10 @@ interface Entry {
   dirty: boolean;
   /** a waiting-room push came since the read started */
   queueDirty: boolean;
+  /** of those, the catalog's: a new sale state or settings */
+  statePushes: number;
+  /** a catalog push came since the read started */
+  stateDirty: boolean;
   reading: Promise<EventView | null> | undefined;
   /** the SSUBSCRIBE, once sent: it listens once this settles */
   subscription: Promise<void> | undefined;
@@ -102,26 +112,30 @@ export function createEventViews(
   subscriber.on('smessage', (channel: string, message: string) => {
     const entry = byChannel.get(channel);
     if (!entry) return;
-    pushed(entry, message === 'queue' || message === 'state');
+    pushed(entry, message === 'state' ? 'state' : message === 'queue' ? 'queue' : 'stock');
     if (entry.listeners.size > 0) scheduleStreamRead(entry);
   });
   // Pushes sent while the subscriber was away are lost: every view is suspect after it
   // (a single node says 'ready' again; a cluster's shard subscribers say 'subscribersReady').
   const suspectAll = () => {
     for (const entry of new Set([...entries.values(), ...listened.values()])) {
-      pushed(entry, true);
+      pushed(entry, 'state');
       if (entry.listeners.size > 0) scheduleStreamRead(entry);
     }
   };
   subscriber.on('ready', suspectAll);
   subscriber.on('subscribersReady', suspectAll);
 
-  function pushed(entry: Entry, queue: boolean) {
+  /** A push: 'queue' changes the waiting room, 'state' the catalog's settings too. */
+  function pushed(entry: Entry, kind: 'stock' | 'queue' | 'state') {
     entry.pushes += 1;
     entry.dirty = true;
-    if (!queue) return;
+    if (kind === 'stock') return;
     entry.queuePushes += 1;
     entry.queueDirty = true;
+    if (kind === 'queue') return;
+    entry.statePushes += 1;
+    entry.stateDirty = true;
   }
 
   function entryOf(eventId: string): Entry {
@@ -139,6 +153,8 @@ export function createEventViews(
         queuePushes: 0,
         dirty: true,
         queueDirty: true,
+        statePushes: 0,
+        stateDirty: true,
         reading: undefined,
         subscription: undefined,
         listeners: new Set(),
@@ -173,7 +189,7 @@ export function createEventViews(
     const channel = keys.event(entry.eventId).event;
     byChannel.set(channel, entry);
     entry.subscription = subscriber.ssubscribe(channel).then(
-      () => pushed(entry, true),
+      () => pushed(entry, 'state'),
       (err: unknown) => {
         // Not listening: the next use tries again.
         entry.subscription = undefined;
@@ -191,6 +207,7 @@ export function createEventViews(
     const startedAt = performance.now();
     const pushesBefore = entry.pushes;
     const queuePushesBefore = entry.queuePushes;
+    const statePushesBefore = entry.statePushes;
     entry.reading = holds.view(entry.eventId).then(
       (view) => {
         entry.reading = undefined;
@@ -198,6 +215,7 @@ export function createEventViews(
         entry.readAt = startedAt;
         entry.dirty = entry.pushes !== pushesBefore;
         entry.queueDirty = entry.queuePushes !== queuePushesBefore;
+        entry.stateDirty = entry.statePushes !== statePushesBefore;
         if (view && !entry.subscription && isCurrent(entry)) {
           subscribe(entry).catch((err: unknown) =>
             logger.warn({ err, eventId: entry.eventId }, 'event channel subscribe failed'),
@@ -270,16 +288,39 @@ export function createEventViews(
     return entry.view;
   }
 
+  /**
+   * The view if its catalog settings (the drop-access gates) are current: read after the
+   * last catalog push, no older than SETTINGS_MAX_AGE_MS. undefined: a read is due (the
+   * caller waits on `current(eventId, { clean: 'settings' })`). Never waits.
+   */
+  function settled(eventId: string): EventView | null | undefined {
+    const entry = entryOf(eventId);
+    const now = performance.now();
+    const age = now - entry.readAt;
+    if (entry.view === undefined || entry.stateDirty || age > SETTINGS_MAX_AGE_MS) return undefined;
+    if (age > SETTINGS_MAX_AGE_MS / 2 && !entry.reading) {
+      read(entry, 'refresh').catch((err: unknown) =>
+        logger.warn({ err, eventId: entry.eventId }, 'event view read failed'),
+      );
+    }
+    return entry.view;
+  }
+
   return {
     fresh,
+    settled,
 
     /**
      * The view, no older than MAX_AGE_MS, with nothing pushed since it was read that
      * changes what the caller reads: `stock` for availability (unless within
      * `availabilityCacheMs`), `queue` for a waiting fan (admission steps, a new state).
      */
-    current(eventId: string, want: { clean: 'stock' | 'queue' }): Promise<EventView | null> {
-      const view = fresh(eventId, want);
+    current(
+      eventId: string,
+      want: { clean: 'stock' | 'queue' | 'settings' },
+    ): Promise<EventView | null> {
+      const view =
+        want.clean === 'settings' ? settled(eventId) : fresh(eventId, { clean: want.clean });
       return view === undefined ? read(entryOf(eventId), 'wait') : Promise.resolve(view);
     },
 
@@ -298,7 +339,7 @@ export function createEventViews(
     /** A change made by this process: the next reader must not trust memory. */
     touch(eventId: string) {
       const entry = entries.peek(eventId) ?? listened.get(eventId);
-      if (entry) pushed(entry, false);
+      if (entry) pushed(entry, 'stock');
     },
 
     /** Tells `listener` of every view read from now on; returns the stop. */
