@@ -1,8 +1,10 @@
 // What a crowd asks about an event, kept in memory by each api process: the sale state, the
-// live stock of every category and the waiting room's admission state (one Holds.view read).
-// Queue polls with a ticket, sold-out refusals, availability and its streams are answered
-// from here, so the crowd costs the event's Redis shard a few reads a second per process,
-// however large it is.
+// live stock of every category, the waiting room's admission state and the drop-access
+// settings (one Holds.view read). Queue polls with a ticket, sold-out refusals,
+// availability and its streams are answered from here, and the drop-access gates read
+// their settings here (`settled`: read after the last catalog push, at most a second ago),
+// so the crowd costs the event's Redis shard a few reads a second per process, however
+// large it is.
 //
 // Freshness: every hold change, catalog change and admission step is pushed on the event's
 // shard channel (SSUBSCRIBE); a push marks the view dirty. A view is read again

@@ -4,11 +4,11 @@
 // ends by itself, an event with neither gate as before, and refusals that cost no stock,
 // no queue place and no write to the record.
 import { createHash, randomUUID } from 'node:crypto';
-import { solveChallenge } from 'altcha-lib/v1';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Challenge } from '../../core/access/challenges.js';
 import { createQueue } from '../../core/queue/queue.js';
 import { keyspace } from '../../core/reservations/keys.js';
+import { solve as solveWith } from '../../tools/dev/solve-challenge.js';
 import { buildTestApp } from '../helpers/app.js';
 import { signedInUser } from '../helpers/auth.js';
 import { adminToken, body, type Json, send } from '../helpers/drop.js';
@@ -84,26 +84,8 @@ const reserve = (
   headers: Record<string, string> = {},
 ) => send(a.app, 'POST', '/v1/reservations', token, { ...drop, quantity: 1 }, headers);
 
-/** A solved challenge as ALTCHA's widget submits it: Base64 of the JSON. */
-async function solve(challenge: Challenge): Promise<string> {
-  const solution = await solveChallenge(
-    challenge.challenge,
-    challenge.salt,
-    challenge.algorithm,
-    challenge.maxnumber,
-  ).promise;
-  if (!solution) throw new Error('challenge not solved');
-  const { algorithm, salt, signature } = challenge;
-  return Buffer.from(
-    JSON.stringify({
-      algorithm,
-      challenge: challenge.challenge,
-      number: solution.number,
-      salt,
-      signature,
-    }),
-  ).toString('base64');
-}
+/** A solved challenge as ALTCHA's widget submits it: Base64 of the JSON (the dev tool's). */
+const solve = async (challenge: Challenge) => (await solveWith(challenge)).header;
 
 async function solvedChallenge(eventId: string): Promise<string> {
   const res = await send(a.app, 'GET', `/v1/events/${eventId}/challenge`);
