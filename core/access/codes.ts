@@ -26,8 +26,6 @@ const CODE = /^[0-9A-HJKMNP-TV-Z]{20}$/;
 export const MAX_CODES_PER_ISSUE = 100_000;
 /** The longest Access-Code header worth reading (a code with dashes and spaces). */
 export const MAX_ACCESS_CODE_LENGTH = 64;
-/** Rows per INSERT: 3 parameters each, well under Postgres's 65,535. */
-const INSERT_CHUNK = 5000;
 
 /** A new code: 20 characters, 5 random bits each, shown in groups of five. */
 export function newAccessCode(): string {
@@ -74,14 +72,14 @@ export async function issueAccessCodes(
   return db.transaction(async (tx) => {
     if (!(await findEvent(tx, eventId, { lock: true }))) return null;
     const codes = Array.from({ length: howMany }, newAccessCode);
-    for (let i = 0; i < codes.length; i += INSERT_CHUNK) {
-      await tx.insert(accessCodes).values(
-        codes.slice(i, i + INSERT_CHUNK).map((code) => ({
-          eventId,
-          codeHash: accessCodeHash(eventId, normalizeAccessCode(code) as string),
-        })),
-      );
-    }
+    // One statement with one text parameter: 100,000 codes took 1.8 s for the whole
+    // request, against 10 s as drizzle inserts of 5,000 rows (busy 2-core VM).
+    const hashes = codes
+      .map((code) => accessCodeHash(eventId, normalizeAccessCode(code) as string).toString('hex'))
+      .join(',');
+    await tx.execute(sql`
+      insert into ${accessCodes} (event_id, code_hash)
+      select ${eventId}::uuid, decode(h, 'hex') from unnest(string_to_array(${hashes}, ',')) as h`);
     await recordAudit(tx, {
       actorId: issuer.actorId,
       action: 'event.access_codes_issued',
