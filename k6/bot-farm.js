@@ -199,6 +199,7 @@ export function handleSummary(data) {
     seconds: data.state.testRunDurationMs / 1000,
     httpRps: data.metrics.http_reqs.values.rate,
     // Nobody reserves here: perf/check-drop.ts finds the stock untouched.
+    capacity: FANS,
     seatsHeld: 0,
     seatsConfirmed: 0,
     fans: FANS,
