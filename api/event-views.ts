@@ -315,7 +315,8 @@ export function createEventViews(
     /**
      * The view, no older than MAX_AGE_MS, with nothing pushed since it was read that
      * changes what the caller reads: `stock` for availability (unless within
-     * `availabilityCacheMs`), `queue` for a waiting fan (admission steps, a new state).
+     * `availabilityCacheMs`), `queue` for a waiting fan (admission steps, a new state),
+     * `settings` for the drop-access gates (see `settled`).
      */
     current(
       eventId: string,
