@@ -17,6 +17,7 @@ import { createRouter } from './router.js';
 import { adminEventRoutes } from './routes/admin-events.js';
 import { adminUserRoutes } from './routes/admin-users.js';
 import { authRoutes } from './routes/auth.js';
+import { dropAccessRoutes } from './routes/drop-access.js';
 import { eventRoutes } from './routes/events.js';
 import { opsRoutes } from './routes/ops.js';
 import { queueRoutes } from './routes/queue.js';
@@ -106,6 +107,7 @@ export function createApp(deps: AppDeps) {
       eventLost: deps.eventLost,
       passes: deps.queuePasses,
       views: deps.eventViews,
+      access: deps.dropAccess,
     }),
   );
   app.route(
@@ -115,7 +117,12 @@ export function createApp(deps: AppDeps) {
       passes: deps.queuePasses,
       tickets: deps.queueTickets,
       views: deps.eventViews,
+      access: deps.dropAccess,
     }),
+  );
+  app.route(
+    '/',
+    dropAccessRoutes({ db: deps.db, challenges: deps.challenges, views: deps.eventViews }),
   );
   app.route('/', recordRoutes({ db: deps.db }));
 

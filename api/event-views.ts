@@ -1,8 +1,10 @@
 // What a crowd asks about an event, kept in memory by each api process: the sale state, the
-// live stock of every category and the waiting room's admission state (one Holds.view read).
-// Queue polls with a ticket, sold-out refusals, availability and its streams are answered
-// from here, so the crowd costs the event's Redis shard a few reads a second per process,
-// however large it is.
+// live stock of every category, the waiting room's admission state and the drop-access
+// settings (one Holds.view read). Queue polls with a ticket, sold-out refusals,
+// availability and its streams are answered from here, and the drop-access gates read
+// their settings here (`settled`: read after the last catalog push, at most a second ago),
+// so the crowd costs the event's Redis shard a few reads a second per process, however
+// large it is.
 //
 // Freshness: every hold change, catalog change and admission step is pushed on the event's
 // shard channel (SSUBSCRIBE); a push marks the view dirty. A view is read again
@@ -27,6 +29,12 @@ const REFRESH_AFTER_MS = 100;
 const READ_MARGIN_MS = 100;
 /** The staleness bound (SPEC §7): older, a caller waits for a read instead. */
 export const MAX_AGE_MS = 250;
+/**
+ * The drop-access settings (SPEC §9) change only with the catalog ('state' pushes): a view
+ * read since the last one serves them this long (the catalog cache's bound), and is read
+ * again in the background after half of it, so a gate adds no read per request.
+ */
+const SETTINGS_MAX_AGE_MS = 1000;
 /** Events kept in memory per process; the least recently used one is dropped past it. */
 const MAX_EVENTS = 10_000;
 /** An event nobody asked about for this long is dropped, and its channel left. */
@@ -48,6 +56,10 @@ interface Entry {
   dirty: boolean;
   /** a waiting-room push came since the read started */
   queueDirty: boolean;
+  /** of those, the catalog's: a new sale state or settings */
+  statePushes: number;
+  /** a catalog push came since the read started */
+  stateDirty: boolean;
   reading: Promise<EventView | null> | undefined;
   /** the SSUBSCRIBE, once sent: it listens once this settles */
   subscription: Promise<void> | undefined;
@@ -102,26 +114,30 @@ export function createEventViews(
   subscriber.on('smessage', (channel: string, message: string) => {
     const entry = byChannel.get(channel);
     if (!entry) return;
-    pushed(entry, message === 'queue' || message === 'state');
+    pushed(entry, message === 'state' ? 'state' : message === 'queue' ? 'queue' : 'stock');
     if (entry.listeners.size > 0) scheduleStreamRead(entry);
   });
   // Pushes sent while the subscriber was away are lost: every view is suspect after it
   // (a single node says 'ready' again; a cluster's shard subscribers say 'subscribersReady').
   const suspectAll = () => {
     for (const entry of new Set([...entries.values(), ...listened.values()])) {
-      pushed(entry, true);
+      pushed(entry, 'state');
       if (entry.listeners.size > 0) scheduleStreamRead(entry);
     }
   };
   subscriber.on('ready', suspectAll);
   subscriber.on('subscribersReady', suspectAll);
 
-  function pushed(entry: Entry, queue: boolean) {
+  /** A push: 'queue' changes the waiting room, 'state' the catalog's settings too. */
+  function pushed(entry: Entry, kind: 'stock' | 'queue' | 'state') {
     entry.pushes += 1;
     entry.dirty = true;
-    if (!queue) return;
+    if (kind === 'stock') return;
     entry.queuePushes += 1;
     entry.queueDirty = true;
+    if (kind === 'queue') return;
+    entry.statePushes += 1;
+    entry.stateDirty = true;
   }
 
   function entryOf(eventId: string): Entry {
@@ -139,6 +155,8 @@ export function createEventViews(
         queuePushes: 0,
         dirty: true,
         queueDirty: true,
+        statePushes: 0,
+        stateDirty: true,
         reading: undefined,
         subscription: undefined,
         listeners: new Set(),
@@ -173,7 +191,7 @@ export function createEventViews(
     const channel = keys.event(entry.eventId).event;
     byChannel.set(channel, entry);
     entry.subscription = subscriber.ssubscribe(channel).then(
-      () => pushed(entry, true),
+      () => pushed(entry, 'state'),
       (err: unknown) => {
         // Not listening: the next use tries again.
         entry.subscription = undefined;
@@ -191,6 +209,7 @@ export function createEventViews(
     const startedAt = performance.now();
     const pushesBefore = entry.pushes;
     const queuePushesBefore = entry.queuePushes;
+    const statePushesBefore = entry.statePushes;
     entry.reading = holds.view(entry.eventId).then(
       (view) => {
         entry.reading = undefined;
@@ -198,6 +217,7 @@ export function createEventViews(
         entry.readAt = startedAt;
         entry.dirty = entry.pushes !== pushesBefore;
         entry.queueDirty = entry.queuePushes !== queuePushesBefore;
+        entry.stateDirty = entry.statePushes !== statePushesBefore;
         if (view && !entry.subscription && isCurrent(entry)) {
           subscribe(entry).catch((err: unknown) =>
             logger.warn({ err, eventId: entry.eventId }, 'event channel subscribe failed'),
@@ -270,16 +290,40 @@ export function createEventViews(
     return entry.view;
   }
 
+  /**
+   * The view if its catalog settings (the drop-access gates) are current: read after the
+   * last catalog push, no older than SETTINGS_MAX_AGE_MS. undefined: a read is due (the
+   * caller waits on `current(eventId, { clean: 'settings' })`). Never waits.
+   */
+  function settled(eventId: string): EventView | null | undefined {
+    const entry = entryOf(eventId);
+    const now = performance.now();
+    const age = now - entry.readAt;
+    if (entry.view === undefined || entry.stateDirty || age > SETTINGS_MAX_AGE_MS) return undefined;
+    if (age > SETTINGS_MAX_AGE_MS / 2 && !entry.reading) {
+      read(entry, 'refresh').catch((err: unknown) =>
+        logger.warn({ err, eventId: entry.eventId }, 'event view read failed'),
+      );
+    }
+    return entry.view;
+  }
+
   return {
     fresh,
+    settled,
 
     /**
      * The view, no older than MAX_AGE_MS, with nothing pushed since it was read that
      * changes what the caller reads: `stock` for availability (unless within
-     * `availabilityCacheMs`), `queue` for a waiting fan (admission steps, a new state).
+     * `availabilityCacheMs`), `queue` for a waiting fan (admission steps, a new state),
+     * `settings` for the drop-access gates (see `settled`).
      */
-    current(eventId: string, want: { clean: 'stock' | 'queue' }): Promise<EventView | null> {
-      const view = fresh(eventId, want);
+    current(
+      eventId: string,
+      want: { clean: 'stock' | 'queue' | 'settings' },
+    ): Promise<EventView | null> {
+      const view =
+        want.clean === 'settings' ? settled(eventId) : fresh(eventId, { clean: want.clean });
       return view === undefined ? read(entryOf(eventId), 'wait') : Promise.resolve(view);
     },
 
@@ -298,7 +342,7 @@ export function createEventViews(
     /** A change made by this process: the next reader must not trust memory. */
     touch(eventId: string) {
       const entry = entries.peek(eventId) ?? listened.get(eventId);
-      if (entry) pushed(entry, false);
+      if (entry) pushed(entry, 'stock');
     },
 
     /** Tells `listener` of every view read from now on; returns the stop. */

@@ -2,6 +2,7 @@
 // become them. Times are ISO 8601 strings; ids are UUIDs.
 import { z } from '@hono/zod-openapi';
 import type { CommentRow } from '../core/catalog/comments.js';
+import { botChallengeOf } from '../core/catalog/drop-access.js';
 import type { CategoryRow, EventRow } from '../core/catalog/events.js';
 import { waitingRoomOf } from '../core/catalog/waiting-room.js';
 import {
@@ -103,6 +104,12 @@ export const EventSchema = z
         passTtlSeconds: z.number().int(),
       })
       .openapi('WaitingRoom'),
+    presale: z
+      .object({ enabled: z.boolean(), endsAt: z.iso.datetime().nullable() })
+      .openapi('Presale'),
+    botChallenge: z
+      .object({ enabled: z.boolean(), difficulty: z.number().int() })
+      .openapi('BotChallenge'),
     ratingAverage: z.number().nullable(),
     ratingCount: z.number().int(),
     createdAt: z.iso.datetime(),
@@ -173,6 +180,8 @@ export function toEvent(row: EventRow, defaultHoldTtlSeconds: number): z.infer<t
     holdTtlSeconds: row.holdTtlSeconds ?? defaultHoldTtlSeconds,
     perUserLimit: row.perUserLimit,
     waitingRoom: waitingRoomOf(row),
+    presale: { enabled: row.presaleEnabled, endsAt: row.presaleEndsAt && iso(row.presaleEndsAt) },
+    botChallenge: botChallengeOf(row),
     ratingAverage:
       row.ratingCount > 0 ? Math.round((row.ratingSum / row.ratingCount) * 100) / 100 : null,
     ratingCount: row.ratingCount,

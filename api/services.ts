@@ -1,6 +1,8 @@
 // The api's collaborators, built once from its connections: main.ts and the tests build
 // the app the same way.
 import type { Registry } from 'prom-client';
+import { challengeKey, createChallenges } from '../core/access/challenges.js';
+import { createAccessCodes } from '../core/access/codes.js';
 import { catalogOperations } from '../core/admin/catalog.js';
 import { createAccessTokens } from '../core/auth/access-tokens.js';
 import { createPasswords } from '../core/auth/passwords.js';
@@ -22,6 +24,7 @@ import { type RedisClient, shardedSubscriber } from '../platform/redis.js';
 import { createAvailabilityReader } from './availability.js';
 import { createAvailabilityStreams } from './availability-stream.js';
 import { createDomainMetrics } from './domain-metrics.js';
+import { createDropAccess } from './drop-access.js';
 import { createEventViews } from './event-views.js';
 import { createDeadline } from './middleware/deadline.js';
 import { createLoadShedder } from './protection/load-shedding.js';
@@ -66,6 +69,7 @@ export async function createApiServices(
       availabilityCacheMs: config.AVAILABILITY_CACHE_MS,
     },
   );
+  const challenges = createChallenges(connections.redis, holds.keys, challengeKey(config));
   const catalog = { db, holds, cache, defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS };
   return {
     catalogOperations: catalogOperations({
@@ -81,6 +85,13 @@ export async function createApiServices(
     /** Whether an event Redis does not have is one the record says it held (a data loss). */
     eventLost: (eventId: string) => isMarked(db, config.REDIS_KEY_PREFIX, eventId),
     eventViews,
+    challenges,
+    dropAccess: createDropAccess({
+      views: eventViews,
+      codes: createAccessCodes(db),
+      challenges,
+      registry,
+    }),
     readAvailability: createAvailabilityReader(eventViews),
     availabilityStreams: createAvailabilityStreams(eventViews, registry, {
       intervalMs: config.AVAILABILITY_STREAM_MS,

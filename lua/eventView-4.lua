@@ -6,7 +6,8 @@
   copy is old. Reads only.
 
   KEYS[1] event        {ev:E}:event         hash: status, holdTtl, perUserLimit, verifiedBoot,
-                                            waitingRoom, admitPerSecond, openedAt
+                                            waitingRoom, admitPerSecond, openedAt,
+                                            presaleEndsAt, challengeMax
   KEYS[2] categories   {ev:E}:cats          set of the event's category ids
   KEYS[3] queue        {ev:E}:queue         zset: waiting user → place
   KEYS[4] state        {ev:E}:queue:state   hash: admitted, firstAdmitAt, soldOut
@@ -17,7 +18,8 @@
   Returns {} for an unknown event, else
     {status, holdTtl, perUserLimit, fenced ('1'|''), waitingRoom ('1'|''), opened ('1'|''),
      admitPerSecond, admittedTotal, firstAdmitAt ('' before the first admission),
-     soldOut ('1'|''), waiting, now (ms),
+     soldOut ('1'|''), waiting, now (ms), presaleEndsAt (ms, 0 for none),
+     challengeMax (0 for none),
      then per category: id, name, capacity, held, confirmed, perUserLimit ('' when none)}
 ]]
 --- @include "appendCategories"
@@ -26,7 +28,7 @@
 
 local eventKey, categoriesKey, queueKey, stateKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local event = redis.call('HMGET', eventKey, 'status', 'holdTtl', 'perUserLimit', 'verifiedBoot',
-  'waitingRoom', 'openedAt', 'admitPerSecond')
+  'waitingRoom', 'openedAt', 'admitPerSecond', 'presaleEndsAt', 'challengeMax')
 if not event[1] then
   return {}
 end
@@ -44,5 +46,7 @@ local reply = {
   state[3] == '1' and '1' or '',
   room and redis.call('ZCARD', queueKey) or 0,
   nowMs(),
+  tonumber(event[8]) or 0,
+  tonumber(event[9]) or 0,
 }
 return appendCategories(reply, categoriesKey, ARGV[1])

@@ -17,6 +17,9 @@
   ARGV[5] waitingRoom  '1' when the event's waiting room is enabled (SPEC §7), else '0'
   ARGV[6] admitPerSecond  users the waiting room admits per second (0 when disabled)
   ARGV[7] passTtl      seconds a queue pass is valid
+  ARGV[8] presaleEndsAt       ms until which a presale asks for an access code (SPEC §9);
+                              0 for none
+  ARGV[9] challengeMaxNumber  the proof-of-work challenge's maxnumber (SPEC §9); 0 for none
 
   The first time the event is on sale, `openedAt` is set: who joins the waiting room
   before that is in the pre-queue (shuffled), who joins after is served in order.
@@ -30,12 +33,15 @@ local perUserLimit = tonumber(ARGV[3])
 local waitingRoom = ARGV[5] or '0'
 local admitPerSecond = tonumber(ARGV[6] or '0')
 local passTtl = tonumber(ARGV[7] or '600')
+local presaleEndsAt = tonumber(ARGV[8] or '0')
+local challengeMaxNumber = tonumber(ARGV[9] or '0')
 
 local valid = { draft = true, on_sale = true, paused = true, closed = true, cancelled = true,
   rebuilding = true }
 if not valid[status] or not holdTtl or holdTtl < 1 or not perUserLimit or perUserLimit < 1
   or (waitingRoom ~= '1' and waitingRoom ~= '0') or not admitPerSecond or admitPerSecond < 0
-  or (waitingRoom == '1' and admitPerSecond < 1) or not passTtl or passTtl < 1 then
+  or (waitingRoom == '1' and admitPerSecond < 1) or not passTtl or passTtl < 1
+  or not presaleEndsAt or presaleEndsAt < 0 or not challengeMaxNumber or challengeMaxNumber < 0 then
   return {-1}
 end
 
@@ -45,7 +51,8 @@ if ARGV[4] == '1' and redis.call('EXISTS', eventKey) == 0 then
     'verifiedRun', runId)
 end
 redis.call('HSET', eventKey, 'status', status, 'holdTtl', holdTtl, 'perUserLimit', perUserLimit,
-  'waitingRoom', waitingRoom, 'admitPerSecond', admitPerSecond, 'passTtl', passTtl)
+  'waitingRoom', waitingRoom, 'admitPerSecond', admitPerSecond, 'passTtl', passTtl,
+  'presaleEndsAt', presaleEndsAt, 'challengeMax', challengeMaxNumber)
 if status == 'on_sale' then
   local t = redis.call('TIME')
   redis.call('HSETNX', eventKey, 'openedAt', t[1] * 1000 + math.floor(t[2] / 1000))

@@ -18,6 +18,10 @@ const REDACT = [
   '*.authorization',
   'req.headers.authorization',
   'req.headers.cookie',
+  // presale codes (SPEC §9): shown once to the admin, never kept or written in plain text
+  'codes',
+  '*.codes',
+  'req.headers["access-code"]',
 ];
 
 export function createLogger(

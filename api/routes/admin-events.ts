@@ -6,6 +6,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { type CatalogOperations, CatalogRefusal } from '../../core/admin/catalog.js';
 import { recordAudit } from '../../core/audit.js';
+import { DEFAULT_CHALLENGE_DIFFICULTY } from '../../core/catalog/drop-access.js';
 import { INITIAL_STATUSES } from '../../core/catalog/status.js';
 import { type RebuildDeps, RebuildRefused, rebuildNow } from '../../core/records/rebuild.js';
 import type { Holds } from '../../core/reservations/holds.js';
@@ -44,6 +45,26 @@ const WaitingRoomInput = z
       'SPEC §7. Replaces the event’s settings as a whole; passTtlSeconds defaults to 600.',
   });
 
+const PresaleInput = z
+  .object({ enabled: z.boolean(), endsAt: Timestamp('when the presale ends').optional() })
+  .refine((p) => !p.enabled || p.endsAt !== undefined, {
+    path: ['endsAt'],
+    message: 'is required when the presale is enabled',
+  })
+  .openapi('PresaleSettings', {
+    description:
+      'SPEC §9. Until endsAt, joining the waiting room (or reserving, without one) needs a presale code; replaces the setting whole.',
+  });
+
+const BotChallengeInput = z
+  .object({
+    enabled: z.boolean(),
+    difficulty: z.number().int().min(1000).max(10_000_000).optional(),
+  })
+  .openapi('BotChallengeSettings', {
+    description: `SPEC §9. Joining (or reserving, without a waiting room) needs a proof-of-work solution; difficulty is the challenge's maxnumber (default ${DEFAULT_CHALLENGE_DIFFICULTY}).`,
+  });
+
 const EventFields = z.object({
   name: Text(200),
   description: FreeText(10_000).optional(),
@@ -53,6 +74,8 @@ const EventFields = z.object({
   holdTtlSeconds: z.number().int().min(5).max(3600).nullable().optional(),
   perUserLimit: z.number().int().min(1).max(1000).optional(),
   waitingRoom: WaitingRoomInput.optional(),
+  presale: PresaleInput.optional(),
+  botChallenge: BotChallengeInput.optional(),
 });
 const CreateEventBody = EventFields.extend({ status: z.enum(INITIAL_STATUSES).optional() })
   .refine((e) => !e.endsAt || e.endsAt >= e.startsAt, {
@@ -88,12 +111,12 @@ const PatchCategoryBody = CategoryFields.pick({
 
 const EventParams = z.object({ eventId: Id('eventId') });
 const CategoryParams = z.object({ eventId: Id('eventId'), categoryId: Id('categoryId') });
-const admin = {
+export const admin = {
   security: [{ bearerAuth: [] }],
   middleware: [requireRole('admin')],
   tags: ['admin'],
 };
-const adminErrors = problemResponses(
+export const adminErrors = problemResponses(
   [401, 'No valid access token (unauthorized)'],
   [403, 'Not an admin (forbidden)'],
 );

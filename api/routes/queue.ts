@@ -15,6 +15,7 @@ import { claimsOf, placeOfTicket } from '../../core/queue/ticket-places.js';
 import { type GoodTicket, type QueueTickets, ticketMac } from '../../core/queue/tickets.js';
 import { HoldError, HoldRefusal } from '../../core/reservations/hold.js';
 import { principalOf, requireUser } from '../auth/guards.js';
+import { type DropAccess, dropAccessParameters, dropAccessRefusals } from '../drop-access.js';
 import type { EventViews } from '../event-views.js';
 import { handValidated, pathParams } from '../hand-validated.js';
 import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
@@ -68,14 +69,17 @@ const join = createRoute({
   security: [{ bearerAuth: [] }],
   middleware: [requireUser],
   request: { params: EventParams },
+  parameters: dropAccessParameters,
   responses: {
     201: { description: 'Joined', ...json(QueueTicketSchema) },
     200: { description: 'Joined before: the same ticket', ...json(QueueTicketSchema) },
     ...commonErrorResponses,
-    ...problemResponses([401, 'No valid access token (unauthorized)'], noRoom, [
-      409,
-      'The event is closed or cancelled (not_on_sale)',
-    ]),
+    ...problemResponses(
+      [401, 'No valid access token (unauthorized)'],
+      [403, `Drop access (SPEC §9): ${dropAccessRefusals}`],
+      noRoom,
+      [409, 'The event is closed or cancelled (not_on_sale)'],
+    ),
   },
 });
 
@@ -199,9 +203,11 @@ export interface QueueDeps {
   tickets: QueueTickets;
   /** each event's admission state in memory: polls with a ticket are answered from it */
   views: Pick<EventViews, 'current'>;
+  /** the presale code and bot challenge in front of the room (SPEC §9) */
+  access: Pick<DropAccess, 'gate'>;
 }
 
-export function queueRoutes({ queue, passes, tickets, views }: QueueDeps) {
+export function queueRoutes({ queue, passes, tickets, views, access }: QueueDeps) {
   const app = createRouter();
 
   /** The signed pass of an admitted place. */
@@ -230,6 +236,7 @@ export function queueRoutes({ queue, passes, tickets, views }: QueueDeps) {
   app.openapi(join, async (c) => {
     const { eventId } = c.req.valid('param');
     const { userId } = principalOf(c);
+    await access.gate('join', eventId, userId, c);
     const { place, created } = await queue.join(eventId, userId).catch(refusal);
     const ticket = tickets.sign(claimsOf(place));
     const document = documentOf(place, ticket, await passOf(place));

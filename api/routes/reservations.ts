@@ -12,6 +12,7 @@ import { refusalFromView } from '../../core/reservations/view-refusal.js';
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
+import { type DropAccess, dropAccessParameters, dropAccessRefusals } from '../drop-access.js';
 import type { EventViews } from '../event-views.js';
 import { handValidated, jsonBody } from '../hand-validated.js';
 import { asApi, holdRefusalToApiError } from '../hold-errors.js';
@@ -92,7 +93,7 @@ const reserve = createRoute({
   method: 'post',
   path: '/v1/reservations',
   summary: 'Hold tickets (they expire unless confirmed)',
-  parameters: [idempotencyKeyParameter, queuePassParameter],
+  parameters: [idempotencyKeyParameter, queuePassParameter, ...dropAccessParameters],
   request: { body: { required: true, ...json(ReserveBody) } },
   responses: {
     201: { description: 'Held', ...json(ReservationSchema) },
@@ -101,7 +102,7 @@ const reserve = createRoute({
       [401, 'No valid access token (unauthorized)'],
       [
         403,
-        'The event has a waiting room: no Queue-Pass (queue_pass_required), or not a valid one for you and this event (queue_pass_invalid)',
+        `The event has a waiting room: no Queue-Pass (queue_pass_required), or not a valid one for you and this event (queue_pass_invalid). Without a waiting room, drop access (SPEC §9): ${dropAccessRefusals}`,
       ],
       [404, 'No such event or category (not_found)'],
       [409, 'sold_out (with `available`), limit_exceeded or not_on_sale'],
@@ -179,6 +180,8 @@ export interface ReservationDeps {
   passes: QueuePasses;
   /** Each event as a crowd sees it, in memory: refuses a sold-out reserve without Redis. */
   views: Pick<EventViews, 'peek' | 'touch'>;
+  /** the presale code and bot challenge of an event without a waiting room (SPEC §9) */
+  access: Pick<DropAccess, 'gate'>;
 }
 
 // Each state change is one Lua script, and the script's first check is ownership (someone
@@ -193,6 +196,7 @@ export function reservationRoutes({
   eventLost,
   passes,
   views,
+  access,
 }: ReservationDeps) {
   const app = createRouter();
 
@@ -229,6 +233,9 @@ export function reservationRoutes({
     // async layer of its own.
     let placed: Awaited<ReturnType<Holds['reserve']>>;
     try {
+      // Presale code and bot challenge, for an event without a waiting room: before stock.
+      const gated = access.gate('reserve', body.eventId, userId, c);
+      if (gated) await gated;
       // Sold out (or no pass) as memory knows it: refused without a Redis call. Not with an
       // Idempotency-Key: its replay must give the original answer, which only Redis has.
       const view = key === undefined ? views.peek(body.eventId) : undefined;

@@ -39,6 +39,7 @@ import type { RedisClient } from '../../platform/redis.js';
 import { recordAudit } from '../audit.js';
 import type { CatalogCache } from '../catalog/cache.js';
 import { type CatalogChange, eventChangeType } from '../catalog/changes.js';
+import { dropAccessColumns } from '../catalog/drop-access.js';
 import {
   type CategoryRow,
   deleteEventRow,
@@ -113,6 +114,9 @@ export interface EventInput {
   status?: EventStatus;
   /** SPEC §7; replaces the event's settings as a whole (missing fields: the defaults) */
   waitingRoom?: { enabled: boolean; admitPerSecond?: number | null; passTtlSeconds?: number };
+  /** SPEC §9; each replaces its setting as a whole */
+  presale?: { enabled: boolean; endsAt?: string | null };
+  botChallenge?: { enabled: boolean; difficulty?: number };
 }
 export type EventPatch = Partial<Omit<EventInput, 'id'>>;
 
@@ -215,11 +219,12 @@ export function catalogOperations(deps: CatalogDeps) {
     resyncEvent,
 
     async createEvent(input: EventInput, actor: Actor): Promise<EventRow> {
-      const { id, waitingRoom, ...changes } = input;
+      const { id, waitingRoom, presale, botChallenge, ...changes } = input;
       const event = await change(async (tx, touch) => {
         const row = await insertEvent(tx, {
           ...changes,
           ...(waitingRoom ? waitingRoomColumns(waitingRoom) : {}),
+          ...dropAccessColumns({ presale, botChallenge }),
           ...(id ? { id } : {}),
           startsAt: new Date(input.startsAt),
           endsAt: toDate(input.endsAt),
@@ -259,10 +264,11 @@ export function catalogOperations(deps: CatalogDeps) {
         if (endsAt && endsAt < startsAt) {
           throw new CatalogRefusal('ends_before_starts', 'endsAt must not be before startsAt');
         }
-        const { waitingRoom, ...fields } = patch;
+        const { waitingRoom, presale, botChallenge, ...fields } = patch;
         const row = await updateEvent(tx, eventId, {
           ...fields,
           ...(waitingRoom ? waitingRoomColumns(waitingRoom) : {}),
+          ...dropAccessColumns({ presale, botChallenge }),
           startsAt,
           endsAt,
         });

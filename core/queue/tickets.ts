@@ -17,7 +17,8 @@
 //
 // The format is the engine's own (`q1.` then dot-separated fields and an HMAC-SHA256 over
 // them), not a JWT: it is checked on every poll of a crowd, and clients treat it as opaque.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { derivedKey, type SigningSecretConfig } from '../auth/derived-keys.js';
 
 export interface QueueTicketClaims {
   eventId: string;
@@ -32,10 +33,7 @@ export interface QueueTicketClaims {
   passExpiresAt: number;
 }
 
-export interface TicketKeyConfig {
-  JWT_SECRET: string;
-  JWT_PRIVATE_KEY?: string | undefined;
-}
+export type TicketKeyConfig = SigningSecretConfig;
 
 const VERSION = 'q1';
 /** A ticket is good this long after it was last given out... */
@@ -50,12 +48,8 @@ const MAX_TICKET_LENGTH = 512;
  * shares it and no new secret has to be configured. The label keeps it apart from the
  * access tokens' key.
  */
-export function queueTicketKey(config: TicketKeyConfig): Buffer {
-  return createHash('sha256')
-    .update('drop-engine queue ticket v1\n')
-    .update(config.JWT_PRIVATE_KEY ?? config.JWT_SECRET)
-    .digest();
-}
+export const queueTicketKey = (config: TicketKeyConfig): Buffer =>
+  derivedKey('drop-engine queue ticket v1', config);
 
 /** A ticket checked good: what it binds, and when it expires (s since the epoch). */
 export interface GoodTicket {

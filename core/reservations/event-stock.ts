@@ -2,6 +2,7 @@
 // waiting room's settings, and the reads a crowd makes of them (availability, the view).
 
 import type { RedisClient } from '../../platform/redis.js';
+import { type DropAccess, dropAccessOf, NO_DROP_ACCESS } from '../catalog/drop-access.js';
 import type { EventRow } from '../catalog/events.js';
 import { NO_WAITING_ROOM, type WaitingRoom, waitingRoomOf } from '../catalog/waiting-room.js';
 import { check } from './hold.js';
@@ -14,6 +15,8 @@ export interface EventState {
   perUserLimit: number;
   /** the waiting room (SPEC §7); none when absent */
   waitingRoom?: WaitingRoom;
+  /** presale and proof-of-work gate (SPEC §9); none when absent */
+  access?: DropAccess;
 }
 
 /** What Redis keeps of an event (its sale state, hold rules and waiting room), from its row. */
@@ -22,6 +25,7 @@ export const eventStateOf = (row: EventRow, defaultHoldTtlSeconds: number): Even
   holdTtlSeconds: row.holdTtlSeconds ?? defaultHoldTtlSeconds,
   perUserLimit: row.perUserLimit,
   waitingRoom: waitingRoomOf(row),
+  access: dropAccessOf(row),
 });
 
 export interface CategoryStock {
@@ -54,6 +58,8 @@ export interface EventView {
   };
   /** Redis's clock at the read (ms) */
   at: number;
+  /** the drop-access gates (SPEC §9); every read sets it (none: views made by hand) */
+  access?: DropAccess;
 }
 
 /** The sale state at the head of an availability or view reply. */
@@ -89,10 +95,11 @@ function categoriesOfReply(reply: string[], from: number): CategoryStock[] {
 export function eventViewOfReply(reply: string[]): EventView | null {
   if (reply.length === 0) return null;
   const [, , , fenced, room, opened, rate, admitted, firstAdmitAt, soldOut, waiting, now] = reply;
+  const [presaleEndsAt, challengeMax] = [reply[12], reply[13]];
   return {
     state: saleStateOfReply(reply),
     fenced: fenced === '1',
-    categories: categoriesOfReply(reply, 12),
+    categories: categoriesOfReply(reply, 14),
     queue: {
       enabled: room === '1',
       opened: opened === '1',
@@ -103,6 +110,7 @@ export function eventViewOfReply(reply: string[]): EventView | null {
       waiting: Number(waiting),
     },
     at: Number(now),
+    access: { presaleEndsAt: Number(presaleEndsAt), challengeMaxNumber: Number(challengeMax) },
   };
 }
 
@@ -133,6 +141,7 @@ export function createEventStock(redis: RedisClient, keys: Keyspace, run: RunScr
     ): Promise<void> {
       const k = eventKeys(eventId);
       const room = state.waitingRoom ?? NO_WAITING_ROOM;
+      const access = state.access ?? NO_DROP_ACCESS;
       check(
         await run(
           'setEventState',
@@ -145,6 +154,8 @@ export function createEventStock(redis: RedisClient, keys: Keyspace, run: RunScr
             room.enabled ? '1' : '0',
             room.enabled ? (room.admitPerSecond ?? 0) : 0,
             room.passTtlSeconds,
+            access.presaleEndsAt,
+            access.challengeMaxNumber,
           ],
         ),
       );

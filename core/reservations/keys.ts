@@ -42,6 +42,8 @@ function buildEventKeys(eventId: string, prefix: string) {
     queueAdmitted: `${tag}:queue:admitted`,
     /** hash: the admission's state: clock, admittedTotal, soldOut, arrivals... */
     queueState: `${tag}:queue:state`,
+    /** string: a proof-of-work solution used (SPEC §9), kept until its challenge expires */
+    challengeSolution: (challenge: string) => `${tag}:pow:${challenge}`,
     /** string: an Idempotency-Key's record for this user in this event */
     idempotency: (userId: string, key: string) => `${tag}:idem:${userId}:${key}`,
   };

@@ -33,6 +33,12 @@ export const events = pgTable(
     /** Users admitted from the queue per second; set whenever the room is enabled. */
     waitingRoomAdmitPerSecond: integer('waiting_room_admit_per_second'),
     waitingRoomPassTtlSeconds: integer('waiting_room_pass_ttl_seconds').notNull().default(600),
+    /** Presale (SPEC §9): until presaleEndsAt, joining (or reserving) needs an access code. */
+    presaleEnabled: boolean('presale_enabled').notNull().default(false),
+    presaleEndsAt: at('presale_ends_at'),
+    /** The proof-of-work gate (SPEC §9): an ALTCHA challenge of this maxnumber, when enabled. */
+    botChallengeEnabled: boolean('bot_challenge_enabled').notNull().default(false),
+    botChallengeDifficulty: integer('bot_challenge_difficulty').notNull().default(100_000),
     /** Kept by the comment writes so the detail read needs no aggregate. */
     ratingCount: integer('rating_count').notNull().default(0),
     ratingSum: integer('rating_sum').notNull().default(0),
@@ -50,6 +56,10 @@ export const events = pgTable(
     check(
       'events_waiting_room_check',
       sql`(not ${t.waitingRoomEnabled} or ${t.waitingRoomAdmitPerSecond} is not null) and (${t.waitingRoomAdmitPerSecond} is null or ${t.waitingRoomAdmitPerSecond} > 0) and ${t.waitingRoomPassTtlSeconds} > 0`,
+    ),
+    check(
+      'events_drop_access_check',
+      sql`(not ${t.presaleEnabled} or ${t.presaleEndsAt} is not null) and ${t.botChallengeDifficulty} > 0`,
     ),
     check('events_rating_check', sql`${t.ratingCount} >= 0 and ${t.ratingSum} >= 0`),
     // Keyset pages ordered by (startsAt, id), with and without a status filter.

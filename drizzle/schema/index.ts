@@ -1,4 +1,5 @@
 // The Postgres schema: the durable record (SPEC §1). drizzle-kit reads this file.
+export * from './access-codes.js';
 export * from './audit-log.js';
 export * from './comments.js';
 export * from './event-marks.js';

@@ -47,6 +47,7 @@ describe('migrations on an empty database', () => {
       select table_name from information_schema.tables
       where table_schema = 'public' order by table_name`;
     expect(tables.map((t) => t.table_name)).toEqual([
+      'access_codes',
       'audit_log',
       'comments',
       'event_marks',
@@ -109,6 +110,22 @@ describe('migrations on an empty database', () => {
         () => db`update ticket_categories set capacity = -1 where id = ${category?.id}`,
       ),
     ).toBe('23514');
+    // a presale has an end; a challenge a positive difficulty; a code is issued once per event
+    expect(
+      await outcome(() => db`update events set presale_enabled = true where id = ${event?.id}`),
+    ).toBe('23514');
+    expect(
+      await outcome(
+        () => db`update events set bot_challenge_difficulty = 0 where id = ${event?.id}`,
+      ),
+    ).toBe('23514');
+    const code = Buffer.alloc(32, 1);
+    await db`insert into access_codes (event_id, code_hash) values (${event?.id}, ${code})`;
+    expect(
+      await outcome(
+        () => db`insert into access_codes (event_id, code_hash) values (${event?.id}, ${code})`,
+      ),
+    ).toBe('23505');
     expect(
       await outcome(
         () => db`update ticket_categories set currency = 'eur' where id = ${category?.id}`,

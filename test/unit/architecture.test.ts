@@ -80,7 +80,7 @@ function importsAcross(graph: Map<string, string[]>, from: string, into: string[
 }
 
 /** core's sub-domains, lowest first: each imports only from those before it. */
-const CORE_ORDER = ['auth', 'catalog', 'reservations', 'queue', 'records', 'admin'];
+const CORE_ORDER = ['auth', 'catalog', 'reservations', 'queue', 'access', 'records', 'admin'];
 
 const graph = importGraph();
 

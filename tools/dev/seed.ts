@@ -2,6 +2,7 @@
 // Idempotent: a fixed event id, created once through the catalog's operations
 // (core/catalog/admin.ts); on later runs Redis is set again from Postgres without touching
 // what is already held or sold.
+import { issueAccessCodes } from '../../core/access/codes.js';
 import { catalogOperations } from '../../core/admin/catalog.js';
 import { appendCatalogChange } from '../../core/catalog/changes.js';
 import { findEvent, listCategories } from '../../core/catalog/events.js';
@@ -14,6 +15,8 @@ import { createLogger } from '../../platform/logger.js';
 export const DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000001';
 /** The same drop behind a waiting room (SPEC §7): join, wait for the pass, reserve with it. */
 export const QUEUED_DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000002';
+/** A presale behind the waiting room and the bot challenge (SPEC §9): a code and a solution. */
+export const PRESALE_DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000003';
 const QUEUED_DEMO_CATEGORY = {
   id: '01930000-0000-7000-8000-000000000021',
   name: 'Standing',
@@ -66,6 +69,18 @@ try {
       },
       categories: [QUEUED_DEMO_CATEGORY],
     },
+    {
+      event: {
+        id: PRESALE_DEMO_EVENT_ID,
+        name: 'Demo Drop: Midsummer Live, presale (code and bot challenge)',
+        description:
+          'A demo presale behind a waiting room and a bot challenge, seeded by npm start.',
+        waitingRoom: { enabled: true, admitPerSecond: 5, passTtlSeconds: 600 },
+        presale: { enabled: true, endsAt: startsAt.toISOString() },
+        botChallenge: { enabled: true },
+      },
+      categories: [{ ...QUEUED_DEMO_CATEGORY, id: '01930000-0000-7000-8000-000000000031' }],
+    },
   ];
   for (const drop of demoDrops) {
     // The same operations as the admin routes: audited, announced on catalog.v1; a new
@@ -91,6 +106,8 @@ try {
     // sold; whether Redis lost holds is the verifier's to check (reaper/verifier.ts).
     await catalog.resyncEvent(drop.event.id);
   }
+  // Codes are shown once: each run issues one more for the demo's lines below.
+  const [presaleCode] = (await issueAccessCodes(db, PRESALE_DEMO_EVENT_ID, 1, seeder)) ?? [];
   const event = await findEvent(db, DEMO_EVENT_ID);
   if (!event) throw new Error('the demo event vanished');
   const categories = await listCategories(db, event.id);
@@ -111,6 +128,9 @@ try {
       `  TICKET=$(curl -s -XPOST ${base}/v1/events/${QUEUED_DEMO_EVENT_ID}/queue -H "authorization: Bearer $TOKEN" | sed -nE 's/.*"ticket":"([^"]+)".*/\\1/p')`,
       `  PASS=$(curl -s ${base}/v1/events/${QUEUED_DEMO_EVENT_ID}/queue/me -H "authorization: Bearer $TOKEN" -H "queue-ticket: $TICKET" | sed -nE 's/.*"pass":"([^"]+)".*/\\1/p')`,
       `  curl -s -XPOST ${base}/v1/reservations -H "authorization: Bearer $TOKEN" -H "queue-pass: $PASS" ${json} -d '{"eventId":"${QUEUED_DEMO_EVENT_ID}","categoryId":"${QUEUED_DEMO_CATEGORY.id}","quantity":2}'`,
+      `a presale behind a waiting room and a bot challenge, event ${PRESALE_DEMO_EVENT_ID}: joining needs a code (a new one: ${presaleCode}) and a solved challenge (good once):`,
+      `  SOLUTION=$(node --import tsx tools/dev/solve-challenge.ts ${PRESALE_DEMO_EVENT_ID} ${base})`,
+      `  curl -s -XPOST ${base}/v1/events/${PRESALE_DEMO_EVENT_ID}/queue -H "authorization: Bearer $TOKEN" -H "access-code: ${presaleCode}" -H "challenge-solution: $SOLUTION"`,
     ].join('\n'),
   );
 } finally {
