@@ -3,6 +3,7 @@
 // objects built from a schema's shape with a few of its fields broken.
 import fc from 'fast-check';
 import { expect, it } from 'vitest';
+import type { ReservationChange } from '../../core/reservations/changes.js';
 import { newHoldId } from '../../core/reservations/hold-ids.js';
 
 /** A field left out of an object built by `nearValid`. */
@@ -228,3 +229,62 @@ export function itAgreesWithItsSchema<T>(
     );
   });
 }
+
+export const STEP_EVENT = '0193a0b2-7c1e-7d3a-9f00-1c2d3e4f5a6b';
+const T0 = Date.parse('2026-12-01T10:00:00Z');
+
+/** The paths a reservation's life can take, step by step. */
+const PATHS = [
+  ['held'],
+  ['held', 'confirmed'],
+  ['held', 'released'],
+  ['held', 'expired'],
+  ['held', 'confirmed', 'cancelled'],
+] as const;
+
+/** One reservation's steps, seq 1.. in time order. */
+const life = (id: string) =>
+  fc
+    .record({
+      path: fc.constantFrom(...PATHS),
+      start: fc.integer({ min: 0, max: 1e9 }),
+      gaps: fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 2, maxLength: 2 }),
+      quantity: fc.integer({ min: 1, max: 10 }),
+    })
+    .map(({ path, start, gaps, quantity }) => {
+      let at = T0 + start;
+      return path.map((status, i): ReservationChange => {
+        if (i > 0) at += gaps[i - 1] ?? 0;
+        return {
+          type: `reservation.${status}`,
+          reservationId: id,
+          eventId: STEP_EVENT,
+          categoryId: STEP_EVENT,
+          userId: STEP_EVENT,
+          quantity,
+          at: new Date(at).toISOString(),
+          seq: i + 1,
+          expiresAt: new Date(T0 + start + 300_000 * (i + 1)).toISOString(),
+        };
+      });
+    });
+
+/**
+ * Several reservations' steps (event, category and user all STEP_EVENT) in order, and the
+ * same steps shuffled, some repeated.
+ */
+export const stepBatches = fc
+  .array(fc.constantFrom('r1', 'r2', 'r3', 'r4'), { minLength: 1, maxLength: 4 })
+  .map((ids) => [...new Set(ids)])
+  .chain((ids) => fc.tuple(...ids.map(life)))
+  .chain((lives) => {
+    const steps = lives.flat();
+    return fc.tuple(
+      fc.constant(lives),
+      fc
+        .subarray(steps)
+        .chain((again) =>
+          fc.shuffledSubarray([...steps, ...again], { minLength: steps.length + again.length }),
+        ),
+    );
+  });
