@@ -104,22 +104,17 @@ describe('the place a ticket tells, property-tested', () => {
     );
   });
 
-  it.each(['closed', 'cancelled'])('says closed for a %s event, before any turn', (status) => {
-    const closed: View = {
-      state: { status, holdTtlSeconds: 600, perUserLimit: 10 },
-      fenced: false,
-      categories: [],
-      queue: {
-        enabled: true,
-        opened: true,
-        admitPerSecond: 10,
-        admittedTotal: 0,
-        firstAdmitAt: null,
-        soldOut: false,
-        waiting: 10,
-      },
-      at: NOW,
-    };
-    expect(placeOfTicket(claims({ turn: 7 }), closed, NOW)?.status).toBe('closed');
+  it('a closed or cancelled event is closed to every fan not admitted', () => {
+    const ended = fc.constantFrom('closed', 'cancelled');
+    fc.assert(
+      fc.property(views, ended, fc.nat(), (v, status, turn) => {
+        const view = { ...v, fenced: false, state: { ...v.state, status } };
+        expect(placeOfTicket(claims({ turn }), view, NOW)).toMatchObject({
+          status: 'closed',
+          position: 0,
+          estimatedWaitSeconds: 0,
+        });
+      }),
+    );
   });
 });
