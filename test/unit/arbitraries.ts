@@ -102,9 +102,9 @@ export const nearIsoTime: fc.Arbitrary<unknown> = fc.oneof(
 
 const URL_SAFE = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-';
 
-/** Strings of URL-safe characters, of length 1..max. */
-export const urlSafe = (max: number) =>
-  fc.string({ unit: fc.constantFrom(...URL_SAFE), minLength: 1, maxLength: max });
+/** Strings of URL-safe characters, of length min..max. */
+export const urlSafe = (max: number, min = 1) =>
+  fc.string({ unit: fc.constantFrom(...URL_SAFE), minLength: min, maxLength: max });
 
 /** Reservation ids: the engine's hold ids, older UUIDs, any 1..64 URL-safe characters. */
 export const reservationId = fc.oneof(
