@@ -2,5 +2,12 @@
 import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
-  test: { include: ['test/unit/**/*.test.ts'], retry: 0 },
+  test: {
+    include: ['test/unit/**/*.test.ts'],
+    retry: 0,
+    // The files share one module graph instead of importing zod, Hono and the api again
+    // each (five times faster on two cores): they hold no services, and put back what they
+    // change (fake timers, Error.stackTraceLimit).
+    isolate: false,
+  },
 });

@@ -70,7 +70,7 @@ export const Id = (name: string) =>
 /** An event's path parameters, as a hot route accepts them without zod (hand-validated.ts). */
 export const EventParams = z.object({ eventId: Id('eventId') });
 export const acceptEventId = (params: unknown) => {
-  const { eventId } = params as { eventId?: unknown };
+  const eventId = (params as { eventId?: unknown } | null | undefined)?.eventId;
   return typeof eventId === 'string' && UUID.test(eventId) ? { eventId } : undefined;
 };
 

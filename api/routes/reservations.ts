@@ -50,7 +50,7 @@ const queuePassParameter = {
   description: 'The pass of the event’s waiting room (SPEC §7), when it has one enabled',
 };
 
-const ReserveBody = z
+export const ReserveBody = z
   .object({
     eventId: z.uuid(),
     categoryId: z.uuid(),
@@ -63,7 +63,7 @@ const ConfirmBody = z
   .openapi('ConfirmRequest');
 
 /** The reserve bodies accepted without zod (see jsonBody); the schema judges the rest. */
-function acceptReserveBody(value: unknown): z.output<typeof ReserveBody> | undefined {
+export function acceptReserveBody(value: unknown): z.output<typeof ReserveBody> | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
   const { eventId, categoryId, quantity } = value as Record<string, unknown>;
   if (

@@ -1,10 +1,12 @@
 // Queue tickets and the places they tell (core/queue/tickets.ts, ticket-places.ts): pure,
 // no services. The integration tests (test/integration/crowd-tickets.test.ts) hold them against
 // Redis's own answers.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { claimsOf, placeOfTicket } from '../../core/queue/ticket-places.js';
-import { createQueueTickets, queueTicketKey } from '../../core/queue/tickets.js';
+import { createQueueTickets, queueTicketKey, ticketMac } from '../../core/queue/tickets.js';
 import type { EventView } from '../../core/reservations/event-stock.js';
+import { uuid } from './arbitraries.js';
 
 const key = queueTicketKey({ JWT_SECRET: 'a secret of at least thirty-two characters' });
 const claims = {
@@ -91,6 +93,53 @@ describe('queue tickets', () => {
         queueTicketKey({ JWT_SECRET: 'a'.repeat(32) }),
       ),
     ).toBe(false);
+  });
+});
+
+describe('queue tickets, property-tested', () => {
+  const now = 1_800_000_000_000;
+  const tickets = createQueueTickets(key, () => now);
+  const anyClaims = fc.record({
+    eventId: uuid,
+    userId: uuid,
+    place: fc.bigInt({ min: 0n, max: 2n ** 53n }).map(String),
+    turn: fc.nat(),
+    joinedAt: fc.integer({ min: 0, max: now }),
+    passExpiresAt: fc.oneof(fc.constant(0), fc.integer({ min: 1, max: 2 * now })),
+  });
+
+  it('any claims come back as they were signed, good for an hour or more, in five-minute steps', () => {
+    fc.assert(
+      fc.property(anyClaims, (c) => {
+        const check = tickets.verify(tickets.sign(c));
+        if (!check.ok) throw new Error(check.reason);
+        expect(check.claims).toEqual(c);
+        expect(check.expiresAt % 300).toBe(0);
+        expect(check.expiresAt * 1000 - now).toBeGreaterThanOrEqual(3_600_000);
+      }),
+    );
+  });
+
+  it('a ticket with any one character changed is refused', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_.';
+    fc.assert(
+      fc.property(anyClaims, fc.nat(), fc.constantFrom(...alphabet), (c, at, char) => {
+        const ticket = tickets.sign(c);
+        const i = at % ticket.length;
+        fc.pre(ticket[i] !== char);
+        const changed = `${ticket.slice(0, i)}${char}${ticket.slice(i + 1)}`;
+        expect(tickets.verify(changed).ok).toBe(false);
+      }),
+    );
+  });
+
+  it('its signature differs with anything it binds', () => {
+    fc.assert(
+      fc.property(anyClaims, anyClaims, (a, b) => {
+        fc.pre(JSON.stringify(a) !== JSON.stringify(b));
+        expect(ticketMac(tickets.sign(a))).not.toBe(ticketMac(tickets.sign(b)));
+      }),
+    );
   });
 });
 

@@ -1,6 +1,8 @@
 // The reserve refusals memory may give (core/reservations/view-refusal.ts): the reserve
 // script's own, in its order, and nothing the view cannot be sure of.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { holdRefusalToApiError } from '../../api/hold-errors.js';
 import type { EventView } from '../../core/reservations/event-stock.js';
 import { HoldError } from '../../core/reservations/hold.js';
 import { refusalFromView } from '../../core/reservations/view-refusal.js';
@@ -60,5 +62,38 @@ describe('refusals from the view', () => {
     expect(refusalFromView(view({ fenced: true }), CATEGORY, 1, '')).toBeNull();
     expect(refusalFromView(view({ status: 'paused' }), CATEGORY, 1, '')).toBeNull();
     expect(refusalFromView(view({}), '0193a0b2-7c1e-7d3a-9f00-000000000002', 1, '')).toBeNull();
+  });
+});
+
+describe('refusals from the view, property-tested', () => {
+  const over = fc.record({
+    status: fc.constantFrom('on_sale', 'paused', 'draft', 'closed'),
+    fenced: fc.boolean(),
+    room: fc.boolean(),
+    available: fc.integer({ min: -3, max: 10 }),
+  });
+  const pass = fc.constantFrom('', 'invalid', 'pass-id');
+
+  it('refuses only what the reserve script would, and says what is left', () => {
+    fc.assert(
+      fc.property(over, fc.integer({ min: 1, max: 10 }), pass, (o, quantity, queuePass) => {
+        const refusal = refusalFromView(view(o), CATEGORY, quantity, queuePass);
+        const sure = !o.fenced && o.status === 'on_sale';
+        const passMissing = o.room && queuePass !== 'pass-id';
+        if (!sure || (!passMissing && quantity <= o.available)) {
+          expect(refusal).toBeNull();
+          return;
+        }
+        const answer = refusal && holdRefusalToApiError(refusal);
+        if (passMissing) {
+          expect(answer?.code).toBe(
+            queuePass === '' ? 'queue_pass_required' : 'queue_pass_invalid',
+          );
+          return;
+        }
+        expect(answer?.code).toBe('sold_out');
+        expect(answer?.options.extra).toEqual({ available: Math.max(0, o.available) });
+      }),
+    );
   });
 });
