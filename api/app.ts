@@ -23,6 +23,7 @@ import { createBodyLimit } from './middleware/body-limit.js';
 import { createRequestObserver } from './middleware/observe.js';
 import { requestPipeline } from './middleware/pipeline.js';
 import { logOf } from './middleware/request-log.js';
+import { openApiDocument } from './openapi-document.js';
 import { ApiError, type ErrorCode, problemResponse } from './problem.js';
 import { createRouter } from './router.js';
 import { adminEventRoutes } from './routes/admin-events.js';
@@ -147,22 +148,9 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/', recordRoutes({ db: deps.db }));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  });
   // Generated once: the routes do not change after start-up.
-  const openApiDocument = app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: 'Drop engine API',
-      version: '1.0.0',
-      description:
-        'Redis-first reservation engine for ticket drops. Errors are RFC 9457 problem+json.',
-    },
-  });
-  app.get('/openapi.json', (c) => c.json(openApiDocument));
+  const document = openApiDocument(app);
+  app.get('/openapi.json', (c) => c.json(document));
   app.route('/', docsRoutes());
 
   // A known path with a method it does not have: 405 with Allow (RFC 9110 §15.5.6); an
@@ -197,7 +185,7 @@ export function createApp(deps: AppDeps) {
         observe,
         registry,
       });
-  return Object.assign(app, { crowdLane });
+  return Object.assign(app, { crowdLane, openApiDocument: document });
 }
 
 export type App = ReturnType<typeof createApp>;

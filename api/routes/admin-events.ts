@@ -14,7 +14,14 @@ import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole } from '../auth/guards.js';
 import type { AppEnv } from '../env.js';
 import { asApi } from '../hold-errors.js';
-import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import {
+  ADMIN_ONLY,
+  ApiError,
+  JSON_BODY,
+  PARAMETERS,
+  type Refusals,
+  refusalResponses,
+} from '../problem.js';
 import { createRouter } from '../router.js';
 import {
   CategorySchema,
@@ -92,10 +99,8 @@ const admin = {
   middleware: [requireRole('admin')],
   tags: ['admin'],
 };
-const adminErrors = problemResponses(
-  [401, 'No valid access token (unauthorized)'],
-  [403, 'Not an admin (forbidden)'],
-);
+const onEvent: Refusals = { ...PARAMETERS, ...ADMIN_ONLY, not_found: 'No such event' };
+const onCategory: Refusals = { ...onEvent, not_found: 'No such event or category' };
 
 const createEvent = createRoute({
   ...admin,
@@ -105,8 +110,7 @@ const createEvent = createRoute({
   request: { body: { required: true, ...json(CreateEventBody) } },
   responses: {
     201: { description: 'Created', ...json(EventSchema) },
-    ...commonErrorResponses,
-    ...adminErrors,
+    ...refusalResponses({ ...ADMIN_ONLY, ...JSON_BODY }),
   },
 });
 
@@ -118,12 +122,11 @@ const patchEvent = createRoute({
   request: { params: EventParams, body: { required: true, ...json(PatchEventBody) } },
   responses: {
     200: { description: 'Changed', ...json(EventSchema) },
-    ...commonErrorResponses,
-    ...adminErrors,
-    ...problemResponses(
-      [404, 'No such event (not_found)'],
-      [409, 'Illegal status move (invalid_transition)'],
-    ),
+    ...refusalResponses({
+      ...onEvent,
+      ...JSON_BODY,
+      invalid_transition: 'Illegal status move',
+    }),
   },
 });
 
@@ -135,12 +138,7 @@ const deleteEvent = createRoute({
   request: { params: EventParams },
   responses: {
     204: { description: 'Deleted' },
-    ...commonErrorResponses,
-    ...adminErrors,
-    ...problemResponses(
-      [404, 'No such event (not_found)'],
-      [409, 'It has reservations (has_reservations)'],
-    ),
+    ...refusalResponses({ ...onEvent, has_reservations: 'It has reservations' }),
   },
 });
 
@@ -152,12 +150,11 @@ const createCategory = createRoute({
   request: { params: EventParams, body: { required: true, ...json(CreateCategoryBody) } },
   responses: {
     201: { description: 'Created', ...json(CategorySchema) },
-    ...commonErrorResponses,
-    ...adminErrors,
-    ...problemResponses(
-      [404, 'No such event (not_found)'],
-      [409, 'A category of that name exists (invalid_state)'],
-    ),
+    ...refusalResponses({
+      ...onEvent,
+      ...JSON_BODY,
+      invalid_state: 'A category of that name exists',
+    }),
   },
 });
 
@@ -169,15 +166,12 @@ const patchCategory = createRoute({
   request: { params: CategoryParams, body: { required: true, ...json(PatchCategoryBody) } },
   responses: {
     200: { description: 'Changed', ...json(CategorySchema) },
-    ...commonErrorResponses,
-    ...adminErrors,
-    ...problemResponses(
-      [404, 'No such event or category (not_found)'],
-      [
-        409,
-        'Capacity below held + sold (capacity_below_sold), or the name is taken (invalid_state)',
-      ],
-    ),
+    ...refusalResponses({
+      ...onCategory,
+      ...JSON_BODY,
+      capacity_below_sold: 'Capacity below held + sold (`heldAndSold`)',
+      invalid_state: 'The name is taken by another category of the event',
+    }),
   },
 });
 
@@ -211,9 +205,7 @@ const rebuild = createRoute({
         }),
       ),
     },
-    ...commonErrorResponses,
-    ...adminErrors,
-    ...problemResponses([404, 'No such event (not_found)']),
+    ...refusalResponses(onEvent),
   },
 });
 

@@ -14,7 +14,7 @@ import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import { logOf } from '../middleware/request-log.js';
-import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { ApiError, JSON_BODY, type Refusals, refusalResponses, SIGNED_IN } from '../problem.js';
 import type { RateLimits } from '../protection/rate-limits.js';
 import { createRouter } from '../router.js';
 
@@ -46,6 +46,11 @@ const TokenPairSchema = z
   .openapi('TokenPair');
 const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
 
+/** bcrypt runs queue behind a small limiter (core/auth/passwords.ts); past it, 503. */
+const passwordWork: Refusals = {
+  overloaded: 'Too many sign-ins at once, or the api is at capacity; retry after Retry-After',
+};
+
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 
 const register = createRoute({
@@ -56,8 +61,11 @@ const register = createRoute({
   request: { body: { required: true, ...json(z.object({ email: Email, password: NewPassword })) } },
   responses: {
     201: { description: 'Created', ...json(UserSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([409, 'The email is registered already (email_taken)']),
+    ...refusalResponses({
+      ...JSON_BODY,
+      ...passwordWork,
+      email_taken: 'The email is registered already',
+    }),
   },
 });
 
@@ -69,11 +77,13 @@ const login = createRoute({
   request: { body: { required: true, ...json(z.object({ email: Email, password: Password })) } },
   responses: {
     200: { description: 'Signed in', ...json(TokenPairSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([
-      401,
-      'Unknown email, wrong password or a disabled account (invalid_credentials)',
-    ]),
+    ...refusalResponses({
+      ...JSON_BODY,
+      invalid_credentials: 'Unknown email, wrong password or a disabled account',
+      rate_limited:
+        'Too many requests, or too many failed sign-ins for this email from this client; retry after Retry-After',
+      ...passwordWork,
+    }),
   },
 });
 
@@ -87,8 +97,10 @@ const refresh = createRoute({
   request: { body: { required: true, ...json(RefreshBody) } },
   responses: {
     200: { description: 'A new pair', ...json(TokenPairSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([401, 'Unknown, expired, revoked or reused refresh token (unauthorized)']),
+    ...refusalResponses({
+      ...JSON_BODY,
+      unauthorized: 'Unknown, expired, revoked or reused refresh token',
+    }),
   },
 });
 
@@ -98,7 +110,7 @@ const logout = createRoute({
   tags: ['auth'],
   summary: 'Revoke a refresh token and the access tokens of its session',
   request: { body: { required: true, ...json(RefreshBody) } },
-  responses: { 204: { description: 'Revoked' }, ...commonErrorResponses },
+  responses: { 204: { description: 'Revoked' }, ...refusalResponses(JSON_BODY) },
 });
 
 const me = createRoute({
@@ -110,8 +122,10 @@ const me = createRoute({
   middleware: [requireUser] as const,
   responses: {
     200: { description: 'The user', ...json(UserSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([401, 'No valid access token (unauthorized)']),
+    ...refusalResponses({
+      ...SIGNED_IN,
+      unauthorized: 'No valid access token, or its account is gone or disabled',
+    }),
   },
 });
 
