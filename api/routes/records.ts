@@ -7,7 +7,7 @@ import { listNotifications, listReservations } from '../../core/records/reservat
 import { RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole, requireUser } from '../auth/guards.js';
-import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
+import { decodeCursor, PageQuery, PageSchema, page, pageQuery } from '../pagination.js';
 import { ADMIN_ONLY, ApiError, PARAMETERS, refusalResponses, SIGNED_IN } from '../problem.js';
 import { createRouter } from '../router.js';
 import {
@@ -19,7 +19,9 @@ import {
   toReservationFromRecord,
 } from '../schemas.js';
 
-const ReservationQuery = PageQuery.extend({ status: z.enum(RESERVATION_STATUSES).optional() });
+const ReservationQuery = pageQuery('reservation').extend({
+  status: z.enum(RESERVATION_STATUSES).optional(),
+});
 const position = (row: { createdAt: Date; id: string }) => ({
   t: row.createdAt.toISOString(),
   id: row.id,
