@@ -17,21 +17,26 @@ import { logOf } from '../middleware/request-log.js';
 import { ApiError, JSON_BODY, type Refusals, refusalResponses, SIGNED_IN } from '../problem.js';
 import type { RateLimits } from '../protection/rate-limits.js';
 import { createRouter } from '../router.js';
+import { Chars, trimmedAround } from '../schemas.js';
 
-/** Any address the HTML standard's email inputs accept (what JSON Schema's format means). */
+/**
+ * Any address the HTML standard's email inputs accept, blanks around it trimmed. The
+ * pattern says all of it; `format: email` would not (it admits no blanks around).
+ */
 const Email = z
   .string()
-  .trim()
   .max(254)
-  .pipe(z.email({ pattern: z.regexes.html5Email, message: 'must be an email address' }))
-  .openapi({ format: 'email', example: 'someone@example.com' });
+  .regex(trimmedAround(z.regexes.html5Email.source.slice(1, -1)), 'must be an email address')
+  .trim()
+  .openapi({
+    description: 'An email address as HTML forms take it; blanks around it are trimmed',
+    example: 'someone@example.com',
+  });
 /** bcrypt reads 72 bytes: longer passwords would be silently cut. */
-const NewPassword = z
-  .string()
-  .min(8, 'must be at least 8 characters')
+const NewPassword = Chars(8, 1024)
   .refine((p) => Buffer.byteLength(p) <= 72, 'must be at most 72 bytes')
   .openapi({ example: 'correct horse battery' });
-const Password = z.string().min(1).max(1024);
+const Password = Chars(1, 1024);
 
 const UserSchema = z
   .object({ id: z.uuid(), email: z.string(), role: z.enum(['user', 'admin']) })
@@ -44,7 +49,7 @@ const TokenPairSchema = z
     expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds' }),
   })
   .openapi('TokenPair');
-const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
+const RefreshBody = z.object({ refreshToken: Chars(1, 512) });
 
 /** bcrypt runs queue behind a small limiter (core/auth/passwords.ts); past it, 503. */
 const passwordWork: Refusals = {

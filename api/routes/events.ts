@@ -160,7 +160,7 @@ const getAvailabilityStream = createRoute({
 const CommentBody = z
   .object({
     rating: z.number().int().min(1).max(5),
-    text: FreeText(2000).min(1),
+    text: FreeText(2000, 1),
   })
   .openapi('CommentRequest');
 const CommentParams = EventParams.extend({ commentId: Id('commentId') });

@@ -30,6 +30,7 @@ import {
 import { jsonResponse } from '../responses.js';
 import { createRouter, validHeader } from '../router.js';
 import {
+  Chars,
   json,
   placedHoldJson,
   ReservationId,
@@ -68,9 +69,7 @@ const ReserveBody = z
   })
   .openapi('ReserveRequest');
 
-const ConfirmBody = z
-  .object({ paymentToken: z.string().min(1).max(200).optional() })
-  .openapi('ConfirmRequest');
+const ConfirmBody = z.object({ paymentToken: Chars(1, 200).optional() }).openapi('ConfirmRequest');
 
 /** The reserve bodies accepted without zod (see jsonBody); the schema judges the rest. */
 function acceptReserveBody(value: unknown): z.output<typeof ReserveBody> | undefined {
