@@ -13,6 +13,7 @@ import { errorHandler } from './errors.js';
 import { createBodyLimit } from './middleware/body-limit.js';
 import { createRequestObserver } from './middleware/observe.js';
 import { requestPipeline } from './middleware/pipeline.js';
+import { openApiDocument } from './openapi-document.js';
 import { createRouter } from './router.js';
 import { adminEventRoutes } from './routes/admin-events.js';
 import { adminUserRoutes } from './routes/admin-users.js';
@@ -126,22 +127,9 @@ export function createApp(deps: AppDeps) {
   );
   app.route('/', recordRoutes({ db: deps.db }));
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-  });
   // Generated once: the routes do not change after start-up.
-  const openApiDocument = app.getOpenAPI31Document({
-    openapi: '3.1.0',
-    info: {
-      title: 'Drop engine API',
-      version: '1.0.0',
-      description:
-        'Redis-first reservation engine for ticket drops. Errors are RFC 9457 problem+json.',
-    },
-  });
-  app.get('/openapi.json', (c) => c.json(openApiDocument));
+  const document = openApiDocument(app);
+  app.get('/openapi.json', (c) => c.json(document));
   app.route('/', docsRoutes());
 
   answerUnknownRoutes(app);
@@ -160,7 +148,7 @@ export function createApp(deps: AppDeps) {
         observe,
         registry,
       });
-  return Object.assign(app, { crowdLane });
+  return Object.assign(app, { crowdLane, openApiDocument: document });
 }
 
 export type App = ReturnType<typeof createApp>;

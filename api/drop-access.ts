@@ -14,7 +14,7 @@ import type { CodeUse } from '../core/access/codes.js';
 import { type DropAccess as Gates, NO_DROP_ACCESS } from '../core/catalog/drop-access.js';
 import type { EventView } from '../core/reservations/event-stock.js';
 import type { EventViews } from './event-views.js';
-import { ApiError } from './problem.js';
+import { ApiError, type Refusals } from './problem.js';
 
 export const REFUSALS = [
   'access_code_required',
@@ -55,8 +55,8 @@ export const dropAccessParameters = [
 ];
 
 /** The 403 refusals of a gated route, for its OpenAPI responses. */
-export const dropAccessRefusals =
-  'the presale asks for an Access-Code (access_code_required, access_code_invalid, access_code_used), the bot challenge for a Challenge-Solution (challenge_required, challenge_invalid)';
+/** The gate's refusals, as the gated operations declare them (SPEC §9). */
+export const DROP_ACCESS_REFUSALS: Refusals = DETAILS;
 
 export interface DropAccessDeps {
   views: Pick<EventViews, 'settled' | 'current'>;

@@ -1,6 +1,6 @@
 // RFC 9457 problem+json: the one error type of the HTTP API. Every refusal carries a
 // stable `code` from SPEC §2 that clients switch on; titles and statuses live here once.
-import { z } from '@hono/zod-openapi';
+import { type RouteConfig, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 
@@ -97,7 +97,7 @@ export function problemResponse(c: Context, error: ApiError): Response {
   });
 }
 
-// ---- OpenAPI: the shared error responses every route spreads into its `responses`.
+// ---- OpenAPI: each operation's refusals, declared from the codes it can answer.
 
 export const ProblemSchema = z
   .object({
@@ -114,19 +114,79 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-const problemContent = { [PROBLEM_CONTENT_TYPE]: { schema: ProblemSchema } };
-const described = (description: string) => ({ description, content: problemContent });
+type OperationResponse = Exclude<RouteConfig['responses'][string], { $ref: string }>;
 
-/** Responses any route may give: bad input, overload, unexpected failure. */
-export const commonErrorResponses = {
-  400: described('Invalid input (validation_failed); `errors` lists the offending fields'),
-  413: described('Body over the size limit (payload_too_large)'),
-  429: described('Rate limited (rate_limited), with Retry-After'),
-  500: described('Unexpected failure (internal_error)'),
-  503: described('Overloaded or a dependency is down (overloaded, dependency_unavailable)'),
-} as const;
+/** Why an operation answers each problem code it can answer, as its document says it. */
+export type Refusals = Partial<Record<ErrorCode, string>>;
 
-export const problemResponses = (
-  ...entries: [status: number, description: string][]
-): Record<number, ReturnType<typeof described>> =>
-  Object.fromEntries(entries.map(([status, description]) => [status, described(description)]));
+/** What any route may answer: the pipeline's refusals around every handler, and a fault. */
+export const ANY_ROUTE: Refusals = {
+  payload_too_large: 'The body is over the size limit',
+  internal_error: 'An unexpected failure',
+  timeout: 'No answer within the request deadline',
+};
+
+/** What any /v1 route may answer besides: the load shedder, rate limits, a store down. */
+export const PRODUCT_ROUTE: Refusals = {
+  ...ANY_ROUTE,
+  overloaded: 'The api is at capacity; retry after Retry-After',
+  rate_limited: 'Too many requests from this client or account; retry after Retry-After',
+  dependency_unavailable: 'A backing service is unavailable; retry after Retry-After',
+};
+
+export const SIGNED_IN: Refusals = { unauthorized: 'No valid access token' };
+export const ADMIN_ONLY: Refusals = { ...SIGNED_IN, forbidden: 'Not an admin' };
+/** Parameters (path, query or header) checked against their schemas. */
+export const PARAMETERS: Refusals = {
+  validation_failed: 'A parameter breaks its schema; `errors` lists the offending fields',
+};
+/** A JSON body checked against its schema (and any parameters against theirs). */
+export const JSON_BODY: Refusals = {
+  validation_failed:
+    'Malformed JSON, or a body or parameter that breaks its schema; `errors` lists the offending fields',
+  unsupported_media_type: 'The body is not application/json',
+};
+
+/** The refusals answered with Retry-After (SPEC §2: 429 and 503). */
+const RETRY_AFTER = {
+  'Retry-After': {
+    description: 'Seconds to wait before trying again',
+    schema: { type: 'integer' as const, minimum: 0 },
+    required: true,
+  },
+};
+
+/**
+ * The OpenAPI responses of an operation's refusals: one per status, each naming its codes
+ * (the Problem schema with `status` and `code` narrowed to them) with an example of each;
+ * `base`, the refusals every route of its kind may give, comes first.
+ */
+export function refusalResponses(refusals: Refusals, base: Refusals = PRODUCT_ROUTE) {
+  const byStatus = new Map<number, [ErrorCode, string][]>();
+  for (const [code, why] of Object.entries({ ...base, ...refusals }) as [ErrorCode, string][]) {
+    const { status } = ERRORS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), [code, why]]);
+  }
+  const responses: Record<number, OperationResponse> = {};
+  for (const [status, answers] of byStatus) {
+    const codes = answers.map(([code]) => code);
+    responses[status] = {
+      description: answers.map(([code, why]) => `\`${code}\`: ${why}`).join('; '),
+      ...(status === 429 || status === 503 ? { headers: RETRY_AFTER } : {}),
+      content: {
+        [PROBLEM_CONTENT_TYPE]: {
+          schema: {
+            allOf: [
+              { $ref: '#/components/schemas/Problem' },
+              { type: 'object', properties: { status: { const: status }, code: { enum: codes } } },
+            ],
+          },
+          examples: Object.fromEntries(
+            answers.map(([code, why]) => [code, { summary: why, value: problemBody(code, why) }]),
+          ),
+        },
+      },
+    };
+  }
+  return responses;
+}

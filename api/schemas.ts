@@ -18,32 +18,86 @@ import { type Serialized, serialize } from './responses.js';
 // biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is exactly what it refuses.
 const WITHOUT_NUL = /^[^\x00]*$/;
 
-/** Free text as the API takes it: at most `max` characters, no NUL. */
-export const FreeText = (max: number) =>
-  z.string().max(max).regex(WITHOUT_NUL, 'must not contain NUL characters');
+/** Characters as JSON Schema counts them (code points); a string's length counts UTF-16 units. */
+function codePoints(s: string): number {
+  let n = 0;
+  for (const _ of s) n += 1;
+  return n;
+}
 
-/** Free text that must say something: trimmed, 1..max characters, no NUL. */
+/**
+ * A string of min..max characters as the document's minLength and maxLength mean them:
+ * zod's min and max count UTF-16 units, which would refuse 100 emoji as over 100.
+ */
+export const Chars = (min: number, max: number) =>
+  z
+    .string()
+    .refine(
+      (s) => {
+        // A code point is one or two units: counting is needed only near the bounds.
+        if (s.length <= max && s.length >= 2 * min) return true;
+        const n = codePoints(s);
+        return n >= min && n <= max;
+      },
+      { message: `must be ${min} to ${max} characters` },
+    )
+    .openapi({ minLength: min, maxLength: max });
+
+/** Free text as the API takes it: at most `max` characters, no NUL. */
+export const FreeText = (max: number, min = 0) =>
+  Chars(min, max).regex(WITHOUT_NUL, 'must not contain NUL characters');
+
+/**
+ * What String.prototype.trim removes (ECMAScript's WhiteSpace and LineTerminator), spelled
+ * out: a document's pattern is also read by other regex engines, whose `\s` differs.
+ */
+const BLANK =
+  '\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff';
+/** Something besides blanks, and no NUL. */
+const SAYS_SOMETHING = new RegExp(`^[${BLANK}]*[^\\x00${BLANK}][^\\x00]*$`);
+
+/**
+ * Free text that must say something: 1..max characters with one not blank, no NUL; stored
+ * trimmed. The bounds are checked before the trim, as the document's schema states them.
+ */
 export const Text = (max: number) =>
-  z.string().trim().min(1).max(max).regex(WITHOUT_NUL, 'must not contain NUL characters');
+  Chars(1, max).regex(SAYS_SOMETHING, 'must not be blank nor contain NUL characters').trim();
+
+/** `pattern` (a regex source without anchors) with blanks around it, which are trimmed. */
+export const trimmedAround = (pattern: string) =>
+  new RegExp(`^[${BLANK}]*(?:${pattern})[${BLANK}]*$`);
 
 /** The years a drop can be in: anything else is a typo (or a probe), never an event. */
 export const YEARS = { min: 2000, max: 2200 } as const;
+
+/** Leap years among YEARS (2100 and 2200 are not). */
+const LEAP_YEAR = '20(?:[02468][048]|[13579][26])|21(?:0[48]|[2468][048]|[13579][26])';
+/** A month and day of any year, 29 February aside. */
+const MONTH_DAY =
+  '(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)|02-(?:0[1-9]|1[0-9]|2[0-8])';
+const TIME =
+  'T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](?:\\.[0-9]+)?(?:Z|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])';
+/**
+ * RFC 3339 as zod's iso.datetime({ offset: true }) reads it, with the year (as written,
+ * before the offset) in YEARS: the whole rule is the pattern, so the document states it.
+ */
+const TIMESTAMP = new RegExp(
+  `^(?:(?:${LEAP_YEAR})-02-29|(?:2[01][0-9]{2}|2200)-(?:${MONTH_DAY}))${TIME}$`,
+);
 
 /**
  * An ISO 8601 date-time with an offset, in years 2000..2200 — a range every layer (zod,
  * JavaScript dates, Postgres, the cursors) represents without surprises.
  */
 export const Timestamp = (description?: string) =>
-  z.iso
-    .datetime({ offset: true })
-    .refine(
-      (v) => {
-        const year = Number(v.slice(0, 4));
-        return year >= YEARS.min && year <= YEARS.max;
-      },
-      { message: `must be in the years ${YEARS.min} to ${YEARS.max}` },
+  z
+    .string()
+    .regex(
+      TIMESTAMP,
+      `must be an ISO 8601 date-time with an offset, in the years ${YEARS.min} to ${YEARS.max}`,
     )
     .openapi({
+      format: 'date-time',
       description: `${description ? `${description}; ` : ''}ISO 8601 with an offset, years ${YEARS.min}..${YEARS.max}`,
     });
 

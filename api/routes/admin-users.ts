@@ -6,7 +6,7 @@ import type { Revocations } from '../../core/auth/revocations.js';
 import { disableUser } from '../../core/auth/users.js';
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole } from '../auth/guards.js';
-import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { ADMIN_ONLY, ApiError, PARAMETERS, refusalResponses } from '../problem.js';
 import { jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import { Id, json } from '../schemas.js';
@@ -30,13 +30,12 @@ const disable = createRoute({
   request: { params: z.object({ id: Id('id') }) },
   responses: {
     200: { description: 'Disabled (again: disabling is idempotent)', ...json(DisabledUserSchema) },
-    ...commonErrorResponses,
-    ...problemResponses(
-      [401, 'No valid access token (unauthorized)'],
-      [403, 'Not an admin (forbidden)'],
-      [404, 'No such account (not_found)'],
-      [409, 'An admin cannot disable their own account (invalid_state)'],
-    ),
+    ...refusalResponses({
+      ...PARAMETERS,
+      ...ADMIN_ONLY,
+      not_found: 'No such account',
+      invalid_state: 'An admin cannot disable their own account',
+    }),
   },
 });
 

@@ -14,25 +14,28 @@ import type { Db } from '../../platform/db/client.js';
 import type { Logger } from '../../platform/logger.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import { logOf } from '../middleware/request-log.js';
-import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { ApiError, JSON_BODY, type Refusals, refusalResponses, SIGNED_IN } from '../problem.js';
 import type { RateLimits } from '../protection/rate-limits.js';
 import { emptyResponse, jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
+import { Chars, trimmedAround } from '../schemas.js';
 
-/** Any address the HTML standard's email inputs accept (what JSON Schema's format means). */
+/**
+ * Any address the HTML standard's email inputs accept, blanks around it trimmed. The
+ * pattern says all of it; `format: email` would not (it admits no blanks around).
+ */
 const Email = z
   .string()
-  .trim()
   .max(254)
-  .pipe(z.email({ pattern: z.regexes.html5Email, message: 'must be an email address' }))
-  .openapi({ format: 'email', example: 'someone@example.com' });
-/** bcrypt reads 72 bytes: longer passwords would be silently cut. */
-const NewPassword = z
-  .string()
-  .min(8, 'must be at least 8 characters')
-  .refine((p) => Buffer.byteLength(p) <= 72, 'must be at most 72 bytes')
-  .openapi({ example: 'correct horse battery' });
-const Password = z.string().min(1).max(1024);
+  .regex(trimmedAround(z.regexes.html5Email.source.slice(1, -1)), 'must be an email address')
+  .trim()
+  .openapi({
+    description: 'An email address as HTML forms take it; blanks around it are trimmed',
+    example: 'someone@example.com',
+  });
+/** Any length up to the bound: those over bcrypt's 72 bytes are hashed first (passwords.ts). */
+const NewPassword = Chars(8, 1024).openapi({ example: 'correct horse battery' });
+const Password = Chars(1, 1024);
 
 const UserSchema = z
   .object({ id: z.uuid(), email: z.string(), role: z.enum(['user', 'admin']) })
@@ -45,7 +48,12 @@ const TokenPairSchema = z
     expiresIn: z.number().int().openapi({ description: 'Access token lifetime in seconds' }),
   })
   .openapi('TokenPair');
-const RefreshBody = z.object({ refreshToken: z.string().min(1).max(512) });
+const RefreshBody = z.object({ refreshToken: Chars(1, 512) });
+
+/** bcrypt runs queue behind a small limiter (core/auth/passwords.ts); past it, 503. */
+const passwordWork: Refusals = {
+  overloaded: 'Too many sign-ins at once, or the api is at capacity; retry after Retry-After',
+};
 
 const json = <T extends z.ZodType>(schema: T) => ({ content: { 'application/json': { schema } } });
 
@@ -57,8 +65,11 @@ const register = createRoute({
   request: { body: { required: true, ...json(z.object({ email: Email, password: NewPassword })) } },
   responses: {
     201: { description: 'Created', ...json(UserSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([409, 'The email is registered already (email_taken)']),
+    ...refusalResponses({
+      ...JSON_BODY,
+      ...passwordWork,
+      email_taken: 'The email is registered already',
+    }),
   },
 });
 
@@ -70,11 +81,13 @@ const login = createRoute({
   request: { body: { required: true, ...json(z.object({ email: Email, password: Password })) } },
   responses: {
     200: { description: 'Signed in', ...json(TokenPairSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([
-      401,
-      'Unknown email, wrong password or a disabled account (invalid_credentials)',
-    ]),
+    ...refusalResponses({
+      ...JSON_BODY,
+      invalid_credentials: 'Unknown email, wrong password or a disabled account',
+      rate_limited:
+        'Too many requests, or too many failed sign-ins for this email from this client; retry after Retry-After',
+      ...passwordWork,
+    }),
   },
 });
 
@@ -88,8 +101,10 @@ const refresh = createRoute({
   request: { body: { required: true, ...json(RefreshBody) } },
   responses: {
     200: { description: 'A new pair', ...json(TokenPairSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([401, 'Unknown, expired, revoked or reused refresh token (unauthorized)']),
+    ...refusalResponses({
+      ...JSON_BODY,
+      unauthorized: 'Unknown, expired, revoked or reused refresh token',
+    }),
   },
 });
 
@@ -99,7 +114,7 @@ const logout = createRoute({
   tags: ['auth'],
   summary: 'Revoke a refresh token and the access tokens of its session',
   request: { body: { required: true, ...json(RefreshBody) } },
-  responses: { 204: { description: 'Revoked' }, ...commonErrorResponses },
+  responses: { 204: { description: 'Revoked' }, ...refusalResponses(JSON_BODY) },
 });
 
 const me = createRoute({
@@ -111,8 +126,10 @@ const me = createRoute({
   middleware: [requireUser] as const,
   responses: {
     200: { description: 'The user', ...json(UserSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([401, 'No valid access token (unauthorized)']),
+    ...refusalResponses({
+      ...SIGNED_IN,
+      unauthorized: 'No valid access token, or its account is gone or disabled',
+    }),
   },
 });
 

@@ -11,11 +11,11 @@ import {
 import type { Db } from '../../platform/db/client.js';
 import { principalOf } from '../auth/guards.js';
 import type { EventViews } from '../event-views.js';
-import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { ADMIN_ONLY, ApiError, JSON_BODY, PARAMETERS, refusalResponses } from '../problem.js';
 import { jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import { EventParams, json } from '../schemas.js';
-import { admin, adminErrors } from './admin-events.js';
+import { admin } from './admin-events.js';
 
 const IssueBody = z
   .object({ count: z.number().int().min(1).max(MAX_CODES_PER_ISSUE) })
@@ -43,8 +43,6 @@ const ChallengeSchema = z
       'ALTCHA’s v1 challenge: find the number, then send Base64 of JSON {algorithm, challenge, number, salt, signature} as Challenge-Solution (good once, within 5 minutes)',
   });
 
-const noEvent = problemResponses([404, 'No such event (not_found)']);
-
 const issueCodes = createRoute({
   ...admin,
   method: 'post',
@@ -53,9 +51,7 @@ const issueCodes = createRoute({
   request: { params: EventParams, body: { required: true, ...json(IssueBody) } },
   responses: {
     201: { description: 'Issued', ...json(IssuedCodes) },
-    ...commonErrorResponses,
-    ...adminErrors,
-    ...noEvent,
+    ...refusalResponses({ ...JSON_BODY, ...ADMIN_ONLY, not_found: 'No such event' }),
   },
 });
 
@@ -67,9 +63,7 @@ const countCodes = createRoute({
   request: { params: EventParams },
   responses: {
     200: { description: 'The counts', ...json(CodeCounts) },
-    ...commonErrorResponses,
-    ...adminErrors,
-    ...noEvent,
+    ...refusalResponses({ ...PARAMETERS, ...ADMIN_ONLY, not_found: 'No such event' }),
   },
 });
 
@@ -81,8 +75,10 @@ const challenge = createRoute({
   request: { params: EventParams },
   responses: {
     200: { description: 'A new challenge', ...json(ChallengeSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([404, 'No such event, or its bot challenge is off (not_found)']),
+    ...refusalResponses({
+      ...PARAMETERS,
+      not_found: 'No such event, or its bot challenge is off',
+    }),
   },
 });
 

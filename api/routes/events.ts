@@ -21,7 +21,14 @@ import type { AvailabilityStreams } from '../availability-stream.js';
 import type { AppEnv } from '../env.js';
 import { handValidated, pathParams } from '../hand-validated.js';
 import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
-import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import {
+  ApiError,
+  JSON_BODY,
+  PARAMETERS,
+  type Refusals,
+  refusalResponses,
+  SIGNED_IN,
+} from '../problem.js';
 import { emptyResponse, jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import {
@@ -43,10 +50,10 @@ import {
 } from '../schemas.js';
 import { AvailabilityEventStream, STREAM_OWNS_RESPONSE } from '../sse.js';
 
-const notFound = problemResponses([
-  404,
-  'No such event (not_found); drafts are hidden from non-admins',
-]);
+const readEvent: Refusals = {
+  ...PARAMETERS,
+  not_found: 'No such event; drafts are hidden from non-admins',
+};
 
 const AvailabilitySchema = z
   .object({
@@ -79,7 +86,7 @@ const search = createRoute({
   request: { query: SearchQuery },
   responses: {
     200: { description: 'A page', ...json(PageSchema(EventSchema)) },
-    ...commonErrorResponses,
+    ...refusalResponses(PARAMETERS),
   },
 });
 
@@ -91,8 +98,7 @@ const getEvent = createRoute({
   request: { params: EventParams },
   responses: {
     200: { description: 'The event', ...json(EventWithCategoriesSchema) },
-    ...commonErrorResponses,
-    ...notFound,
+    ...refusalResponses(readEvent),
   },
 });
 
@@ -107,8 +113,7 @@ const getAvailability = createRoute({
   responses: {
     200: { description: 'Availability now', ...json(AvailabilitySchema) },
     304: { description: 'Unchanged since the ETag given' },
-    ...commonErrorResponses,
-    ...notFound,
+    ...refusalResponses(readEvent),
   },
 });
 
@@ -144,15 +149,18 @@ const getAvailabilityStream = createRoute({
         'text/event-stream: `availability` events (data: the Availability document as JSON, id: its version), and a last `shutdown` event',
       content: { 'text/event-stream': { schema: AvailabilityStreamEvent } },
     },
-    ...commonErrorResponses,
-    ...notFound,
+    ...refusalResponses({
+      ...readEvent,
+      overloaded:
+        'Streams beyond AVAILABILITY_STREAM_MAX_PER_USER for this caller or AVAILABILITY_STREAM_MAX for this process, or the api is at capacity; retry after Retry-After',
+    }),
   },
 });
 
 const CommentBody = z
   .object({
     rating: z.number().int().min(1).max(5),
-    text: FreeText(2000).min(1),
+    text: FreeText(2000, 1),
   })
   .openapi('CommentRequest');
 const CommentParams = EventParams.extend({ commentId: Id('commentId') });
@@ -165,8 +173,7 @@ const listCommentsRoute = createRoute({
   request: { params: EventParams, query: PageQuery },
   responses: {
     200: { description: 'A page', ...json(PageSchema(CommentSchema)) },
-    ...commonErrorResponses,
-    ...notFound,
+    ...refusalResponses(readEvent),
   },
 });
 
@@ -181,9 +188,12 @@ const postComment = createRoute({
   responses: {
     201: { description: 'Created', ...json(CommentSchema) },
     200: { description: 'Your earlier comment, replaced', ...json(CommentSchema) },
-    ...commonErrorResponses,
-    ...notFound,
-    ...problemResponses([401, 'No valid access token (unauthorized)']),
+    ...refusalResponses({
+      ...readEvent,
+      ...SIGNED_IN,
+      ...JSON_BODY,
+      invalid_state: 'The event was deleted while the comment was written',
+    }),
   },
 });
 
@@ -197,11 +207,11 @@ const removeComment = createRoute({
   request: { params: CommentParams },
   responses: {
     204: { description: 'Deleted' },
-    ...commonErrorResponses,
-    ...problemResponses(
-      [401, 'No valid access token (unauthorized)'],
-      [404, 'No such comment, or not yours (not_found)'],
-    ),
+    ...refusalResponses({
+      ...PARAMETERS,
+      ...SIGNED_IN,
+      not_found: 'No such comment, or not yours to delete',
+    }),
   },
 });
 

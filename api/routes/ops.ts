@@ -4,7 +4,7 @@
 // port (API_METRICS_PORT, platform/ops-server.ts), like the worker's and the reaper's.
 import { createRoute, z } from '@hono/zod-openapi';
 import { notReadyProblem, type Probes, readiness } from '../../platform/health.js';
-import { ApiError, problemResponses } from '../problem.js';
+import { ANY_ROUTE, ApiError, refusalResponses } from '../problem.js';
 import { jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 
@@ -22,6 +22,7 @@ const healthz = createRoute({
       description: 'Alive',
       content: { 'application/json': { schema: z.object({ status: z.literal('ok') }) } },
     },
+    ...refusalResponses({}, ANY_ROUTE),
   },
 });
 
@@ -39,10 +40,13 @@ const readyz = createRoute({
         },
       },
     },
-    ...problemResponses([
-      503,
-      'A dependency does not answer, or the api is shutting down (not_ready); `checks` names it',
-    ]),
+    ...refusalResponses(
+      {
+        not_ready:
+          'A dependency does not answer, or the api is shutting down; `checks` names the dependency',
+      },
+      ANY_ROUTE,
+    ),
   },
 });
 

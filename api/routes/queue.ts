@@ -15,10 +15,10 @@ import { claimsOf, placeOfTicket } from '../../core/queue/ticket-places.js';
 import { type GoodTicket, type QueueTickets, ticketMac } from '../../core/queue/tickets.js';
 import { HoldError, HoldRefusal } from '../../core/reservations/hold.js';
 import { principalOf, requireUser } from '../auth/guards.js';
-import { type DropAccess, dropAccessParameters, dropAccessRefusals } from '../drop-access.js';
+import { DROP_ACCESS_REFUSALS, type DropAccess, dropAccessParameters } from '../drop-access.js';
 import type { EventViews } from '../event-views.js';
 import { handValidated, pathParams } from '../hand-validated.js';
-import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { ApiError, PARAMETERS, type Refusals, refusalResponses, SIGNED_IN } from '../problem.js';
 import { emptyResponse, jsonResponse, notModified, serialize } from '../responses.js';
 import { createRouter } from '../router.js';
 import { acceptEventId, EventParams, ifNoneMatchParameter, json } from '../schemas.js';
@@ -59,7 +59,7 @@ const queueTicketParameter = {
   description:
     'The `ticket` of your last QueueTicket: the poll is answered without a per-user read of the store',
 };
-const noRoom = [404, 'No such event, or it has no waiting room (not_found)'] as [number, string];
+const noRoom: Refusals = { ...PARAMETERS, not_found: 'No such event, or it has no waiting room' };
 
 const join = createRoute({
   method: 'post',
@@ -73,13 +73,12 @@ const join = createRoute({
   responses: {
     201: { description: 'Joined', ...json(QueueTicketSchema) },
     200: { description: 'Joined before: the same ticket', ...json(QueueTicketSchema) },
-    ...commonErrorResponses,
-    ...problemResponses(
-      [401, 'No valid access token (unauthorized)'],
-      [403, `Drop access (SPEC §9): ${dropAccessRefusals}`],
-      noRoom,
-      [409, 'The event is closed or cancelled (not_on_sale)'],
-    ),
+    ...refusalResponses({
+      ...noRoom,
+      ...SIGNED_IN,
+      ...DROP_ACCESS_REFUSALS,
+      not_on_sale: 'The event is closed or cancelled (`eventStatus`)',
+    }),
   },
 });
 
@@ -97,15 +96,13 @@ const myTicket = createRoute({
   responses: {
     200: { description: 'The ticket', ...json(QueueTicketSchema) },
     304: { description: 'Unchanged since the ETag given' },
-    ...commonErrorResponses,
-    ...problemResponses(
-      [401, 'No valid access token (unauthorized)'],
-      [
-        403,
-        'The Queue-Ticket is not a valid ticket of yours for this event: altered, another’s, or expired (queue_ticket_invalid)',
-      ],
-      [404, 'No such event, no waiting room, or you have not joined it (not_found)'],
-    ),
+    ...refusalResponses({
+      ...PARAMETERS,
+      ...SIGNED_IN,
+      queue_ticket_invalid:
+        'The Queue-Ticket is not a valid ticket of yours for this event: altered, another’s, or expired',
+      not_found: 'No such event, no waiting room, or you have not joined it',
+    }),
   },
 });
 
@@ -117,8 +114,7 @@ const queueStatus = createRoute({
   request: { params: EventParams },
   responses: {
     200: { description: 'The queue now', ...json(QueueStatusSchema) },
-    ...commonErrorResponses,
-    ...problemResponses(noRoom),
+    ...refusalResponses(noRoom),
   },
 });
 

@@ -7,8 +7,8 @@ import { listNotifications, listReservations } from '../../core/records/reservat
 import { RESERVATION_STATUSES } from '../../drizzle/schema/index.js';
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole, requireUser } from '../auth/guards.js';
-import { decodeCursor, PageQuery, PageSchema, page } from '../pagination.js';
-import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import { decodeCursor, PageQuery, PageSchema, page, pageQuery } from '../pagination.js';
+import { ADMIN_ONLY, ApiError, PARAMETERS, refusalResponses, SIGNED_IN } from '../problem.js';
 import { jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import {
@@ -20,8 +20,9 @@ import {
   toReservationFromRecord,
 } from '../schemas.js';
 
-const ReservationQuery = PageQuery.extend({ status: z.enum(RESERVATION_STATUSES).optional() });
-const unauthorized = problemResponses([401, 'No valid access token (unauthorized)']);
+const ReservationQuery = pageQuery('reservation').extend({
+  status: z.enum(RESERVATION_STATUSES).optional(),
+});
 const position = (row: { createdAt: Date; id: string }) => ({
   t: row.createdAt.toISOString(),
   id: row.id,
@@ -37,8 +38,7 @@ const myReservations = createRoute({
   request: { query: ReservationQuery },
   responses: {
     200: { description: 'A page', ...json(PageSchema(ReservationSchema)) },
-    ...commonErrorResponses,
-    ...unauthorized,
+    ...refusalResponses({ ...PARAMETERS, ...SIGNED_IN }),
   },
 });
 
@@ -52,8 +52,7 @@ const myNotifications = createRoute({
   request: { query: PageQuery },
   responses: {
     200: { description: 'A page', ...json(PageSchema(NotificationSchema)) },
-    ...commonErrorResponses,
-    ...unauthorized,
+    ...refusalResponses({ ...PARAMETERS, ...SIGNED_IN }),
   },
 });
 
@@ -67,9 +66,7 @@ const eventReservations = createRoute({
   request: { params: z.object({ eventId: Id('eventId') }), query: ReservationQuery },
   responses: {
     200: { description: 'A page', ...json(PageSchema(ReservationSchema)) },
-    ...commonErrorResponses,
-    ...unauthorized,
-    ...problemResponses([403, 'Not an admin (forbidden)'], [404, 'No such event (not_found)']),
+    ...refusalResponses({ ...PARAMETERS, ...ADMIN_ONLY, not_found: 'No such event' }),
   },
 });
 

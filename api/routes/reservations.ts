@@ -12,14 +12,22 @@ import { refusalFromView } from '../../core/reservations/view-refusal.js';
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireUser } from '../auth/guards.js';
 import type { DomainMetrics } from '../domain-metrics.js';
-import { type DropAccess, dropAccessParameters, dropAccessRefusals } from '../drop-access.js';
+import { DROP_ACCESS_REFUSALS, type DropAccess, dropAccessParameters } from '../drop-access.js';
 import type { EventViews } from '../event-views.js';
 import { handValidated, jsonBody } from '../hand-validated.js';
 import { asApi, holdRefusalToApiError } from '../hold-errors.js';
-import { ApiError, commonErrorResponses, problemResponses } from '../problem.js';
+import {
+  ApiError,
+  JSON_BODY,
+  PARAMETERS,
+  type Refusals,
+  refusalResponses,
+  SIGNED_IN,
+} from '../problem.js';
 import { jsonResponse } from '../responses.js';
 import { createRouter, validHeader } from '../router.js';
 import {
+  Chars,
   json,
   placedHoldJson,
   ReservationId,
@@ -58,9 +66,7 @@ export const ReserveBody = z
   })
   .openapi('ReserveRequest');
 
-const ConfirmBody = z
-  .object({ paymentToken: z.string().min(1).max(200).optional() })
-  .openapi('ConfirmRequest');
+const ConfirmBody = z.object({ paymentToken: Chars(1, 200).optional() }).openapi('ConfirmRequest');
 
 /** The reserve bodies accepted without zod (see jsonBody); the schema judges the rest. */
 export function acceptReserveBody(value: unknown): z.output<typeof ReserveBody> | undefined {
@@ -86,7 +92,17 @@ const authed = {
   middleware: [requireUser],
   tags: ['reservations'],
 };
-const notFound = [404, 'No such reservation, or not yours (not_found)'] as [number, string];
+/** A step on one reservation: its id checked, its owner's token, its state in Redis. */
+const onReservation: Refusals = {
+  ...PARAMETERS,
+  ...SIGNED_IN,
+  not_found: 'No such reservation, or not yours',
+  dependency_unavailable:
+    'A backing service is unavailable, or the event’s stock is being checked after a Redis restart; retry after Retry-After',
+};
+const keyReused: Refusals = {
+  idempotency_key_reused: 'The Idempotency-Key was used with another body',
+};
 
 const reserve = createRoute({
   ...authed,
@@ -97,17 +113,19 @@ const reserve = createRoute({
   request: { body: { required: true, ...json(ReserveBody) } },
   responses: {
     201: { description: 'Held', ...json(ReservationSchema) },
-    ...commonErrorResponses,
-    ...problemResponses(
-      [401, 'No valid access token (unauthorized)'],
-      [
-        403,
-        `The event has a waiting room: no Queue-Pass (queue_pass_required), or not a valid one for you and this event (queue_pass_invalid). Without a waiting room, drop access (SPEC §9): ${dropAccessRefusals}`,
-      ],
-      [404, 'No such event or category (not_found)'],
-      [409, 'sold_out (with `available`), limit_exceeded or not_on_sale'],
-      [422, 'The Idempotency-Key was used with another body (idempotency_key_reused)'],
-    ),
+    ...refusalResponses({
+      ...SIGNED_IN,
+      ...JSON_BODY,
+      ...DROP_ACCESS_REFUSALS,
+      queue_pass_required: 'The event has a waiting room and no Queue-Pass was sent',
+      queue_pass_invalid: 'The Queue-Pass is not a valid pass of yours for this event',
+      not_found: 'No such event or category on sale',
+      sold_out: 'Fewer tickets left than asked for; `available` says how many',
+      limit_exceeded: 'Over the event’s or the category’s per-user limit (`limit`, `current`)',
+      not_on_sale: 'The event is not on sale (`eventStatus`)',
+      ...keyReused,
+      dependency_unavailable: onReservation.dependency_unavailable as string,
+    }),
   },
 });
 
@@ -119,8 +137,7 @@ const getReservation = createRoute({
   request: { params: ReservationParams },
   responses: {
     200: { description: 'The reservation', ...json(ReservationSchema) },
-    ...commonErrorResponses,
-    ...problemResponses([401, 'No valid access token (unauthorized)'], notFound),
+    ...refusalResponses(onReservation),
   },
 });
 
@@ -137,15 +154,15 @@ const confirm = createRoute({
   },
   responses: {
     200: { description: 'Confirmed', ...json(ReservationSchema) },
-    ...commonErrorResponses,
-    ...problemResponses(
-      [401, 'No valid access token (unauthorized)'],
-      [402, 'The payment failed (payment_failed); the hold stays held'],
-      notFound,
-      [409, 'Released, cancelled, or being paid already (invalid_state)'],
-      [410, 'The hold expired (hold_expired)'],
-      [422, 'The Idempotency-Key was used with another body (idempotency_key_reused)'],
-    ),
+    ...refusalResponses({
+      ...onReservation,
+      ...JSON_BODY,
+      payment_failed:
+        'The payment failed (now, or first under this Idempotency-Key); the hold stays held',
+      invalid_state: 'Released, cancelled, or being paid already',
+      hold_expired: 'The hold expired',
+      ...keyReused,
+    }),
   },
 });
 
@@ -158,13 +175,11 @@ const remove = createRoute({
   request: { params: ReservationParams },
   responses: {
     200: { description: 'Released or cancelled', ...json(ReservationSchema) },
-    ...commonErrorResponses,
-    ...problemResponses(
-      [401, 'No valid access token (unauthorized)'],
-      notFound,
-      [409, 'Being paid right now (invalid_state)'],
-      [410, 'The hold expired (hold_expired)'],
-    ),
+    ...refusalResponses({
+      ...onReservation,
+      invalid_state: 'Being paid right now, or ended already',
+      hold_expired: 'The hold expired',
+    }),
   },
 });
 

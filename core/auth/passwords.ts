@@ -2,6 +2,7 @@
 // and verification takes a turn from one small in-process limiter: a burst of logins
 // queues behind a few bcrypt runs instead of filling the libuv pool (and starving every
 // other request that needs a thread), and past a bounded queue it is refused at once.
+import { createHmac } from 'node:crypto';
 import { hash, verify } from '@node-rs/bcrypt';
 
 export interface Passwords {
@@ -59,6 +60,20 @@ export function createWorkLimiter({ concurrency, maxQueue }: PasswordLimits) {
   };
 }
 
+/** What bcrypt reads of its input: the rest would be silently cut. */
+const BCRYPT_BYTES = 72;
+
+/**
+ * What bcrypt is given for a password. Up to 72 bytes, the password itself (every account
+ * made before longer ones were taken, so their hashes still verify); a longer one is first
+ * hashed to 44 base64 characters, so every byte of it counts. Hashing and verifying both
+ * go through here: the two cannot disagree.
+ */
+export function bcryptInput(password: string): string {
+  if (Buffer.byteLength(password) <= BCRYPT_BYTES) return password;
+  return createHmac('sha256', 'drop-engine/password-prehash/v1').update(password).digest('base64');
+}
+
 export async function createPasswords(
   cost: number,
   limits: PasswordLimits = { concurrency: 2, maxQueue: 64 },
@@ -66,9 +81,9 @@ export async function createPasswords(
   const decoy = await hash('decoy-password-nobody-has', { cost });
   const limiter = createWorkLimiter(limits);
   const check = (password: string, passwordHash: string) =>
-    limiter.run(() => verify(password, passwordHash).catch(() => false));
+    limiter.run(() => verify(bcryptInput(password), passwordHash).catch(() => false));
   return {
-    hash: (password) => limiter.run(() => hash(password, { cost })),
+    hash: (password) => limiter.run(() => hash(bcryptInput(password), { cost })),
     verify: check,
     verifyNobody: async (password) => {
       await check(password, decoy);

@@ -76,9 +76,20 @@ describe('register', () => {
     expect(body.errors.map((e) => e.field).sort()).toEqual(['email', 'password']);
     const long = await postJson(ctx.app, '/v1/auth/register', {
       email: uniqueEmail(),
-      password: 'é'.repeat(40),
+      password: 'é'.repeat(1025),
     });
     expect(long.status).toBe(400);
+  });
+
+  it('takes a password over bcrypt’s 72 bytes, every character of it counting', async () => {
+    const email = uniqueEmail();
+    const prefix = 'é'.repeat(40); // 80 bytes
+    expect((await register(ctx.app, email, `${prefix} one`)).email).toBe(email);
+    expect(
+      (await postJson(ctx.app, '/v1/auth/login', { email, password: `${prefix} one` })).status,
+    ).toBe(200);
+    const other = await postJson(ctx.app, '/v1/auth/login', { email, password: `${prefix} two` });
+    expect(other.status).toBe(401);
   });
 });
 

@@ -9,7 +9,7 @@ import {
   ProblemSchema,
   problemBody,
   problemResponse,
-  problemResponses,
+  refusalResponses,
 } from '../../api/problem.js';
 
 const codes = Object.keys(ERRORS) as ErrorCode[];
@@ -84,10 +84,10 @@ describe('problem+json', () => {
     });
   });
 
-  it('documents each listed status as a problem response', () => {
-    const responses = problemResponses([404, 'missing'], [409, 'taken']);
+  it('documents each refusal under its status as a problem response', () => {
+    const responses = refusalResponses({ not_found: 'missing', invalid_state: 'taken' }, {});
     expect(Object.keys(responses)).toEqual(['404', '409']);
-    expect(responses[409]?.description).toBe('taken');
+    expect(responses[409]?.description).toBe('`invalid_state`: taken');
     expect(Object.keys(responses[404]?.content ?? {})).toEqual([PROBLEM_CONTENT_TYPE]);
   });
 });
