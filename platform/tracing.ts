@@ -165,7 +165,7 @@ export function startSpanUnder(
 
 /**
  * A span for work done once for several traces (one Kafka request for many entries):
- * the child of the first and linked to every one, so each trace finds it.
+ * the child of the first and linked to the others, so each trace finds it.
  */
 export function startSharedSpan(
   name: string,
@@ -175,7 +175,7 @@ export function startSharedSpan(
 ): Span | undefined {
   const [first] = parents;
   if (!tracer || !first) return undefined;
-  const links: Link[] = parents.map((p) => ({ context: p.spanContext() }));
+  const links: Link[] = parents.slice(1).map((p) => ({ context: p.spanContext() }));
   return tracer.startSpan(name, { kind, attributes, links }, trace.setSpan(ROOT_CONTEXT, first));
 }
 
@@ -207,12 +207,13 @@ export function endWithError(span: Span, err: unknown): void {
   span.end();
 }
 
-const NO_FIELDS = Object.freeze({});
-
-/** pino's mixin: the trace and span of the active recording span on each log line. */
+/**
+ * pino's mixin: the trace and span of the active recording span on each log line. A new
+ * object each time: pino merges the line's own fields into it.
+ */
 export function traceFieldsOfLogLine(): { traceId?: string; spanId?: string } {
   const span = trace.getSpan(context.active());
-  if (!span?.isRecording()) return NO_FIELDS;
+  if (!span?.isRecording()) return {};
   const { traceId, spanId } = span.spanContext();
   return { traceId, spanId };
 }

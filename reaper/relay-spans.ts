@@ -2,7 +2,8 @@
 // traceparent (a traced request made the change), a span from its read to Kafka's
 // acknowledgement, the child of the request's hold span; its context is what the Kafka
 // message's `traceparent` header carries, so the consumers' spans are its children. The
-// Kafka request that carries a batch is one span for all of them, linked to each entry.
+// Kafka request that carries a batch is one span for all of them: the child of the first
+// traced entry, linked to the others.
 import { outboxTraceparent } from '../core/reservations/changes.js';
 import {
   endWithError,
@@ -30,7 +31,7 @@ export function startEntrySpan(topic: string, id: string, fields: string[]): Spa
   });
 }
 
-/** The span of the Kafka request carrying the batch: linked to every traced entry of it. */
+/** The span of the Kafka request carrying the batch, in the traces of all its traced entries. */
 export function startSendSpan(topic: string, entries: Span[], messages: number) {
   return startSharedSpan(`send ${topic}`, entries, SpanKind.CLIENT, {
     'messaging.system': 'kafka',
