@@ -240,6 +240,48 @@ describe('tracing', () => {
     );
   }, 120_000);
 
+  it('reserves committed as a group: each trace holds its own request’s spans only', async () => {
+    const e = engine as Engine;
+    const { eventId, categoryId } = await engineDrop(e, { name: 'Grouped drop' }, 100);
+    const fans = await Promise.all(Array.from({ length: 8 }, () => signedInFan(e)));
+    const callers = fans.map(() => callerTrace());
+    // At once: the reserves that reach the api in one turn go as one script call.
+    const held = await Promise.all(
+      fans.map((token, i) =>
+        callApi(
+          e,
+          'POST',
+          '/v1/reservations',
+          token,
+          { eventId, categoryId, quantity: 1 },
+          { traceparent: callers[i]?.traceparent as string },
+        ),
+      ),
+    );
+    expect(held.map((h) => h.status)).toEqual(fans.map(() => 201));
+    const topic = `${e.kafkaTopicPrefix}reservations.v1`;
+    const sizes: unknown[] = [];
+    for (const [i, { traceId, callerSpanId }] of callers.entries()) {
+      const spans = await traceWith(traceId, [
+        has('worker', 'postgres upsert reservations'),
+        has('reaper', `create ${topic}`),
+      ]);
+      const request = only(spans, 'api', 'POST /v1/reservations');
+      expect(request.parentId).toBe(callerSpanId);
+      // One hold change, its own request's, whatever group it went in; the group's script
+      // call belongs to no request's trace.
+      const hold = only(spans, 'api', 'hold reserve');
+      expect(hold.parentId).toBe(request.spanId);
+      expect(hold.attributes['drop.reservation_id']).toBe(held[i]?.body.id);
+      sizes.push(hold.attributes['drop.reserve.group_size']);
+      expect(hold.attributes['drop.script']).toBe(
+        hold.attributes['drop.reserve.group_size'] === 1 ? 'reserve' : 'reserveBatch',
+      );
+      expect(only(spans, 'reaper', `create ${topic}`).parentId).toBe(hold.spanId);
+    }
+    console.log(`group sizes of 8 reserves sent at once: ${sizes.join(', ')}`);
+  }, 120_000);
+
   it('a request without a traceparent is traced at the ratio: 0 never, 1 always', async () => {
     const e = engine as Engine;
     const token = await signedInFan(e);
