@@ -16,6 +16,7 @@ import {
   type Span,
   SpanKind,
   startChildSpan,
+  tracingOn,
 } from '../../platform/tracing.js';
 import type { ReservationChange } from '../reservations/changes.js';
 import type { Hold } from '../reservations/hold.js';
@@ -30,15 +31,17 @@ interface Waiting {
 
 /** The span of a traced request's sale: the Postgres statement it is written in. */
 const saleSpan = (sale: Hold): Span | undefined =>
-  startChildSpan(
-    'postgres record sale',
-    {
-      'db.system.name': 'postgresql',
-      'db.operation.name': 'upsert reservations',
-      'drop.reservation_id': sale.id,
-    },
-    SpanKind.CLIENT,
-  );
+  tracingOn()
+    ? startChildSpan(
+        'postgres record sale',
+        {
+          'db.system.name': 'postgresql',
+          'db.operation.name': 'upsert reservations',
+          'drop.reservation_id': sale.id,
+        },
+        SpanKind.CLIENT,
+      )
+    : undefined;
 
 function stepOf(sale: Hold & { status: 'confirmed' | 'cancelled' }): ReservationChange {
   const at = sale.status === 'confirmed' ? sale.confirmedAt : sale.endedAt;

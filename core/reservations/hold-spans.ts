@@ -3,10 +3,12 @@
 // came to. A refusal (sold out, not yours) is an answer, not a failure: it is the span's
 // outcome; only an error (Redis down, a bug) marks the span failed. Undefined, and so no
 // work at all, for a request that is not traced.
-import { endWithError, type Span, startChildSpan } from '../../platform/tracing.js';
+import { endWithError, type Span, startChildSpan, tracingOn } from '../../platform/tracing.js';
 import { HoldError, HoldRefusal } from './hold.js';
 
 export function startHoldSpan(script: string, eventId: string | undefined): Span | undefined {
+  // Checked first: off, not even the name and the attributes are built.
+  if (!tracingOn()) return undefined;
   return startChildSpan(`hold ${script}`, { 'drop.script': script, 'drop.event_id': eventId });
 }
 
