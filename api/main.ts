@@ -11,11 +11,14 @@ import { closeServer, onShutdown, trackConnections } from '../platform/lifecycle
 import { createLogger } from '../platform/logger.js';
 import { createRegistry } from '../platform/metrics.js';
 import { createOpsApp, startOpsServer } from '../platform/ops-server.js';
+import { startTracing } from '../platform/tracing.js';
 import { createApp } from './app.js';
 import { serveApi } from './http-server.js';
 import { createApiServices } from './services.js';
 
 const config = loadConfigOrExit();
+// Before the rest: the logger and the services ask whether this process traces.
+const tracing = startTracing(config, 'api');
 const logger = createLogger(config, 'api');
 
 /** Of the shutdown budget, what the HTTP drain may use: the closes after it need the rest. */
@@ -89,6 +92,8 @@ try {
     ['kafka', () => kafkaAdmin.disconnect()],
     ['redis', () => redis.quit()],
     ['postgres', () => sql.end({ timeout: 5 })],
+    // The spans of the last requests, exported once they all ended.
+    ['tracing', () => tracing.shutdown()],
     // Last: Prometheus can read the final counts while the rest closes.
     ['ops-http', () => closeServer(ops)],
   ]);

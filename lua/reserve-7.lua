@@ -22,6 +22,8 @@
   ARGV[9] queuePass    the caller's queue pass as the api checked it (SPEC §7): its id when
                        valid for this user and event, 'invalid' when one was sent that is
                        not, '' when none was sent. Only an event with a waiting room asks.
+  ARGV[10] traceparent optional: the W3C traceparent of a traced request's span, written
+                       into the outbox entry (absent or '' for an untraced one)
 
   Returns
     {1, holdId, expiresAt, createdAt}   placed
@@ -41,5 +43,5 @@ return reserveHold(
     outbox = KEYS[6], idem = KEYS[7] },
   { holdId = ARGV[1], eventId = ARGV[2], categoryId = ARGV[3], userId = ARGV[4],
     quantity = ARGV[5], fingerprint = ARGV[6], idemTtlMs = ARGV[7], defaultTtl = ARGV[8],
-    queuePass = ARGV[9] },
+    queuePass = ARGV[9], traceparent = ARGV[10] },
   false, {})

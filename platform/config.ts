@@ -55,6 +55,18 @@ export const configSchema = z
       .default('info'),
     /** Human-readable logs; defaults to on only in development on a terminal. */
     LOG_PRETTY: bool.optional(),
+    /**
+     * Tracing (platform/tracing.ts): the OTLP/HTTP collector's base URL (spans go to its
+     * /v1/traces). Unset: no tracing at all, and the hot path pays nothing for it.
+     */
+    OTEL_EXPORTER_OTLP_ENDPOINT: url(['http:', 'https:']).optional(),
+    /**
+     * The share of requests without a sampled `traceparent` that are traced, 0..1. A caller's
+     * sampled `traceparent` is always continued (ParentBased), whatever this says.
+     */
+    OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(0.01),
+    /** How long finished spans wait before they are exported in one request (ms). */
+    OTEL_BSP_SCHEDULE_DELAY: int(10, 60_000).default(5000),
 
     REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6390'),
     /** When set, the engine talks to a Redis Cluster through these seed nodes instead. */

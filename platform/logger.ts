@@ -1,6 +1,9 @@
-// pino JSON logs, one line per event, tagged with the process's service name.
+// pino JSON logs, one line per event, tagged with the process's service name. With tracing
+// on (platform/tracing.ts), a line written inside a traced request's work carries its
+// `traceId` and `spanId`: the log lines of one reservation are found by its trace id.
 import { type Logger, pino } from 'pino';
 import type { Config } from './config.js';
+import { traceFieldsOfLogLine, tracingOn } from './tracing.js';
 
 export type { Logger };
 
@@ -35,6 +38,8 @@ export function createLogger(
     redact: { paths: REDACT, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // Only with tracing started (before the logger, in each main.ts): off, no call per line.
+    mixin: tracingOn() ? traceFieldsOfLogLine : undefined,
     // pino-pretty is a dev dependency: only asked for outside production.
     transport:
       pretty && config.NODE_ENV !== 'production'

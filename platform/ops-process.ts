@@ -8,6 +8,7 @@ import { closeServer, onShutdown, type ShutdownStep } from './lifecycle.js';
 import { createLogger, type Logger } from './logger.js';
 import { createRegistry } from './metrics.js';
 import { createOpsApp, startOpsServer } from './ops-server.js';
+import { startTracing } from './tracing.js';
 
 export interface OpsProcess {
   config: Config;
@@ -18,7 +19,8 @@ export interface OpsProcess {
 /**
  * Runs a background process: `start` connects and starts the work, returning the
  * dependency probes and the shutdown steps of that work. The ops server starts after
- * it and stops first on shutdown.
+ * it and stops first on shutdown. Tracing starts before anything else (the logger and the
+ * work ask whether the process traces) and is flushed last, once the work has stopped.
  */
 export async function runOpsProcess(
   service: 'worker' | 'reaper',
@@ -26,6 +28,7 @@ export async function runOpsProcess(
   start: (p: OpsProcess) => Promise<{ probes: Probes; shutdown: ShutdownStep[] }>,
 ): Promise<void> {
   const config = loadConfigOrExit();
+  const tracing = startTracing(config, service);
   const logger = createLogger(config, service);
   try {
     const registry = createRegistry(service);
@@ -36,6 +39,7 @@ export async function runOpsProcess(
     onShutdown(logger, config.SHUTDOWN_TIMEOUT_MS, [
       ['ops-http', () => closeServer(server)],
       ...shutdown,
+      ['tracing', () => tracing.shutdown()],
     ]);
   } catch (err) {
     logger.fatal({ err }, `${service} failed to start`);

@@ -19,6 +19,8 @@ import { scriptRunnerOf } from '../core/reservations/scripts.js';
 import type { Logger } from '../platform/logger.js';
 import { createLoop } from '../platform/loop.js';
 import type { RedisClient } from '../platform/redis.js';
+import { type Span, traceparentOf, tracingOn } from '../platform/tracing.js';
+import { endRelaySpans, startEntrySpan, startSendSpan } from './relay-spans.js';
 
 /** A pass that published at least this many entries means changes are flowing. */
 const BUSY = 50;
@@ -104,12 +106,15 @@ export function createRelay(
   const lease = async (key: string) =>
     Number((await run('acquireLease', [key], [owner, leaseMs]))[0]) === 1;
 
+  /** A Kafka message; `headers` only for a traced entry's (relay-spans.ts). */
+  type Message = { key: string; value: string; headers?: { traceparent: string } };
+
   interface Stream {
     key: string;
     lease: string;
     topic: string;
     /** An entry as a Kafka message's key and value; throws for an unreadable entry. */
-    toMessage: (fields: string[]) => { key: string; value: string };
+    toMessage: (fields: string[]) => Message;
   }
 
   const eventStream = (eventId: string): Stream => {
@@ -150,13 +155,22 @@ export function createRelay(
       const entries = await redis.xrange(stream.key, '-', '+', 'COUNT', batchSize);
       if (entries.length === 0) return sent;
       if (sent === 0) first(entries[0]?.[0] as string);
-      const messages: { key: string; value: string }[] = [];
+      const messages: Message[] = [];
       const ids: string[] = [];
-      // No per-message headers: a change's identity is its reservationId and seq, and
-      // every header is encoded once and decoded by each consumer group.
+      // Headers only on a traced entry's message (its traceparent): a change's identity is
+      // its reservationId and seq, and every header is encoded once and decoded by each
+      // consumer group, so an untraced message carries none.
+      const traced = tracingOn();
+      const spans: Span[] = [];
       for (const [id, fields] of entries) {
         try {
-          messages.push(stream.toMessage(fields));
+          const message = stream.toMessage(fields);
+          const span = traced ? startEntrySpan(stream.topic, id, fields) : undefined;
+          if (span) {
+            message.headers = { traceparent: traceparentOf(span) };
+            spans.push(span);
+          }
+          messages.push(message);
           ids.push(id);
         } catch (err) {
           // Only our code writes here, so this is a bug: keep the entry aside, go on.
@@ -170,17 +184,24 @@ export function createRelay(
         }
       }
       if (messages.length > 0) {
-        const stop = produceLatency.startTimer();
+        const send = spans.length > 0 ? startSendSpan(stream.topic, spans, ids.length) : undefined;
         try {
-          await producer.send({ topic: stream.topic, acks: -1, messages });
+          const stop = produceLatency.startTimer();
+          try {
+            await producer.send({ topic: stream.topic, acks: -1, messages });
+          } catch (err) {
+            produceErrors.inc();
+            throw err;
+          } finally {
+            stop();
+          }
+          // Acknowledged by Kafka: only now leave the outbox.
+          await redis.xdel(stream.key, ...ids);
         } catch (err) {
-          produceErrors.inc();
+          if (spans.length > 0) endRelaySpans(spans, send, err);
           throw err;
-        } finally {
-          stop();
         }
-        // Acknowledged by Kafka: only now leave the outbox.
-        await redis.xdel(stream.key, ...ids);
+        if (spans.length > 0) endRelaySpans(spans, send);
         published.inc(ids.length);
         sent += ids.length;
       }

@@ -1,7 +1,9 @@
 // Consumer group `notifier`: user-visible changes (confirmed, cancelled, expired) become
 // stored notifications — one per reservation and kind, whoever stores it first: the sale's
 // own statement, the persister's, or this consumer's (core/records/notices.ts) — and a
-// delivery loop sends them through the configured channel with retries.
+// delivery loop sends them through the configured channel with retries. A traced change's
+// processing, and the write of the notifications it became, are spans of its trace
+// (consumer-spans.ts).
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { CatalogChange, HOLDER_NOTICES } from '../core/catalog/changes.js';
@@ -10,7 +12,9 @@ import { parseReservationChange, type ReservationChange } from '../core/reservat
 import type { Sql } from '../platform/db/client.js';
 import type { Logger } from '../platform/logger.js';
 import { createLoop } from '../platform/loop.js';
+import { type Span, tracingOn } from '../platform/tracing.js';
 import { createBatchConsumer, parseJson } from './batch-consumer.js';
+import { endSpans, startProcessSpan, startWriteSpans } from './consumer-spans.js';
 import {
   type Channel,
   DEFAULT_DELIVERY_BATCH,
@@ -121,8 +125,11 @@ export function createNotifier(
     groupId: options.groupId,
     topics: options.catalogTopic ? [options.topic, options.catalogTopic] : [options.topic],
     sessionTimeoutMs: options.sessionTimeoutMs,
-    handle: async (topic, _partition, messages) => {
+    handle: async (topic, partition, messages) => {
       const items: NewNotification[] = [];
+      // The spans of traced changes; `noticed`: those that became a notification.
+      const traced: Span[] | undefined = tracingOn() ? [] : undefined;
+      const noticed: Span[] = [];
       for (const message of messages) {
         if (topic === options.catalogTopic) {
           const change = CatalogChange.safeParse(parseJson(message.value));
@@ -131,14 +138,30 @@ export function createNotifier(
           }
           continue;
         }
+        const span = traced && startProcessSpan(options.groupId, topic, partition, message);
+        if (span) traced?.push(span);
         const value = message.value;
         if (!value || isHeld(value)) continue;
         const step = parseReservationChange(value);
         const item = step ? toNotification(step) : null;
-        if (item) items.push(item);
+        if (item) {
+          items.push(item);
+          if (span) {
+            span.setAttribute('drop.notification.kind', item.kind);
+            noticed.push(span);
+          }
+        }
       }
       const claim = ready.length < MAX_READY;
-      const added = await storeNotifications(sql, options.channelName, items, claim ? claimMs : 0);
+      const writes = startWriteSpans(noticed, 'insert notifications', items.length);
+      let added: Awaited<ReturnType<typeof storeNotifications>>;
+      try {
+        added = await storeNotifications(sql, options.channelName, items, claim ? claimMs : 0);
+      } catch (err) {
+        if (traced) endSpans([...writes, ...traced], err);
+        throw err;
+      }
+      if (traced) endSpans([...writes, ...traced]);
       stored.inc(added.length);
       if (claim) ready.push(...added);
     },

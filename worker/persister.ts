@@ -1,13 +1,16 @@
 // Consumer group `persister`: reservations.v1 → Postgres, in batches: one idempotent
 // upsert per batch (the rows, the events' marks, the fans' notifications), its offset
-// committed only after the write (see batch-consumer.ts).
+// committed only after the write (see batch-consumer.ts). A traced change's processing
+// and its write are spans of its trace (consumer-spans.ts).
 import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { persistSteps } from '../core/records/persist.js';
 import { parseReservationChange, type ReservationChange } from '../core/reservations/changes.js';
 import type { Sql } from '../platform/db/client.js';
 import type { Logger } from '../platform/logger.js';
+import { type Span, tracingOn } from '../platform/tracing.js';
 import { createBatchConsumer } from './batch-consumer.js';
+import { endSpans, startProcessSpan, startWriteSpans } from './consumer-spans.js';
 
 export interface ConsumerOptions {
   topic: string;
@@ -56,12 +59,16 @@ export function createPersister(
     groupId: options.groupId,
     topics: [options.topic],
     sessionTimeoutMs: options.sessionTimeoutMs,
-    handle: async (_topic, partition, messages) => {
+    handle: async (topic, partition, messages) => {
       const steps: ReservationChange[] = [];
+      const traced: Span[] | undefined = tracingOn() ? [] : undefined;
       for (const message of messages) {
         const step = parseReservationChange(message.value);
-        if (step) steps.push(step);
-        else {
+        if (step) {
+          steps.push(step);
+          const span = traced && startProcessSpan(options.groupId, topic, partition, message);
+          if (span) traced?.push(span);
+        } else {
           rejected.inc();
           logger.error(
             { offset: message.offset, partition },
@@ -70,11 +77,18 @@ export function createPersister(
         }
       }
       const stop = batchSeconds.startTimer();
-      await persistSteps(sql, steps, {
-        namespace: options.namespace,
-        notifyChannel: options.notifyChannel,
-      });
+      const writes = traced ? startWriteSpans(traced, 'upsert reservations', steps.length) : [];
+      try {
+        await persistSteps(sql, steps, {
+          namespace: options.namespace,
+          notifyChannel: options.notifyChannel,
+        });
+      } catch (err) {
+        if (traced) endSpans([...writes, ...traced], err);
+        throw err;
+      }
       stop();
+      if (traced) endSpans([...writes, ...traced]);
       const now = Date.now();
       for (const step of steps) lag.observe((now - Date.parse(step.at)) / 1000);
       persisted.inc(steps.length);

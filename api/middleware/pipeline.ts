@@ -3,11 +3,13 @@
 // In order:
 //   product routes (/v1) only: load shedding, client ip, caller (bearer token), rate limits;
 //   every route: the deadline (504) and the body limit (413) around the handler;
-//   then the metrics and the log line, for refusals too.
+//   then the metrics and the log line, for refusals too;
+//   with tracing on, all of it inside the request's span (request-span.ts).
 // The request id and security headers are the server adapter's (http-server.ts).
 import type { Context, MiddlewareHandler } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import type { AccessTokens } from '../../core/auth/access-tokens.js';
+import { tracingOn } from '../../platform/tracing.js';
 import { callerOf } from '../auth/guards.js';
 import type { AppEnv } from '../env.js';
 import { clientIpOf } from '../protection/client-ip.js';
@@ -16,6 +18,7 @@ import type { RateLimits } from '../protection/rate-limits.js';
 import type { createBodyLimit } from './body-limit.js';
 import type { Deadline } from './deadline.js';
 import type { createRequestObserver } from './observe.js';
+import { servedInSpan } from './request-span.js';
 
 export interface PipelineParts {
   observe: ReturnType<typeof createRequestObserver>;
@@ -35,7 +38,7 @@ export function requestPipeline(parts: PipelineParts): MiddlewareHandler<AppEnv>
   const { observe, shedder, deadline, bodyLimit, tokens, rateLimits, answerError } = parts;
   const limit = rateLimits.requests;
 
-  return createMiddleware<AppEnv>(async (c, next) => {
+  async function serve(c: Context<AppEnv>, next: () => Promise<void>) {
     const started = performance.now();
     c.set('requestId', c.env.requestId);
     const product = c.req.path.startsWith(PRODUCT_PREFIX);
@@ -59,5 +62,9 @@ export function requestPipeline(parts: PipelineParts): MiddlewareHandler<AppEnv>
       if (admitted) shedder.done();
     }
     observe(c, started);
-  });
+  }
+
+  return createMiddleware<AppEnv>((c, next) =>
+    tracingOn() ? servedInSpan(c, () => serve(c, next)) : serve(c, next),
+  );
 }

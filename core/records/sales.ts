@@ -7,7 +7,17 @@
 //
 // Group commit: one write is in flight at a time; the sales that arrive meanwhile wait
 // for it and then go together in the next statement (one commit, one fsync for all).
+// A traced request's sale is a span of its own (the write it went in); the writer runs for
+// every sale waiting, so in none of their contexts.
 import type { Sql } from '../../platform/db/client.js';
+import {
+  detached,
+  endWithError,
+  type Span,
+  SpanKind,
+  startChildSpan,
+  tracingOn,
+} from '../../platform/tracing.js';
 import type { ReservationChange } from '../reservations/changes.js';
 import type { Hold } from '../reservations/hold.js';
 import { persistSteps } from './persist.js';
@@ -18,6 +28,20 @@ interface Waiting {
   step: ReservationChange;
   done: (err?: unknown) => void;
 }
+
+/** The span of a traced request's sale: the Postgres statement it is written in. */
+const saleSpan = (sale: Hold): Span | undefined =>
+  tracingOn()
+    ? startChildSpan(
+        'postgres record sale',
+        {
+          'db.system.name': 'postgresql',
+          'db.operation.name': 'upsert reservations',
+          'drop.reservation_id': sale.id,
+        },
+        SpanKind.CLIENT,
+      )
+    : undefined;
 
 function stepOf(sale: Hold & { status: 'confirmed' | 'cancelled' }): ReservationChange {
   const at = sale.status === 'confirmed' ? sale.confirmedAt : sale.endedAt;
@@ -47,7 +71,7 @@ export function createSaleRecorder(
   let waiting: Waiting[] = [];
   let writing = false;
 
-  async function writeAll() {
+  const writeAll = detached(async () => {
     writing = true;
     while (waiting.length > 0) {
       const batch = waiting;
@@ -64,13 +88,25 @@ export function createSaleRecorder(
       }
     }
     writing = false;
-  }
+  });
 
   return (sale) => {
     if (sale.status !== 'confirmed' && sale.status !== 'cancelled') return Promise.resolve();
     const step = stepOf(sale as Hold & { status: 'confirmed' | 'cancelled' });
+    const span = saleSpan(sale);
     return new Promise<void>((resolve, reject) => {
-      waiting.push({ step, done: (err) => (err === undefined ? resolve() : reject(err)) });
+      waiting.push({
+        step,
+        done: (err) => {
+          if (err === undefined) {
+            span?.end();
+            resolve();
+          } else {
+            if (span) endWithError(span, err);
+            reject(err);
+          }
+        },
+      });
       if (!writing) void writeAll();
     });
   };

@@ -216,6 +216,17 @@ export function fromOutboxEntry(fields: string[]): ReservationChange {
 }
 
 /**
+ * The W3C traceparent an outbox entry carries when a traced request made the change
+ * (appendOutbox.lua writes it after the message's fields); not part of the message (SPEC
+ * §6): the relay sends it on in the Kafka message's headers.
+ */
+export function outboxTraceparent(fields: string[]): string | undefined {
+  for (let i = fields.length - 2; i >= 0; i -= 2)
+    if (fields[i] === 'traceparent') return fields[i + 1];
+  return undefined;
+}
+
+/**
  * The message's JSON, exactly as JSON.stringify writes it (same keys, same order), for a
  * change readReservationChange accepted: none of its strings can hold a character JSON
  * escapes (the patterns above), so they are written as they are.

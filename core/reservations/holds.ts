@@ -6,6 +6,7 @@
 import type { Registry } from 'prom-client';
 import { hotHistogram } from '../../platform/hot-metrics.js';
 import type { RedisClient } from '../../platform/redis.js';
+import { traceparentOf, tracingOn } from '../../platform/tracing.js';
 import { createEventStock } from './event-stock.js';
 import {
   check,
@@ -19,6 +20,7 @@ import {
   replayed,
 } from './hold.js';
 import { eventOfHoldId, newHoldId } from './hold-ids.js';
+import { endHoldSpan, endRefusedHoldSpan, groupedInto, startHoldSpan } from './hold-spans.js';
 import { type Keyspace, keyspace } from './keys.js';
 import { createRecovery } from './recovery.js';
 import { createReserveBatcher } from './reserve-batch.js';
@@ -90,23 +92,27 @@ function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript,
     idempotency?: PaymentIdempotency,
   ): Promise<{ hold: Hold; replayed: boolean }> {
     const k = holdKeys(holdId);
-    if (idempotency && !idempotency.claimed) await claimKey(userId, idempotency);
-    const idemKey = k.idempotency(userId, idempotency?.key ?? '-');
-    const fingerprint = idempotency?.fingerprint ?? '';
-    const reply = check(
-      script === 'confirm'
-        ? await run(
-            'confirm',
-            [k.hold(holdId), k.expiry, k.outbox, idemKey],
-            [userId, fingerprint, rules.idempotencyTtlMs, k.base],
-          )
-        : await run(
-            'failPayment',
-            [k.hold(holdId), k.expiry, idemKey],
-            [userId, fingerprint, rules.idempotencyTtlMs, k.base],
-          ),
-    );
-    return { hold: holdOfReply(reply), replayed: replayed(reply) };
+    // The event's id is read from the hold's only for a traced request.
+    const span = tracingOn() ? startHoldSpan(script, eventOfHoldId(holdId) ?? '') : undefined;
+    try {
+      if (idempotency && !idempotency.claimed) await claimKey(userId, idempotency);
+      const idemKey = k.idempotency(userId, idempotency?.key ?? '-');
+      const fingerprint = idempotency?.fingerprint ?? '';
+      const args = [userId, fingerprint, rules.idempotencyTtlMs, k.base];
+      // The confirmation's outbox entry carries the trace on (confirm-4.lua's ARGV[5]).
+      if (span && script === 'confirm') args.push(traceparentOf(span));
+      const reply = check(
+        script === 'confirm'
+          ? await run('confirm', [k.hold(holdId), k.expiry, k.outbox, idemKey], args)
+          : await run('failPayment', [k.hold(holdId), k.expiry, idemKey], args),
+      );
+      const outcome = { hold: holdOfReply(reply), replayed: replayed(reply) };
+      if (span) endHoldSpan(span, outcome.replayed ? 'replayed' : 'changed', holdId);
+      return outcome;
+    } catch (err) {
+      if (span) endRefusedHoldSpan(span, err);
+      throw err;
+    }
   }
 
   return {
@@ -125,21 +131,34 @@ function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript,
       queuePass?: string;
     }): Promise<{ hold: Hold; replayed: boolean }> {
       const { eventId, categoryId, userId, quantity, idempotency } = input;
-      if (idempotency) await claimKey(userId, idempotency);
-      const holdId = newHoldId(eventId);
-      const reply = check(
-        await batcher.place({
-          holdId,
-          eventId,
-          categoryId,
-          userId,
-          quantity,
-          fingerprint: idempotency?.fingerprint ?? '',
-          idemKey: eventKeys(eventId).idempotency(userId, idempotency?.key ?? '-'),
-          queuePass: input.queuePass ?? '',
-        }),
-      );
-      return { hold: placedHold(input, reply), replayed: replayed(reply) };
+      // Undefined unless the request is traced: then its outbox entry carries the trace on.
+      const span = startHoldSpan('reserve', eventId);
+      try {
+        if (idempotency) await claimKey(userId, idempotency);
+        const holdId = newHoldId(eventId);
+        const reply = check(
+          await batcher.place(
+            {
+              holdId,
+              eventId,
+              categoryId,
+              userId,
+              quantity,
+              fingerprint: idempotency?.fingerprint ?? '',
+              idemKey: eventKeys(eventId).idempotency(userId, idempotency?.key ?? '-'),
+              queuePass: input.queuePass ?? '',
+              traceparent: span && traceparentOf(span),
+            },
+            span && groupedInto(span),
+          ),
+        );
+        const placed = { hold: placedHold(input, reply), replayed: replayed(reply) };
+        if (span) endHoldSpan(span, placed.replayed ? 'replayed' : 'placed', placed.hold.id);
+        return placed;
+      } catch (err) {
+        if (span) endRefusedHoldSpan(span, err);
+        throw err;
+      }
     },
 
     /** A payment that takes time begins: held (or an interrupted confirming) → confirming. */

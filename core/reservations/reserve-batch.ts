@@ -3,6 +3,12 @@
 // own reply. Redis pays its per-call cost (reading, parsing and answering a command) once
 // per group, and ioredis writes once. A lone request goes as it always did (reserve-7.lua),
 // at the end of the same turn: no timer ever holds a request back.
+//
+// A group is sent for several requests, so it runs in none of their contexts (detached):
+// with tracing on, the scheduling request's span would otherwise parent the group's call
+// and its trace id tag the flush's log lines. Each request's own span (holds.ts) is told
+// the size of the group it went in.
+import { detached } from '../../platform/tracing.js';
 import type { ScriptReply } from './hold.js';
 import type { EventKeys } from './keys.js';
 import type { RunScript } from './scripts.js';
@@ -19,10 +25,16 @@ export interface ReserveRequest {
   idemKey: string;
   /** the queue pass as the api checked it: its id, 'invalid', or '' */
   queuePass: string;
+  /** the W3C traceparent of the request's hold span, when traced: its outbox entry carries it */
+  traceparent?: string | undefined;
 }
+
+/** Told the size of the group a request went in (1: alone, reserve-7.lua). */
+export type Grouped = (size: number) => void;
 
 interface Waiting {
   request: ReserveRequest;
+  grouped: Grouped | undefined;
   resolve: (reply: ScriptReply) => void;
   reject: (err: unknown) => void;
 }
@@ -43,6 +55,18 @@ export function reserveAlone(
   r: ReserveRequest,
   options: Pick<ReserveBatchOptions, 'idempotencyTtlMs' | 'defaultHoldTtlSeconds'>,
 ): Promise<ScriptReply> {
+  const args = [
+    r.holdId,
+    r.eventId,
+    r.categoryId,
+    r.userId,
+    r.quantity,
+    r.fingerprint,
+    options.idempotencyTtlMs,
+    options.defaultHoldTtlSeconds,
+    r.queuePass,
+  ];
+  if (r.traceparent) args.push(r.traceparent);
   return run(
     'reserve',
     [
@@ -54,17 +78,7 @@ export function reserveAlone(
       k.outbox,
       r.idemKey,
     ],
-    [
-      r.holdId,
-      r.eventId,
-      r.categoryId,
-      r.userId,
-      r.quantity,
-      r.fingerprint,
-      options.idempotencyTtlMs,
-      options.defaultHoldTtlSeconds,
-      r.queuePass,
-    ],
+    args,
   );
 }
 
@@ -85,6 +99,10 @@ export async function reserveGroup(
     keys.push(k.category(r.categoryId), k.user(r.userId), k.hold(r.holdId), r.idemKey);
     args.push(r.holdId, r.categoryId, r.userId, r.quantity, r.fingerprint, r.queuePass);
   }
+  // After the requests: the traced ones' traceparents, as (1-based request, traceparent).
+  group.forEach((r, i) => {
+    if (r.traceparent) args.push(i + 1, r.traceparent);
+  });
   const replies = (await run('reserveBatch', keys, args)) as unknown as ScriptReply[];
   if (replies.length !== group.length || !Array.isArray(replies[0])) {
     throw new Error(`reserveBatch answered ${replies.length} replies for ${group.length}`);
@@ -100,9 +118,10 @@ export function createReserveBatcher(
   let waiting = new Map<string, Waiting[]>();
   let flushing = false;
 
-  function send(eventId: string, group: Waiting[]) {
+  const send = detached((eventId: string, group: Waiting[]) => {
     options.sent?.(group.length);
     const k = keysOf(eventId);
+    for (const w of group) w.grouped?.(group.length);
     const [only] = group;
     if (only && group.length === 1) {
       reserveAlone(run, k, only.request, options).then(only.resolve, only.reject);
@@ -123,27 +142,32 @@ export function createReserveBatcher(
         for (const w of group) w.reject(err);
       },
     );
-  }
+  });
 
-  function flush() {
+  const flush = detached(() => {
     flushing = false;
     const groups = waiting;
     waiting = new Map();
     for (const [eventId, group] of groups) send(eventId, group);
-  }
+  });
 
   return {
-    /** Places one reserve with the others of its event in this turn; its own reply. */
-    place(request: ReserveRequest): Promise<ScriptReply> {
-      if (options.maxBatch <= 1)
+    /**
+     * Places one reserve with the others of its event in this turn; its own reply.
+     * `grouped` hears the size of the group it went in.
+     */
+    place(request: ReserveRequest, grouped?: Grouped): Promise<ScriptReply> {
+      if (options.maxBatch <= 1) {
+        grouped?.(1);
         return reserveAlone(run, keysOf(request.eventId), request, options);
+      }
       return new Promise((resolve, reject) => {
         let group = waiting.get(request.eventId);
         if (group === undefined) {
           group = [];
           waiting.set(request.eventId, group);
         }
-        group.push({ request, resolve, reject });
+        group.push({ request, grouped, resolve, reject });
         if (group.length >= options.maxBatch) {
           waiting.delete(request.eventId);
           send(request.eventId, group);

@@ -8,7 +8,7 @@
 --- of a group, in order, so a group answers exactly as its requests one by one would.
 --- `k`: the keys {event, category, user, hold, expiry, outbox, idem}; `a`: the request
 --- {holdId, eventId, categoryId, userId, quantity, fingerprint, idemTtlMs, defaultTtl,
---- queuePass}; `quiet`: the caller pushes the change to the live channel itself (once for
+--- queuePass, traceparent (optional)}; `quiet`: the caller pushes the change to the live channel itself (once for
 --- a group); `memo`: a table the calls of one script share (the event's terms, the fence,
 --- the clock). Replies as reserve-7.lua documents them.
 local function reserveHold(k, a, quiet, memo)
@@ -77,6 +77,7 @@ local function reserveHold(k, a, quiet, memo)
     id = holdId, eventId = eventId, categoryId = categoryId, userId = userId,
     quantity = quantity, seq = 1, expiresAt = expiresAt,
     queuePass = (event[5] == '1') and queuePass or nil,
+    traceparent = a.traceparent,
   }
   redis.call('HINCRBY', k.category, 'held', quantity)
   redis.call('HINCRBY', k.user, 'total', quantity)

@@ -35,6 +35,8 @@ describe('npm run observe', () => {
       OBSERVE_PORT: String(promPort),
       OBSERVE_INTERVAL: '1s',
       OBSERVE_DIR: mkdtempSync(join(tmpdir(), 'observe-')),
+      // Prometheus is this test's subject; the trace backend is tracing.test.ts's.
+      OBSERVE_TRACES: '0',
     });
     const prom = `http://127.0.0.1:${promPort}`;
     const query = async (q: string) => {

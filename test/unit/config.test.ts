@@ -197,4 +197,27 @@ describe('the configuration file', () => {
     const file = configFile('PORT: 9300\n');
     expect(loadConfig({}, file).PORT).toBe(9300);
   });
+
+  it('tracing: off by default, a ratio in 0..1 and an http(s) endpoint', () => {
+    const off = loadConfig({}, NO_FILE);
+    expect(off.OTEL_EXPORTER_OTLP_ENDPOINT).toBeUndefined();
+    expect(off.OTEL_TRACES_SAMPLER_ARG).toBe(0.01);
+    const on = loadConfig(
+      { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:4318', OTEL_TRACES_SAMPLER_ARG: '1' },
+      NO_FILE,
+    );
+    expect(on.OTEL_TRACES_SAMPLER_ARG).toBe(1);
+    try {
+      loadConfig(
+        { OTEL_EXPORTER_OTLP_ENDPOINT: 'grpc://collector:4317', OTEL_TRACES_SAMPLER_ARG: '1.5' },
+        NO_FILE,
+      );
+      expect.unreachable();
+    } catch (err) {
+      expect((err as ConfigError).issues.map((i) => i.key).sort()).toEqual([
+        'OTEL_EXPORTER_OTLP_ENDPOINT',
+        'OTEL_TRACES_SAMPLER_ARG',
+      ]);
+    }
+  });
 });
