@@ -1,7 +1,8 @@
 --- Appends one hold change to the event's outbox stream (SPEC §6 fields), in the same
 --- atomic step as the change itself. The relay publishes it to Kafka.
 --- `hold` is the hold's fields after the change; `type` is e.g. reservation.held; a hold
---- placed with a waiting room's pass carries its id (`queuePass`).
+--- placed with a waiting room's pass carries its id (`queuePass`), a seated one its seat
+--- ids (`seats`, comma-separated: SPEC §8).
 --- Every change also takes the event's next change number (`eventSeq`, kept in the event
 --- hash): the durable record remembers the highest one it holds, so a Redis that comes
 --- back with a lower one has lost changes the record knows (see fence.lua).
@@ -26,6 +27,10 @@ local function appendOutbox(eventKey, outboxKey, type, hold, atMs, quiet)
   if hold.queuePass then
     fields[#fields + 1] = 'queuePass'
     fields[#fields + 1] = hold.queuePass
+  end
+  if hold.seats then
+    fields[#fields + 1] = 'seats'
+    fields[#fields + 1] = hold.seats
   end
   redis.call('XADD', outboxKey, '*', unpack(fields))
   if not quiet then redis.call('SPUBLISH', eventKey, hold.eventSeq) end
