@@ -33,6 +33,7 @@ import { opsRoutes } from './routes/ops.js';
 import { queueRoutes } from './routes/queue.js';
 import { recordRoutes } from './routes/records.js';
 import { reservationRoutes } from './routes/reservations.js';
+import { seatRoutes } from './routes/seats.js';
 import type { ApiServices } from './services.js';
 
 export interface AppDeps extends ApiServices {
@@ -104,17 +105,19 @@ export function createApp(deps: AppDeps) {
     }),
   );
   const kafka = kafkaNames(config.KAFKA_TOPIC_PREFIX);
+  const operations = catalogOperations({
+    ...catalog,
+    redis: deps.redis,
+    namespace: config.REDIS_KEY_PREFIX,
+    publish: (change) => appendCatalogChange(deps.redis, deps.holds.keys, change),
+    logger,
+  });
+  app.route('/', seatRoutes({ ...catalog, catalog: operations }));
   app.route(
     '/',
     adminEventRoutes({
       ...catalog,
-      catalog: catalogOperations({
-        ...catalog,
-        redis: deps.redis,
-        namespace: config.REDIS_KEY_PREFIX,
-        publish: (change) => appendCatalogChange(deps.redis, deps.holds.keys, change),
-        logger,
-      }),
+      catalog: operations,
       rebuild: {
         kafkaAdmin: deps.kafkaAdmin,
         topic: kafka.reservations,

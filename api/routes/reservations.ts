@@ -23,10 +23,12 @@ import {
   placedHoldJson,
   ReservationId,
   ReservationSchema,
+  SeatId,
   toReservation,
   toReservationFromRecord,
   UUID,
 } from '../schemas.js';
+import { reserveSeats, seatedRequest } from '../seated-reserve.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const IdempotencyKey = z
@@ -53,7 +55,24 @@ const ReserveBody = z
   .object({
     eventId: z.uuid(),
     categoryId: z.uuid(),
-    quantity: z.number().int().min(1).max(10),
+    quantity: z.number().int().min(1).max(10).optional(),
+    /** SPEC §8: the engine picks `quantity` adjacent seats in one row */
+    adjacent: z.boolean().optional(),
+    /** SPEC §8: exactly these seats, all or none */
+    seats: z
+      .array(SeatId)
+      .min(1)
+      .max(10)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not name a seat twice')
+      .optional(),
+  })
+  .refine((b) => (b.quantity === undefined) !== (b.seats === undefined), {
+    path: ['quantity'],
+    message: 'give quantity, or seats for a seated category, not both',
+  })
+  .refine((b) => !b.adjacent || b.quantity !== undefined, {
+    path: ['adjacent'],
+    message: 'goes with quantity',
   })
   .openapi('ReserveRequest');
 
@@ -64,8 +83,10 @@ const ConfirmBody = z
 /** The reserve bodies accepted without zod (see jsonBody); the schema judges the rest. */
 function acceptReserveBody(value: unknown): z.output<typeof ReserveBody> | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { eventId, categoryId, quantity } = value as Record<string, unknown>;
+  const { eventId, categoryId, quantity, seats, adjacent } = value as Record<string, unknown>;
   if (
+    seats === undefined &&
+    adjacent === undefined &&
     typeof eventId === 'string' &&
     UUID.test(eventId) &&
     typeof categoryId === 'string' &&
@@ -104,7 +125,10 @@ const reserve = createRoute({
         'The event has a waiting room: no Queue-Pass (queue_pass_required), or not a valid one for you and this event (queue_pass_invalid)',
       ],
       [404, 'No such event or category (not_found)'],
-      [409, 'sold_out (with `available`), limit_exceeded or not_on_sale'],
+      [
+        409,
+        'sold_out (with `available`), limit_exceeded or not_on_sale; seated (SPEC §8): seats_unavailable (with `unavailable`), no_adjacent_seats or single_seat_gap',
+      ],
       [422, 'The Idempotency-Key was used with another body (idempotency_key_reused)'],
     ),
   },
@@ -225,6 +249,12 @@ export function reservationRoutes({
     const passHeader = c.req.header('queue-pass');
     const queuePass =
       passHeader === undefined ? '' : await checkedPass(passHeader, userId, body.eventId);
+    const seated = seatedRequest(body);
+    if (seated) {
+      const reserved = { holds, metrics, views, reserveError };
+      return reserveSeats(reserved, { ...seated, userId, key, queuePass });
+    }
+    const quantity = body.quantity as number;
     // One try for the hot path, not a wrapper per concern (track, asApi): each was an
     // async layer of its own.
     let placed: Awaited<ReturnType<Holds['reserve']>>;
@@ -232,16 +262,15 @@ export function reservationRoutes({
       // Sold out (or no pass) as memory knows it: refused without a Redis call. Not with an
       // Idempotency-Key: its replay must give the original answer, which only Redis has.
       const view = key === undefined ? views.peek(body.eventId) : undefined;
-      const refusal = view && refusalFromView(view, body.categoryId, body.quantity, queuePass);
+      const refusal = view && refusalFromView(view, body.categoryId, quantity, queuePass);
       if (refusal) throw refusal;
       placed = await holds.reserve({
         userId,
-        ...body,
+        eventId: body.eventId,
+        categoryId: body.categoryId,
+        quantity,
         queuePass,
-        idempotency: idempotency(
-          key,
-          `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
-        ),
+        idempotency: idempotency(key, `reserve|${body.eventId}|${body.categoryId}|${quantity}`),
       });
     } catch (err) {
       // Counted whatever it comes to, a failed look at the record included.
