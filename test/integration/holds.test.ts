@@ -2,43 +2,31 @@
 // script calls over several connections, racing reapers, replayed idempotency keys.
 // The SPEC §3 invariants are checked after every concurrency test.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { type Hold, HoldError, HoldRefusal } from '../../core/reservations/hold.js';
-import { createHolds, DEFAULT_RULES, type Holds } from '../../core/reservations/holds.js';
+import type { Holds } from '../../core/reservations/holds.js';
 import { eventKeys } from '../../core/reservations/keys.js';
 import { defineScripts } from '../../core/reservations/scripts.js';
 import { createLogger } from '../../platform/logger.js';
 import { createRegistry } from '../../platform/metrics.js';
 import type { RedisClient } from '../../platform/redis.js';
 import { createReaper } from '../../reaper/expiry.js';
+import { useHoldsPool } from '../helpers/holds-pool.js';
 import { checkInvariants, snapshot } from '../helpers/invariants.js';
-import { eventually, REDIS_KEY_PREFIX, testRedis } from '../helpers/services.js';
+import { eventually, REDIS_KEY_PREFIX } from '../helpers/services.js';
 
-const RULES = {
-  ...DEFAULT_RULES,
-  defaultHoldTtlSeconds: 300,
-  paymentWindowMs: 60_000,
-  keyPrefix: REDIS_KEY_PREFIX,
-};
-const CONNECTIONS = 4;
-let clients: RedisClient[];
-let pool: Holds[];
+const pool = useHoldsPool();
 let redis: RedisClient;
 let holds: Holds;
 const logger = createLogger({ LOG_LEVEL: 'silent', NODE_ENV: 'test' }, 'holds-test');
 
-beforeAll(async () => {
-  clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => testRedis()));
-  pool = clients.map((c) => createHolds(c, RULES));
-  redis = clients[0] as RedisClient;
-  holds = pool[0] as Holds;
-});
-afterAll(() => {
-  for (const c of clients) c.disconnect();
+beforeAll(() => {
+  redis = pool.redis;
+  holds = pool.first;
 });
 
 /** Spreads calls over the connections, so Redis sees them from several clients. */
-const onAny = (i: number) => pool[i % CONNECTIONS] as Holds;
+const onAny = pool.onAny;
 
 async function newDrop(opts: {
   capacity: number;
