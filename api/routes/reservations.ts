@@ -69,6 +69,8 @@ const ReserveBody = z
   .refine((b) => (b.quantity === undefined) !== (b.seats === undefined), {
     path: ['quantity'],
     message: 'give quantity, or seats for a seated category, not both',
+    // Judged with the other fields' faults too: a body without any names quantity.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
   })
   .refine((b) => !b.adjacent || b.quantity !== undefined, {
     path: ['adjacent'],
