@@ -41,8 +41,8 @@ if #unknown > 0 then return {-23, unpack(unknown)} end
 if #taken > 0 then return {-22, unpack(taken)} end
 
 local change = #block - #unblock
-if #block > 0 then setSeats(seatsKey, categoryKey, table.concat(block, ','), 'b') end
-if #unblock > 0 then setSeats(seatsKey, categoryKey, table.concat(unblock, ','), 'a') end
+if #block > 0 then setSeats(seatsKey, categoryKey, table.concat(block, ','), 'b', -1) end
+if #unblock > 0 then setSeats(seatsKey, categoryKey, table.concat(unblock, ','), 'a', 1) end
 if change ~= 0 then
   redis.call('HINCRBY', categoryKey, 'blocked', change)
   redis.call('HINCRBY', categoryKey, 'capacity', -change)

@@ -44,7 +44,7 @@ elseif h.status ~= 'confirming' then
 end
 
 local categoryKey = keyBase .. 'cat:' .. h.categoryId
-if h.seatPos then setSeats(keyBase .. 'seats:' .. h.categoryId, categoryKey, h.seatPos, 's') end
+if h.seatPos then setSeats(keyBase .. 'seats:' .. h.categoryId, categoryKey, h.seatPos, 's', 0) end
 redis.call('HINCRBY', categoryKey, 'held', -h.quantity)
 redis.call('HINCRBY', categoryKey, 'confirmed', h.quantity)
 redis.call('ZREM', expiryKey, h.id)

@@ -59,7 +59,7 @@ if mode == 'seats' then
 else
   if checked.available == 0 then return {-5, 0} end
   local start
-  start, refusal = adjacentSeats(redis.call('GET', k.seats), rows, quantity, noGaps)
+  start, refusal = adjacentSeats(k.seats, rows, quantity, noGaps)
   if not start then return refusal end
   local positions = {}
   for i = 1, quantity do positions[i] = tostring(start + i - 1) end
@@ -67,6 +67,6 @@ else
   seats = { ids = table.concat(found, ','), positions = table.concat(positions, ',') }
 end
 
-setSeats(k.seats, k.category, seats.positions, 'h')
+setSeats(k.seats, k.category, seats.positions, 'h', -1, rows)
 local expiresAt, now = placeHold(k, a, checked.event, false, seats)
 return {1, a.holdId, int(expiresAt), int(now), seats.ids}

@@ -23,6 +23,7 @@
   Returns {1, available} | {-1} bad arguments, or a map of another size than Redis has
 ]]
 --- @include "setSeats"
+--- @include "freeSeats"
 
 local categoryKey, categoriesKey, seatsKey, seatPosKey, seatIdsKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
@@ -68,8 +69,8 @@ while true do
   if not wanted[p - 1] then unblock[#unblock + 1] = p - 1 end
   from = p + 1
 end
-if #block > 0 then setSeats(seatsKey, categoryKey, table.concat(block, ','), 'b') end
-if #unblock > 0 then setSeats(seatsKey, categoryKey, table.concat(unblock, ','), 'a') end
+if #block > 0 then setSeats(seatsKey, categoryKey, table.concat(block, ','), 'b', 0) end
+if #unblock > 0 then setSeats(seatsKey, categoryKey, table.concat(unblock, ','), 'a', 0) end
 
 local _, blockedNow = string.gsub(redis.call('GET', seatsKey), 'b', '')
 local counts = redis.call('HMGET', categoryKey, 'held', 'confirmed')
@@ -81,5 +82,6 @@ redis.call('HSET', categoryKey, 'id', categoryId, 'name', name, 'perUserLimit', 
 redis.call('HSETNX', categoryKey, 'held', 0)
 redis.call('HSETNX', categoryKey, 'confirmed', 0)
 redis.call('HSETNX', categoryKey, 'seatVersion', 0)
+recountFree(seatsKey, rows)
 redis.call('SADD', categoriesKey, categoryId)
 return {1, capacity - taken}

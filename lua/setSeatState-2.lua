@@ -11,10 +11,13 @@
   Returns {1, seatVersion} | {-3} not a seated category
 ]]
 --- @include "setSeats"
+--- @include "freeSeats"
 
 local categoryKey, seatsKey = KEYS[1], KEYS[2]
 if redis.call('HGET', categoryKey, 'seated') ~= '1' then return {-3} end
 local state = string.gsub(redis.call('GET', seatsKey) or '', '[hs]', 'a')
 redis.call('SET', seatsKey, state)
-setSeats(seatsKey, categoryKey, ARGV[1] or '', 'h')
-return {1, setSeats(seatsKey, categoryKey, ARGV[2] or '', 's')}
+setSeats(seatsKey, categoryKey, ARGV[1] or '', 'h', 0)
+local version = setSeats(seatsKey, categoryKey, ARGV[2] or '', 's', 0)
+recountFree(seatsKey, redis.call('HGET', categoryKey, 'rows'))
+return {1, version}

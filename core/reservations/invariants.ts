@@ -113,8 +113,10 @@ export async function checkInvariants(
     counts[categoryId] = { capacity, held, confirmed, available: capacity - held - confirmed };
     if (c.seated === '1') {
       const state = (await redis.get(k.seats(categoryId))) ?? '';
+      const free = (await redis.getBuffer(k.seatFree(categoryId))) ?? Buffer.alloc(0);
       const mine = holds.filter((h) => h.categoryId === categoryId);
       checkSeats(categoryId, c, state, mine);
+      checkFreeRows(categoryId, c.rows ?? '', state, free);
     }
   }
   const users = new Set(holds.map((h) => h.userId));
@@ -177,6 +179,20 @@ function checkSeats(
     fail(
       `held ${category.held}, confirmed ${category.confirmed}; the seats say ${counts.h}, ${counts.s}`,
     );
+}
+
+/** Each row's count of available seats (kept for best-available picks) as its seats say. */
+function checkFreeRows(categoryId: string, rows: string, state: string, free: Buffer) {
+  for (let r = 0; (r + 2) * 6 <= rows.length; r += 1) {
+    const start = Number(rows.slice(r * 6, r * 6 + 6));
+    const end = Number(rows.slice(r * 6 + 6, r * 6 + 12));
+    const available = [...state.slice(start, end)].filter((c) => c === 'a').length;
+    const counted = free.length >= r * 2 + 2 ? free.readUInt16BE(r * 2) : 0;
+    if (counted !== available)
+      throw new Error(
+        `seated category ${categoryId}: row ${r} counts ${counted} available, has ${available}`,
+      );
+  }
 }
 
 /** Every key of the event with its content, to compare before and after a refusal. */

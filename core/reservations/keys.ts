@@ -22,6 +22,11 @@ function buildEventKeys(eventId: string, prefix: string) {
     category: (categoryId: string) => `${tag}:cat:${categoryId}`,
     /** string: a seated category's seats, one status byte each in map order (SPEC §8) */
     seats: (categoryId: string) => `${tag}:seats:${categoryId}`,
+    /**
+     * string: a seated category's available seats per row (u16 each), kept by the scripts
+     * beside `seats` and named from it (lua/includes/freeSeats.lua)
+     */
+    seatFree: (categoryId: string) => `${tag}:seats:${categoryId}:free`,
     /** hash: a seated category's seat id → position in `seats` */
     seatPositions: (categoryId: string) => `${tag}:seatpos:${categoryId}`,
     /** hash: a seated category's position in `seats` → seat id */

@@ -1,18 +1,20 @@
 --- @include "seatRows"
---- The best window of `q` available seats in the row [first, last] (0-based, inclusive) of
---- `state` (the category's seat string): the one whose middle is nearest the row's middle,
---- the leftmost of two as near. With `noGaps` a window may not leave one lone available
---- seat beside it (its run's other end is a taken seat or the row's end). nil when none.
-local function bestWindowInRow(state, first, last, q, noGaps)
-  local middle = (first + last) / 2
-  local best, bestDistance = nil, nil
-  local from = first + 1
-  while from <= last + 1 do
-    local s, e = string.find(state, 'a+', from)
-    if not s or s > last + 1 then break end
-    if e > last + 1 then e = last + 1 end
+--- @include "freeSeats"
+--- The best window of `q` available seats in `row` (one row's statuses, which starts at
+--- seat `first`): the one whose middle is nearest the row's middle, the leftmost of two as
+--- near. With `noGaps` a window may not leave one lone available seat beside it (its run's
+--- other end is a taken seat or the row's end). Returns its first seat (nil when none) and
+--- whether the row had `q` adjacent seats at all.
+local function bestWindowInRow(row, first, q, noGaps)
+  local middle = (#row - 1) / 2
+  local best, bestDistance, any = nil, nil, false
+  local from = 1
+  while true do
+    local s, e = string.find(row, 'a+', from)
+    if not s then break end
     local runFirst, runLast = s - 1, e - 1
     if runLast - runFirst + 1 >= q then
+      any = true
       local lo, hi = runFirst, runLast - q + 1
       -- The nearest start is the ideal one, clamped to the run; where that leaves a lone
       -- seat, its neighbours; the run's two ends never do.
@@ -29,29 +31,25 @@ local function bestWindowInRow(state, first, last, q, noGaps)
     end
     from = e + 1
   end
-  return best
+  return best and first + best, any
 end
 
 --- Where `q` adjacent available seats start (0-based) in the front-most row that has them
 --- (rows in map order), or nil and the refusal: {-24} no row has `q` adjacent seats,
---- {-25} some do, but every choice would leave a lone seat (`noGaps`). Rows without such a
---- run cost one plain string.find over them, in C: a full front does not slow a pick.
-local function adjacentSeats(state, rows, q, noGaps)
-  local need = string.rep('a', q)
-  local from = 1
+--- {-25} some do, but every choice would leave a lone seat (`noGaps`). A row with fewer
+--- than `q` available seats is skipped by its count alone (freeSeats.lua); only rows that
+--- may hold a window are read, one GETRANGE each.
+local function adjacentSeats(seatsKey, rows, q, noGaps)
+  local free = redis.call('GET', seatsKey .. ':free') or ''
   local gapsOnly = false
-  while true do
-    local p = string.find(state, need, from, true)
-    if not p then break end
-    local r = rowOfSeat(rows, p - 1)
-    local first, last = rowStart(rows, r), rowStart(rows, r + 1) - 1
-    -- The first run of q from `from` on may cross into the next row: this row has none.
-    if p + q - 2 <= last then
-      local w = bestWindowInRow(state, first, last, q, noGaps)
+  for r = 0, #rows / 6 - 2 do
+    if freeInRow(free, r) >= q then
+      local first, next = rowStart(rows, r), rowStart(rows, r + 1)
+      local row = redis.call('GETRANGE', seatsKey, first, next - 1)
+      local w, any = bestWindowInRow(row, first, q, noGaps)
       if w then return w, nil end
-      gapsOnly = true
+      gapsOnly = gapsOnly or any
     end
-    from = last + 2
   end
   return nil, gapsOnly and {-25} or {-24}
 end
