@@ -131,13 +131,13 @@ async function main() {
       ),
     );
   } finally {
-    if (process.env.KEEP) return redis.disconnect();
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+    // KEEP=1 leaves the keys, to look at them afterwards.
+    let cursor = process.env.KEEP ? '0' : '';
+    while (cursor !== '0') {
+      const [next, keys] = await redis.scan(cursor || '0', 'MATCH', `${prefix}*`, 'COUNT', 1000);
       cursor = next;
       if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    }
     redis.disconnect();
   }
 }
