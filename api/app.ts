@@ -24,6 +24,7 @@ import { opsRoutes } from './routes/ops.js';
 import { queueRoutes } from './routes/queue.js';
 import { recordRoutes } from './routes/records.js';
 import { reservationRoutes } from './routes/reservations.js';
+import { seatRoutes } from './routes/seats.js';
 import type { ApiServices } from './services.js';
 import { answerUnknownRoutes } from './unknown-routes.js';
 
@@ -84,6 +85,7 @@ export function createApp(deps: AppDeps) {
     }),
   );
   const kafka = kafkaNames(config.KAFKA_TOPIC_PREFIX);
+  app.route('/', seatRoutes({ ...catalog, catalog: deps.catalogOperations }));
   app.route(
     '/',
     adminEventRoutes({

@@ -58,6 +58,22 @@ export function holdRefusalToApiError(refusal: HoldRefusal): ApiError {
         'queue_pass_invalid',
         'The Queue-Pass is not a valid pass of yours for this event (expired or altered?)',
       );
+    case HoldError.CategorySeated:
+      return seatedInput('The category is seated: ask for seats, or quantity with adjacent');
+    case HoldError.CategoryNotSeated:
+      return seatedInput('The category has no seats: ask for a quantity');
+    case HoldError.UnknownSeats:
+      return seatedInput(`No such seats in this category: ${refusal.info.join(', ')}`, {
+        unknown: refusal.info,
+      });
+    case HoldError.SeatsUnavailable:
+      return new ApiError('seats_unavailable', 'Some of the seats are taken or blocked', {
+        extra: { unavailable: refusal.info },
+      });
+    case HoldError.NoAdjacentSeats:
+      return new ApiError('no_adjacent_seats', 'No row has that many adjacent seats left');
+    case HoldError.SingleSeatGap:
+      return new ApiError('single_seat_gap', 'The choice would leave a lone empty seat');
     case HoldError.CapacityBelowSold:
       return new ApiError('capacity_below_sold', `${a} tickets are held or sold already`, {
         extra: { heldAndSold: Number(a) },
@@ -67,6 +83,13 @@ export function holdRefusalToApiError(refusal: HoldRefusal): ApiError {
         cause: refusal,
       });
   }
+}
+
+/** A seated reserve's input the category cannot take: a validation failure of the body. */
+function seatedInput(detail: string, extra: Record<string, unknown> = {}) {
+  return new ApiError('validation_failed', detail, {
+    extra: { errors: [{ in: 'body', field: 'seats', message: detail }], ...extra },
+  });
 }
 
 /** Runs `fn`, turning hold refusals into their HTTP errors. */

@@ -46,8 +46,9 @@ export function jsonResponse<T, U extends ContentfulStatusCode>(
 export function emptyResponse<U extends StatusCode>(
   status: U,
   headers: Record<string, string> = {},
-): Response & TypedResponse<null, U, 'body'> {
-  return new Response(null, { status, headers }) as Response & TypedResponse<null, U, 'body'>;
+): Response & TypedResponse<Record<never, never>, U, 'body'> {
+  return new Response(null, { status, headers }) as Response &
+    TypedResponse<Record<never, never>, U, 'body'>;
 }
 
 /** Whether the request's If-None-Match names `etag` (weak or strong): answer 304 then. */

@@ -4,6 +4,7 @@ import { z } from '@hono/zod-openapi';
 import type { CommentRow } from '../core/catalog/comments.js';
 import { botChallengeOf } from '../core/catalog/drop-access.js';
 import type { CategoryRow, EventRow } from '../core/catalog/events.js';
+import { MAX_ROW_SEATS, SEAT_ID, SEAT_NAME } from '../core/catalog/seat-map.js';
 import { waitingRoomOf } from '../core/catalog/waiting-room.js';
 import {
   holdOfRecord,
@@ -180,8 +181,44 @@ export const CategorySchema = z
     currency: z.string().length(3),
     capacity: z.number().int(),
     perUserLimit: z.number().int().nullable(),
+    seated: z
+      .literal(true)
+      .optional()
+      .openapi({ description: 'A seated category (SPEC §8): its capacity is its seats' }),
+    noSingleSeatGaps: z.boolean().optional(),
   })
   .openapi('Category');
+
+const SeatName = z.string().regex(SEAT_NAME, 'must be 1 to 24 letters, digits, _ or .');
+
+/** A seat map as an admin writes it (SPEC §8); core/catalog/seat-map.ts checks the rest. */
+export const SeatMapBody = z
+  .object({
+    sections: z
+      .array(
+        z.object({
+          name: SeatName,
+          rows: z
+            .array(
+              z.object({
+                name: SeatName,
+                seats: z.union([
+                  z.number().int().min(1).max(MAX_ROW_SEATS),
+                  z.array(SeatName).min(1).max(MAX_ROW_SEATS),
+                ]),
+              }),
+            )
+            .min(1),
+        }),
+      )
+      .min(1),
+  })
+  .openapi('SeatMapInput', {
+    description: 'Rows front first; seats: a number (labels 1..N) or the labels in order',
+  });
+
+/** A seat id: `<section>-<row>-<label>`. */
+export const SeatId = z.string().regex(SEAT_ID, 'must be a seat id <section>-<row>-<label>');
 
 export const EventWithCategoriesSchema = EventSchema.extend({
   categories: z.array(CategorySchema),
@@ -202,6 +239,10 @@ export const ReservationSchema = z
       .datetime()
       .optional()
       .openapi({ description: 'When it was released, expired or cancelled' }),
+    seats: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'A seated category’s reservation: its seat ids (SPEC §8)' }),
   })
   .openapi('Reservation');
 
@@ -253,6 +294,7 @@ export function toCategory(row: CategoryRow): z.infer<typeof CategorySchema> {
     currency: row.currency,
     capacity: row.capacity,
     perUserLimit: row.perUserLimit,
+    ...(row.seatMap ? { seated: true as const, noSingleSeatGaps: row.noSingleSeatGaps } : {}),
   };
 }
 
@@ -271,6 +313,7 @@ export function toReservation(hold: Hold): Reservation {
     createdAt: iso(hold.createdAt),
     ...(hold.confirmedAt ? { confirmedAt: iso(hold.confirmedAt) } : {}),
     ...(hold.endedAt ? { endedAt: iso(hold.endedAt) } : {}),
+    ...(hold.seats ? { seats: hold.seats } : {}),
   };
 }
 
@@ -283,7 +326,8 @@ const PLAIN = /^[\w-]+$/;
  * in; a user id that is anything else takes the general path.
  */
 export function placedHoldJson(hold: Hold): Serialized<Reservation> {
-  if (hold.status !== 'held' || !PLAIN.test(hold.userId)) return serialize(toReservation(hold));
+  if (hold.status !== 'held' || hold.seats || !PLAIN.test(hold.userId))
+    return serialize(toReservation(hold));
   return `{"id":"${hold.id}","eventId":"${hold.eventId}","categoryId":"${hold.categoryId}","userId":"${hold.userId}","quantity":${hold.quantity},"status":"held","expiresAt":"${iso(hold.expiresAt)}","createdAt":"${iso(hold.createdAt)}"}` as Serialized<Reservation>;
 }
 

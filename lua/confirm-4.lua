@@ -1,6 +1,7 @@
 --[[
   confirm: the payment succeeded; the hold becomes a sale. The tickets move from the
-  category's `held` to its `confirmed`; the user's totals stay (they count both).
+  category's `held` to its `confirmed` (a seated hold's seats from held to sold); the
+  user's totals stay (they count both).
   A payment that answered at once confirms a `held` hold directly (one round trip); one
   that took time went through beginConfirm first and confirms a `confirming` hold.
 
@@ -22,6 +23,7 @@
 --- @include "int"
 --- @include "paymentHold"
 --- @include "appendOutbox"
+--- @include "setSeats"
 
 local holdKey, expiryKey, outboxKey, idemKey = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local userId, fingerprint = ARGV[1], ARGV[2]
@@ -43,6 +45,7 @@ elseif h.status ~= 'confirming' then
 end
 
 local categoryKey = keyBase .. 'cat:' .. h.categoryId
+if h.seatPos then setSeats(keyBase .. 'seats:' .. h.categoryId, categoryKey, h.seatPos, 's', 0) end
 redis.call('HINCRBY', categoryKey, 'held', -h.quantity)
 redis.call('HINCRBY', categoryKey, 'confirmed', h.quantity)
 redis.call('ZREM', expiryKey, h.id)

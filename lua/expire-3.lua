@@ -52,6 +52,7 @@ local keys = {
   event = eventKey,
   hold = holdKey, expiry = expiryKey, outbox = outboxKey,
   category = keyBase .. 'cat:' .. h.categoryId, user = keyBase .. 'user:' .. h.userId,
+  seats = keyBase .. 'seats:' .. h.categoryId,
 }
 endHold(keys, h, 'expired', now, retentionMs, 'held')
 return {1, int(now - h.expiresAt)}

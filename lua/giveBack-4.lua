@@ -41,7 +41,7 @@ if not h then return refusal end
 local keys = {
   event = eventKey,
   hold = KEYS[1], user = KEYS[2], expiry = KEYS[3], outbox = KEYS[4],
-  category = keyBase .. 'cat:' .. h.categoryId,
+  category = keyBase .. 'cat:' .. h.categoryId, seats = keyBase .. 'seats:' .. h.categoryId,
 }
 if h.status == 'released' or h.status == 'cancelled' then return holdReply(2, h) end
 if h.status == 'expired' then return {-10} end

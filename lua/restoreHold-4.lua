@@ -16,6 +16,9 @@
   ARGV[7] expiresAt ms   ARGV[8] createdAt ms   ARGV[9] confirmedAt ms or ''
   ARGV[10] endedAt ms or ''   ARGV[11] seq   ARGV[12] retentionMs (for ended holds)
   ARGV[13] evict      '1': the hold did not fit in the capacity; it ends as expired now
+  ARGV[14] seats      a seated hold's seat ids, comma-separated ('' for a hold by count)
+  ARGV[15] seatPos    their positions in the category's seat string, in the same order
+                      (the seat string itself is set from all holds by setSeatState-2)
 
   Returns {1} restored | {0} Redis has this hold at this step or later: left alone
     | {-1} bad arguments
@@ -33,6 +36,7 @@ local confirmedAt, endedAt = ARGV[9], ARGV[10]
 local seq = tonumber(ARGV[11])
 local retentionMs = tonumber(ARGV[12])
 local evict = ARGV[13] == '1'
+local seats, seatPos = ARGV[14] or '', ARGV[15] or ''
 local statuses = { held = true, confirming = true, confirmed = true, released = true,
   expired = true, cancelled = true }
 
@@ -51,12 +55,14 @@ redis.call('HSET', holdKey,
   'quantity', quantity, 'status', status, 'expiresAt', ARGV[7], 'heldUntil', ARGV[7],
   'createdAt', ARGV[8], 'seq', int(seq))
 if confirmedAt ~= '' then redis.call('HSET', holdKey, 'confirmedAt', confirmedAt) end
+if seats ~= '' then redis.call('HSET', holdKey, 'seats', seats, 'seatPos', seatPos) end
 if endedAt ~= '' then redis.call('HSET', holdKey, 'endedAt', endedAt) end
 
 if evict then
   local now = nowMs()
   local h = { id = holdId, eventId = eventId, categoryId = categoryId, userId = userId,
-    quantity = quantity, seq = seq + 1, expiresAt = expiresAt, endedAt = int(now) }
+    quantity = quantity, seq = seq + 1, expiresAt = expiresAt, endedAt = int(now),
+    seats = seats ~= '' and seats or nil }
   redis.call('HSET', holdKey, 'status', 'expired', 'seq', int(h.seq), 'endedAt', h.endedAt)
   appendOutbox(eventKey, outboxKey, 'reservation.expired', h, now)
   status = 'expired'

@@ -31,6 +31,7 @@ import {
   FreeText,
   Id,
   json,
+  SeatMapBody,
   Text,
   Timestamp,
   toCategory,
@@ -123,7 +124,20 @@ const CategoryFields = z.object({
   capacity: z.number().int().min(0).max(10_000_000),
   perUserLimit: z.number().int().min(1).max(1000).nullable().optional(),
 });
-const CreateCategoryBody = CategoryFields.openapi('CreateCategory');
+const CreateCategoryBody = CategoryFields.extend({
+  capacity: CategoryFields.shape.capacity.optional(),
+  seatMap: SeatMapBody.optional(),
+  noSingleSeatGaps: z.boolean().optional(),
+})
+  .refine((c) => (c.capacity === undefined) !== (c.seatMap === undefined), {
+    path: ['capacity'],
+    message: 'give capacity, or seatMap for a seated category (SPEC §8), not both',
+  })
+  .refine((c) => c.noSingleSeatGaps === undefined || c.seatMap !== undefined, {
+    path: ['noSingleSeatGaps'],
+    message: 'is for a seated category (with seatMap)',
+  })
+  .openapi('CreateCategory');
 const PatchCategoryBody = CategoryFields.pick({
   name: true,
   priceCents: true,
@@ -252,6 +266,30 @@ const rebuild = createRoute({
   },
 });
 
+/** A catalog refusal in our problem codes; anything else thrown on. */
+export const catalogRefused = (err: unknown): never => {
+  if (!(err instanceof CatalogRefusal)) throw err;
+  switch (err.reason) {
+    case 'not_found':
+      throw new ApiError('not_found', err.message);
+    case 'invalid_transition':
+      throw new ApiError('invalid_transition', err.message, { extra: err.extra });
+    case 'ends_before_starts':
+      // The body alone was fine (its schema checks the two times it gives): the time
+      // stored is what it conflicts with.
+      throw new ApiError('invalid_state', `The event would end before it starts: ${err.message}`);
+    case 'has_reservations':
+      throw new ApiError('has_reservations', err.message);
+    case 'name_taken':
+    case 'not_seated':
+      throw new ApiError('invalid_state', err.message);
+    case 'invalid_seats':
+      throw new ApiError('validation_failed', err.message, {
+        extra: { errors: [{ in: 'body', field: '', message: err.message }], ...err.extra },
+      });
+  }
+};
+
 export function adminEventRoutes(deps: {
   /** the catalog's operations (core/admin/catalog.ts) */
   catalog: CatalogOperations;
@@ -305,25 +343,8 @@ export function adminEventRoutes(deps: {
     }
   });
 
-  const refused = (err: unknown): never => {
-    if (!(err instanceof CatalogRefusal)) throw err;
-    switch (err.reason) {
-      case 'not_found':
-        throw new ApiError('not_found', err.message);
-      case 'invalid_transition':
-        throw new ApiError('invalid_transition', err.message, { extra: err.extra });
-      case 'ends_before_starts':
-        // The body alone was fine (its schema checks the two times it gives): the time
-        // stored is what it conflicts with.
-        throw new ApiError('invalid_state', `The event would end before it starts: ${err.message}`);
-      case 'has_reservations':
-        throw new ApiError('has_reservations', err.message);
-      case 'name_taken':
-        throw new ApiError('invalid_state', err.message);
-    }
-  };
   /** One catalog operation, its refusals in our problem codes. */
-  const run = <T>(op: () => Promise<T>) => asApi(op).catch(refused);
+  const run = <T>(op: () => Promise<T>) => asApi(op).catch(catalogRefused);
   const actorOf = (c: Context<AppEnv>) => ({
     actorId: principalOf(c).userId,
     requestId: c.get('requestId'),

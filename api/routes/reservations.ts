@@ -32,10 +32,12 @@ import {
   placedHoldJson,
   ReservationId,
   ReservationSchema,
+  SeatId,
   toReservation,
   toReservationFromRecord,
   UUID,
 } from '../schemas.js';
+import { reserveSeats, seatedRequest } from '../seated-reserve.js';
 
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 const IdempotencyKey = z
@@ -62,7 +64,26 @@ export const ReserveBody = z
   .object({
     eventId: z.uuid(),
     categoryId: z.uuid(),
-    quantity: z.number().int().min(1).max(10),
+    quantity: z.number().int().min(1).max(10).optional(),
+    /** SPEC §8: the engine picks `quantity` adjacent seats in one row */
+    adjacent: z.boolean().optional(),
+    /** SPEC §8: exactly these seats, all or none */
+    seats: z
+      .array(SeatId)
+      .min(1)
+      .max(10)
+      .refine((ids) => new Set(ids).size === ids.length, 'must not name a seat twice')
+      .optional(),
+  })
+  .refine((b) => (b.quantity === undefined) !== (b.seats === undefined), {
+    path: ['quantity'],
+    message: 'give quantity, or seats for a seated category, not both',
+    // Judged with the other fields' faults too: a body without any names quantity.
+    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+  })
+  .refine((b) => !b.adjacent || b.quantity !== undefined, {
+    path: ['adjacent'],
+    message: 'goes with quantity',
   })
   .openapi('ReserveRequest');
 
@@ -71,8 +92,10 @@ const ConfirmBody = z.object({ paymentToken: Chars(1, 200).optional() }).openapi
 /** The reserve bodies accepted without zod (see jsonBody); the schema judges the rest. */
 export function acceptReserveBody(value: unknown): z.output<typeof ReserveBody> | undefined {
   if (typeof value !== 'object' || value === null) return undefined;
-  const { eventId, categoryId, quantity } = value as Record<string, unknown>;
+  const { eventId, categoryId, quantity, seats, adjacent } = value as Record<string, unknown>;
   if (
+    seats === undefined &&
+    adjacent === undefined &&
     typeof eventId === 'string' &&
     UUID.test(eventId) &&
     typeof categoryId === 'string' &&
@@ -123,6 +146,9 @@ const reserve = createRoute({
       sold_out: 'Fewer tickets left than asked for; `available` says how many',
       limit_exceeded: 'Over the event’s or the category’s per-user limit (`limit`, `current`)',
       not_on_sale: 'The event is not on sale (`eventStatus`)',
+      seats_unavailable: 'Seated (SPEC §8): a seat asked for is taken or blocked (`unavailable`)',
+      no_adjacent_seats: 'Seated: no row has `quantity` adjacent seats left',
+      single_seat_gap: 'Seated, with noSingleSeatGaps: the choice would leave a lone empty seat',
       ...keyReused,
       dependency_unavailable: onReservation.dependency_unavailable as string,
     }),
@@ -244,6 +270,12 @@ export function reservationRoutes({
     const passHeader = c.req.header('queue-pass');
     const queuePass =
       passHeader === undefined ? '' : await checkedPass(passHeader, userId, body.eventId);
+    const seated = seatedRequest(body);
+    if (seated) {
+      const reserved = { holds, metrics, views, reserveError };
+      return reserveSeats(reserved, { ...seated, userId, key, queuePass });
+    }
+    const quantity = body.quantity as number;
     // One try for the hot path, not a wrapper per concern (track, asApi): each was an
     // async layer of its own.
     let placed: Awaited<ReturnType<Holds['reserve']>>;
@@ -254,16 +286,15 @@ export function reservationRoutes({
       // Sold out (or no pass) as memory knows it: refused without a Redis call. Not with an
       // Idempotency-Key: its replay must give the original answer, which only Redis has.
       const view = key === undefined ? views.peek(body.eventId) : undefined;
-      const refusal = view && refusalFromView(view, body.categoryId, body.quantity, queuePass);
+      const refusal = view && refusalFromView(view, body.categoryId, quantity, queuePass);
       if (refusal) throw refusal;
       placed = await holds.reserve({
         userId,
-        ...body,
+        eventId: body.eventId,
+        categoryId: body.categoryId,
+        quantity,
         queuePass,
-        idempotency: idempotency(
-          key,
-          `reserve|${body.eventId}|${body.categoryId}|${body.quantity}`,
-        ),
+        idempotency: idempotency(key, `reserve|${body.eventId}|${body.categoryId}|${quantity}`),
       });
     } catch (err) {
       // Counted whatever it comes to, a failed look at the record included.

@@ -31,7 +31,6 @@
 // - A failure in 5 leaves the change made and committed; the caller sees the error. A
 //   deleted event's leftover keys are paused and hold nothing, so nothing can sell there.
 
-import type { EventStatus } from '../../drizzle/schema/index.js';
 import type { Db, DbOrTx } from '../../platform/db/client.js';
 import { isUniqueViolation } from '../../platform/db/errors.js';
 import type { Logger } from '../../platform/logger.js';
@@ -54,31 +53,24 @@ import {
   updateCategory,
   updateEvent,
 } from '../catalog/events.js';
+import { blockedAfter, layoutOf, seatLayout, seatMapProblem } from '../catalog/seat-map.js';
 import { canMove } from '../catalog/status.js';
 import { waitingRoomColumns } from '../catalog/waiting-room.js';
 import { forgetMarks, raiseMarks } from '../records/event-marks.js';
 import { eventStateOf } from '../reservations/event-stock.js';
 import { HoldRefusal } from '../reservations/hold.js';
 import type { Holds } from '../reservations/holds.js';
+import {
+  type Actor,
+  CatalogRefusal,
+  type CategoryInput,
+  type CategoryPatch,
+  type EventInput,
+  type EventPatch,
+  type SeatBlocks,
+} from './catalog-input.js';
 
-export type CatalogRefusalReason =
-  | 'not_found'
-  | 'invalid_transition'
-  | 'ends_before_starts'
-  | 'has_reservations'
-  | 'name_taken';
-
-/** A catalog operation refused before anything was written. */
-export class CatalogRefusal extends Error {
-  constructor(
-    readonly reason: CatalogRefusalReason,
-    message: string,
-    readonly extra?: Record<string, unknown>,
-  ) {
-    super(message);
-    this.name = 'CatalogRefusal';
-  }
-}
+export * from './catalog-input.js';
 
 export interface CatalogDeps {
   db: Db;
@@ -94,44 +86,6 @@ export interface CatalogDeps {
   cache?: Pick<CatalogCache, 'invalidate'>;
   logger?: Pick<Logger, 'error'>;
 }
-
-/** Who asks, for the audit log. */
-export interface Actor {
-  actorId: string | null;
-  requestId?: string | null;
-}
-
-export interface EventInput {
-  /** a fixed id (the seed's demo event); a new one otherwise */
-  id?: string;
-  name: string;
-  description?: string;
-  venue: string;
-  startsAt: string;
-  endsAt?: string | null;
-  holdTtlSeconds?: number | null;
-  perUserLimit?: number;
-  status?: EventStatus;
-  /** SPEC §7; replaces the event's settings as a whole (missing fields: the defaults) */
-  waitingRoom?: { enabled: boolean; admitPerSecond?: number | null; passTtlSeconds?: number };
-  /** SPEC §9; each replaces its setting as a whole */
-  presale?: { enabled: boolean; endsAt?: string | null };
-  botChallenge?: { enabled: boolean; difficulty?: number };
-}
-export type EventPatch = Partial<Omit<EventInput, 'id'>>;
-
-export interface CategoryInput {
-  /** a fixed id (the seed's demo categories); a new one otherwise */
-  id?: string;
-  name: string;
-  priceCents: number;
-  currency?: string;
-  capacity: number;
-  perUserLimit?: number | null;
-}
-export type CategoryPatch = Partial<
-  Pick<CategoryInput, 'name' | 'priceCents' | 'capacity' | 'perUserLimit'>
->;
 
 type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
@@ -330,10 +284,13 @@ export function catalogOperations(deps: CatalogDeps) {
         if ((await listCategories(tx, eventId)).some((k) => k.name === input.name)) {
           throw new CatalogRefusal('name_taken', 'The event has a category of that name already');
         }
+        const problem = input.seatMap && seatMapProblem(input.seatMap);
+        if (problem) throw new CatalogRefusal('invalid_seats', `seatMap: ${problem}`);
         const row = await insertCategory(tx, {
           ...input,
           eventId,
           perUserLimit: input.perUserLimit ?? null,
+          capacity: input.seatMap ? seatLayout(input.seatMap).ids.length : (input.capacity ?? 0),
         });
         await recordAudit(tx, {
           actorId: actor.actorId,
@@ -372,6 +329,8 @@ export function catalogOperations(deps: CatalogDeps) {
           throw new CatalogRefusal('not_found', 'No such category in this event');
         const current = await findCategory(tx, eventId, categoryId, { lock: true });
         if (!current) throw new CatalogRefusal('not_found', 'No such category in this event');
+        if (current.seatMap && patch.capacity !== undefined && patch.capacity !== current.capacity)
+          throw new CatalogRefusal('invalid_seats', 'A seated category’s capacity is its seats');
         const row = await updateCategory(tx, categoryId, patch).catch((err) => {
           if (!isUniqueViolation(err)) throw err;
           throw new CatalogRefusal('name_taken', 'The event has a category of that name already');
@@ -395,6 +354,51 @@ export function catalogOperations(deps: CatalogDeps) {
       });
       await invalidate();
       return category;
+    },
+
+    /**
+     * Blocks and unblocks seats of a seated category (SPEC §8): Postgres keeps the blocked
+     * set, Redis marks the seats; Redis refuses a held or sold seat (SeatsUnavailable), and
+     * then nothing was changed anywhere (the resync of `change` sets the blocks back).
+     */
+    async changeSeatBlocks(
+      eventId: string,
+      categoryId: string,
+      blocks: SeatBlocks,
+      actor: Actor,
+    ): Promise<{ version: number }> {
+      return await change(async (tx, touch) => {
+        await lockedEvent(tx, eventId);
+        const current = await findCategory(tx, eventId, categoryId, { lock: true });
+        if (!current) throw new CatalogRefusal('not_found', 'No such category in this event');
+        if (!current.seatMap) throw new CatalogRefusal('not_seated', 'The category has no seats');
+        const layout = layoutOf(current.id, current.seatMap);
+        const { blocked, unknown, both } = blockedAfter(layout, current.blockedSeats, blocks);
+        if (unknown.length > 0 || both.length > 0)
+          throw new CatalogRefusal('invalid_seats', 'Unknown seats, or blocked and unblocked', {
+            unknown,
+            both,
+          });
+        await updateCategory(tx, categoryId, { blockedSeats: blocked });
+        await recordAudit(tx, {
+          actorId: actor.actorId,
+          action: 'category.seats_blocked',
+          targetType: 'ticket_category',
+          targetId: categoryId,
+          details: { eventId, ...blocks },
+          requestId: actor.requestId,
+        });
+        touch(eventId);
+        const version = await holds.blockSeats(eventId, categoryId, blocks);
+        await publish({
+          type: 'category.updated',
+          eventId,
+          categoryId,
+          at: now(),
+          changes: { ...blocks },
+        });
+        return { version };
+      });
     },
   };
 }

@@ -22,6 +22,8 @@ interface Row {
   created_at: string;
   confirmed_at: string | null;
   ended_at: string | null;
+  /** a seated reservation's seat ids, comma-separated (SPEC §8; ids hold no comma) */
+  seats: string | null;
 }
 
 const statusOf = (type: ReservationChange['type']) => type.slice('reservation.'.length) as Status;
@@ -57,6 +59,7 @@ export function foldSteps(steps: ReservationChange[]): Row[] {
         createdMs: Date.parse(at),
         confirmed_at: confirmedAt,
         ended_at: endedAt,
+        seats: step.seats ? step.seats.join(',') : null,
       });
       continue;
     }
@@ -72,6 +75,7 @@ export function foldSteps(steps: ReservationChange[]): Row[] {
     }
     row.confirmed_at ??= confirmedAt;
     row.ended_at ??= endedAt;
+    if (step.seats) row.seats ??= step.seats.join(',');
   }
   return [...rows.values()].map(({ createdMs: _, ...row }) => row);
 }
@@ -113,13 +117,13 @@ export async function persistSteps(
   const upsert = sql`
     insert into reservations as r
       (id, event_id, category_id, user_id, quantity, status, seq, expires_at, created_at,
-       confirmed_at, ended_at)
+       confirmed_at, ended_at, seats)
     select id, event_id, category_id, user_id, quantity, status, seq, expires_at, created_at,
-      confirmed_at, ended_at
+      confirmed_at, ended_at, string_to_array(seats, ',')
     from json_to_recordset(${JSON.stringify(rows)}::text::json) as s(
       id text, event_id uuid, category_id uuid, user_id uuid, quantity int, status text,
       seq int, expires_at timestamptz, created_at timestamptz, confirmed_at timestamptz,
-      ended_at timestamptz)
+      ended_at timestamptz, seats text)
     on conflict (id) do update set
       status = case when excluded.seq > r.seq then excluded.status else r.status end,
       expires_at = case when excluded.seq > r.seq then excluded.expires_at else r.expires_at end,
@@ -127,11 +131,13 @@ export async function persistSteps(
       created_at = least(r.created_at, excluded.created_at),
       confirmed_at = coalesce(r.confirmed_at, excluded.confirmed_at),
       ended_at = coalesce(r.ended_at, excluded.ended_at),
+      seats = coalesce(r.seats, excluded.seats),
       updated_at = now()
     where excluded.seq > r.seq
        or excluded.created_at < r.created_at
        or (r.confirmed_at is null and excluded.confirmed_at is not null)
-       or (r.ended_at is null and excluded.ended_at is not null)`;
+       or (r.ended_at is null and excluded.ended_at is not null)
+       or (r.seats is null and excluded.seats is not null)`;
   if (marks.length === 0 && notices.length === 0) {
     await upsert;
     return rows.length;

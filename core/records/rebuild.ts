@@ -25,6 +25,7 @@ import { eventStateOf } from '../reservations/event-stock.js';
 import { type Hold, HoldRefusal } from '../reservations/hold.js';
 import type { Holds } from '../reservations/holds.js';
 import { durableChangeSeq } from './event-marks.js';
+import { seatClaims } from './rebuild-seats.js';
 import { holdOfRecord } from './reservation-records.js';
 
 export class RebuildRefused extends Error {
@@ -147,10 +148,15 @@ export async function rebuildEvent(
     return { hold: newest, redisSeq: live?.seq ?? 0 };
   });
 
-  // Sales first, then live holds oldest first, each while it fits in its category.
-  const capacity = new Map(categories.map((c) => [c.id, c.capacity]));
+  // Sales first, then live holds oldest first, each while it fits in its category (and,
+  // seated, while none of its seats is another's: rebuild-seats.ts).
+  const capacity = new Map(categories.map((c) => [c.id, c.capacity - c.blockedSeats.length]));
   const used = new Map<string, number>();
-  const take = (h: Hold) => used.set(h.categoryId, (used.get(h.categoryId) ?? 0) + h.quantity);
+  const seats = seatClaims(categories);
+  const take = (h: Hold) => {
+    used.set(h.categoryId, (used.get(h.categoryId) ?? 0) + h.quantity);
+    seats.take(h);
+  };
   for (const { hold } of merged) if (hold.status === 'confirmed') take(hold);
   const live = merged
     .filter(({ hold }) => LIVE.has(hold.status))
@@ -158,7 +164,8 @@ export async function rebuildEvent(
   const evicted = new Set<string>();
   for (const { hold } of live) {
     const fits =
-      (used.get(hold.categoryId) ?? 0) + hold.quantity <= (capacity.get(hold.categoryId) ?? 0);
+      (used.get(hold.categoryId) ?? 0) + hold.quantity <= (capacity.get(hold.categoryId) ?? 0) &&
+      seats.fits(hold);
     if (fits) take(hold);
     else evicted.add(hold.id);
   }
@@ -167,7 +174,7 @@ export async function rebuildEvent(
   for (const { hold, redisSeq } of merged) {
     const evict = evicted.has(hold.id);
     if (!evict && redisSeq >= hold.seq) continue;
-    if (await holds.restore(hold, { evict })) restored += 1;
+    if (await holds.restore(hold, { evict, seatPositions: seats.positions(hold) })) restored += 1;
   }
 
   // The counts, from the merged holds that stand.
@@ -199,6 +206,8 @@ export async function rebuildEvent(
       }));
     await holds.setCounts(eventId, categoryId, counts, holders);
   }
+  for (const { categoryId, ...state } of seats.states())
+    await holds.setSeatState(eventId, categoryId, state);
   await seedCategories();
   const marked = await holds.markVerified(eventId, Math.max(recorded, before.changeSeq), at);
   return {

@@ -21,6 +21,7 @@ export function holdOfRecord(row: ReservationRow): Hold {
     confirmedAt: row.confirmedAt?.getTime(),
     endedAt: row.endedAt?.getTime(),
     seq: row.seq,
+    ...(row.seats ? { seats: row.seats } : {}),
   };
 }
 

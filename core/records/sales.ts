@@ -56,6 +56,7 @@ function stepOf(sale: Hold & { status: 'confirmed' | 'cancelled' }): Reservation
     seq: sale.seq,
     expiresAt: new Date(sale.expiresAt).toISOString(),
     eventSeq: sale.eventSeq,
+    ...(sale.seats ? { seats: sale.seats } : {}),
   };
 }
 

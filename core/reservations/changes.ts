@@ -7,6 +7,7 @@
 // measured with perf/http/pipeline-cpu.ts).
 import { z } from 'zod';
 import { RESERVATION_ID_SQL_PATTERN } from '../../drizzle/schema/reservations.js';
+import { SEAT_ID } from '../catalog/seat-map.js';
 
 export const RESERVATION_CHANGE_TYPES = [
   'reservation.held',
@@ -49,6 +50,8 @@ export const ReservationChange = z.object({
     .string()
     .regex(/^[\w-]{1,64}$/)
     .optional(),
+  /** a seated category's reservation: its seat ids (SPEC §8), as many as `quantity` */
+  seats: z.array(z.string().regex(SEAT_ID)).min(1).max(10).optional(),
 });
 export type ReservationChange = z.infer<typeof ReservationChange>;
 
@@ -57,7 +60,7 @@ const TYPES: ReadonlySet<string> = new Set(RESERVATION_CHANGE_TYPES);
 // The hand-written paths below name every key of the schema, in its order. A key added to
 // the schema alone would be dropped from every message without a word: refuse to load.
 const KEYS =
-  'type,reservationId,eventId,categoryId,userId,quantity,at,seq,expiresAt,eventSeq,queuePass';
+  'type,reservationId,eventId,categoryId,userId,quantity,at,seq,expiresAt,eventSeq,queuePass,seats';
 if (Object.keys(ReservationChange.shape).join() !== KEYS) {
   throw new Error(
     'core/reservations/changes.ts: readReservationChange, fromOutboxEntry and reservationChangeJson must follow ReservationChange',
@@ -72,6 +75,11 @@ const isUuid = (v: unknown): v is string => typeof v === 'string' && UUID.test(v
 const isIso = (v: unknown): v is string => typeof v === 'string' && ISO_UTC.test(v);
 const isInt = (v: unknown, min: number, max: number): v is number =>
   typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max;
+const isSeats = (v: unknown): v is string[] =>
+  Array.isArray(v) &&
+  v.length >= 1 &&
+  v.length <= 10 &&
+  v.every((id) => typeof id === 'string' && SEAT_ID.test(id));
 
 /**
  * A reservations.v1 message as the schema reads it (unknown keys dropped), or null when
@@ -94,7 +102,8 @@ export function readReservationChange(v: unknown): ReservationChange | null {
     !isIso(m.expiresAt) ||
     (m.eventSeq !== undefined && !isInt(m.eventSeq, 1, Number.MAX_SAFE_INTEGER)) ||
     (m.queuePass !== undefined &&
-      (typeof m.queuePass !== 'string' || !QUEUE_PASS_ID.test(m.queuePass)))
+      (typeof m.queuePass !== 'string' || !QUEUE_PASS_ID.test(m.queuePass))) ||
+    (m.seats !== undefined && !isSeats(m.seats))
   )
     return null;
   return {
@@ -109,6 +118,7 @@ export function readReservationChange(v: unknown): ReservationChange | null {
     expiresAt: m.expiresAt,
     ...(m.eventSeq === undefined ? {} : { eventSeq: m.eventSeq }),
     ...(m.queuePass === undefined ? {} : { queuePass: m.queuePass as string }),
+    ...(m.seats === undefined ? {} : { seats: m.seats as string[] }),
   };
 }
 
@@ -160,6 +170,7 @@ export function fromOutboxEntry(fields: string[]): ReservationChange {
   let expiresAt: string | undefined;
   let eventSeq: string | undefined;
   let queuePass: string | undefined;
+  let seats: string | undefined;
   for (let i = 0; i + 1 < fields.length; i += 2) {
     const value = fields[i + 1];
     switch (fields[i]) {
@@ -196,6 +207,9 @@ export function fromOutboxEntry(fields: string[]): ReservationChange {
       case 'queuePass':
         queuePass = value;
         break;
+      case 'seats':
+        seats = value;
+        break;
     }
   }
   const event = readReservationChange({
@@ -210,6 +224,7 @@ export function fromOutboxEntry(fields: string[]): ReservationChange {
     expiresAt: expiresAtToIso(expiresAt),
     eventSeq: eventSeq === undefined ? undefined : Number(eventSeq),
     queuePass,
+    seats: seats === undefined ? undefined : seats.split(','),
   });
   if (!event) throw new Error('outbox entry is not a reservation change');
   return event;
@@ -234,5 +249,6 @@ export function outboxTraceparent(fields: string[]): string | undefined {
 export function reservationChangeJson(e: ReservationChange): string {
   const eventSeq = e.eventSeq === undefined ? '' : `,"eventSeq":${e.eventSeq}`;
   const queuePass = e.queuePass === undefined ? '' : `,"queuePass":"${e.queuePass}"`;
-  return `{"type":"${e.type}","reservationId":"${e.reservationId}","eventId":"${e.eventId}","categoryId":"${e.categoryId}","userId":"${e.userId}","quantity":${e.quantity},"at":"${e.at}","seq":${e.seq},"expiresAt":"${e.expiresAt}"${eventSeq}${queuePass}}`;
+  const seats = e.seats === undefined ? '' : `,"seats":["${e.seats.join('","')}"]`;
+  return `{"type":"${e.type}","reservationId":"${e.reservationId}","eventId":"${e.eventId}","categoryId":"${e.categoryId}","userId":"${e.userId}","quantity":${e.quantity},"at":"${e.at}","seq":${e.seq},"expiresAt":"${e.expiresAt}"${eventSeq}${queuePass}${seats}}`;
 }

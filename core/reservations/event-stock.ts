@@ -4,10 +4,12 @@
 import type { RedisClient } from '../../platform/redis.js';
 import { type DropAccess, dropAccessOf, NO_DROP_ACCESS } from '../catalog/drop-access.js';
 import type { EventRow } from '../catalog/events.js';
+import type { SeatMapInput } from '../catalog/seat-map.js';
 import { NO_WAITING_ROOM, type WaitingRoom, waitingRoomOf } from '../catalog/waiting-room.js';
 import { check } from './hold.js';
 import type { Keyspace } from './keys.js';
 import type { RunScript } from './scripts.js';
+import { seedSeatMap } from './seating.js';
 
 export interface EventState {
   status: string;
@@ -167,12 +169,35 @@ export function createEventStock(redis: RedisClient, keys: Keyspace, run: RunScr
       else await redis.srem(keys.queuedEvents, eventId);
     },
 
-    /** Seeds or adjusts a category's stock; returns what is available afterwards. */
+    /**
+     * Seeds or adjusts a category's stock; returns what is available afterwards. A seated
+     * category (one with a seat map) is seeded with its seats (seating.ts).
+     */
     async setCategory(
       eventId: string,
-      category: { id: string; name: string; capacity: number; perUserLimit: number | null },
+      category: {
+        id: string;
+        name: string;
+        capacity: number;
+        perUserLimit: number | null;
+        seatMap?: SeatMapInput | null;
+        noSingleSeatGaps?: boolean;
+        blockedSeats?: string[];
+      },
     ): Promise<number> {
       const k = eventKeys(eventId);
+      const { seatMap } = category;
+      if (seatMap) {
+        const available = await seedSeatMap(run, k, {
+          ...category,
+          seatMap,
+          noSingleSeatGaps: category.noSingleSeatGaps ?? false,
+          blockedSeats: category.blockedSeats ?? [],
+        });
+        await redis.sadd(keys.liveEvents, eventId);
+        await redis.spublish(k.event, 'category');
+        return available;
+      }
       const reply = check(
         await run(
           'setCategory',
@@ -199,7 +224,7 @@ export function createEventStock(redis: RedisClient, keys: Keyspace, run: RunScr
         k.queueJoined,
         k.queueAdmitted,
         k.queueState,
-        ...categories.map((c) => k.category(c)),
+        ...categories.flatMap((c) => [k.category(c), k.seats(c), k.seatPositions(c), k.seatIds(c)]),
       );
       await redis.srem(keys.liveEvents, eventId);
       await redis.srem(keys.queuedEvents, eventId);

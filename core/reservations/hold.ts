@@ -24,6 +24,17 @@ export enum HoldError {
   NoWaitingRoom = -17,
   QueuePassRequired = -18,
   QueuePassInvalid = -19,
+  /** A hold by count asked of a seated category (SPEC §8): it takes seats. */
+  CategorySeated = -20,
+  /** Seats asked of a category sold by count. */
+  CategoryNotSeated = -21,
+  /** Seats taken or blocked; `info` names them. */
+  SeatsUnavailable = -22,
+  /** Seat ids the category's map does not have; `info` names them. */
+  UnknownSeats = -23,
+  NoAdjacentSeats = -24,
+  /** The choice would leave one lone empty seat (the category's noSingleSeatGaps). */
+  SingleSeatGap = -25,
 }
 
 /** A script said no. `info` carries its extra reply fields (available, limit, status...). */
@@ -64,6 +75,8 @@ export interface Hold {
   seq: number;
   /** the event's change number of the change that produced this answer, if one did */
   eventSeq?: number;
+  /** a seated category's hold: its seat ids (SPEC §8) */
+  seats?: string[];
 }
 
 /** An Idempotency-Key and the fingerprint of the request that first used it. */
@@ -102,6 +115,7 @@ export function holdOf(fields: Record<string, string | undefined>): Hold | null 
     endedAt: optionalNumber(fields.endedAt),
     seq: Number(fields.seq),
     eventSeq: optionalNumber(fields.eventSeq),
+    ...(fields.seats ? { seats: fields.seats.split(',') } : {}),
   };
 }
 
@@ -119,6 +133,7 @@ const HOLD_REPLY_FIELDS = [
   'endedAt',
   'seq',
   'eventSeq',
+  'seats',
 ] as const;
 
 /** The hold of a script's holdReply ({code, id, eventId, ...}). */
@@ -132,12 +147,17 @@ export function holdOfReply(reply: ScriptReply): Hold {
   return hold;
 }
 
-/** The hold a reserve just placed: the reserve script answers {code, id, expiresAt, createdAt}. */
+/**
+ * The hold a reserve just placed: the reserve script answers {code, id, expiresAt,
+ * createdAt}, the seated one also the seat ids (comma-separated).
+ */
 export function placedHold(
   request: { eventId: string; categoryId: string; userId: string; quantity: number },
   reply: ScriptReply,
 ): Hold {
+  const seats = reply[4] ? String(reply[4]).split(',') : undefined;
   return {
+    ...(seats ? { seats } : {}),
     id: String(reply[1]),
     eventId: request.eventId,
     categoryId: request.categoryId,

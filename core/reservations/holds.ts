@@ -25,6 +25,7 @@ import { type Keyspace, keyspace } from './keys.js';
 import { createRecovery } from './recovery.js';
 import { createReserveBatcher } from './reserve-batch.js';
 import { configuredScriptRunner, type RunScript, scriptRunnerOf } from './scripts.js';
+import { createSeating } from './seating.js';
 
 export interface HoldRules {
   /** Ended holds stay readable this long (≥ 24 h). */
@@ -243,6 +244,9 @@ function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript,
     async due(eventId: string, nowMs: number, limit: number): Promise<string[]> {
       return redis.zrangebyscore(eventKeys(eventId).expiry, '-inf', nowMs, 'LIMIT', 0, limit);
     },
+
+    /** Seated holds, seat blocks and the seats' status (SPEC §8): seating.ts. */
+    ...createSeating(keys, run, rules, claimKey),
 
     /** Redis's clock, in ms. */
     async nowMs(): Promise<number> {

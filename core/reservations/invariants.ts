@@ -12,6 +12,8 @@ interface HoldRecord {
   userId: string;
   quantity: number;
   status: string;
+  /** a seated hold's positions in its category's seat string (SPEC §8) */
+  seatPos?: number[];
 }
 
 /**
@@ -58,6 +60,7 @@ export async function holdsOf(
       userId: r.userId as string,
       quantity: Number(r.quantity),
       status: r.status as string,
+      ...(r.seatPos ? { seatPos: r.seatPos.split(',').map(Number) } : {}),
     };
   });
 }
@@ -108,6 +111,13 @@ export async function checkInvariants(
       );
     }
     counts[categoryId] = { capacity, held, confirmed, available: capacity - held - confirmed };
+    if (c.seated === '1') {
+      const state = (await redis.get(k.seats(categoryId))) ?? '';
+      const free = (await redis.getBuffer(k.seatFree(categoryId))) ?? Buffer.alloc(0);
+      const mine = holds.filter((h) => h.categoryId === categoryId);
+      checkSeats(categoryId, c, state, mine);
+      checkFreeRows(categoryId, c.rows ?? '', state, free);
+    }
   }
   const users = new Set(holds.map((h) => h.userId));
   for (const userId of users) {
@@ -122,6 +132,67 @@ export async function checkInvariants(
   for (const id of liveIds)
     if (!inExpiry.has(id)) throw new Error(`live hold ${id} is not in the expiry set`);
   return counts;
+}
+
+/**
+ * SPEC §8 for one seated category: no seat in two live or confirmed holds, each hold's
+ * seats marked held (live) or sold (confirmed) and no other seat so, the blocked count and
+ * the capacity as the seat string says, and held + sold + blocked + available = seats.
+ */
+function checkSeats(
+  categoryId: string,
+  category: Record<string, string>,
+  state: string,
+  holds: HoldRecord[],
+) {
+  const fail = (what: string) => {
+    throw new Error(`seated category ${categoryId}: ${what}`);
+  };
+  if (state.length !== Number(category.seats))
+    fail(`${state.length} seats in Redis, the map has ${category.seats}`);
+  const owner = new Map<number, string>();
+  for (const h of holds) {
+    const live = h.status === 'held' || h.status === 'confirming';
+    if (!live && h.status !== 'confirmed') continue;
+    if (h.seatPos?.length !== h.quantity) fail(`hold ${h.id} has not ${h.quantity} seats`);
+    for (const pos of h.seatPos ?? []) {
+      const other = owner.get(pos);
+      if (other) fail(`seat ${pos} is in holds ${other} and ${h.id}`);
+      owner.set(pos, h.id);
+      if (state[pos] !== (live ? 'h' : 's'))
+        fail(`seat ${pos} of ${h.status} hold ${h.id} is '${state[pos]}'`);
+    }
+  }
+  const counts = { a: 0, h: 0, s: 0, b: 0 };
+  for (let pos = 0; pos < state.length; pos += 1) {
+    const status = state[pos] as keyof typeof counts;
+    if (!(status in counts)) fail(`seat ${pos} has status '${status}'`);
+    counts[status] += 1;
+    if ((status === 'h' || status === 's') && !owner.has(pos))
+      fail(`seat ${pos} is '${status}' in no hold`);
+  }
+  if (counts.b !== Number(category.blocked))
+    fail(`blocked is ${category.blocked}, the seats say ${counts.b}`);
+  if (Number(category.capacity) !== state.length - counts.b)
+    fail(`capacity ${category.capacity} is not the seats less the blocked`);
+  if (counts.h !== Number(category.held) || counts.s !== Number(category.confirmed))
+    fail(
+      `held ${category.held}, confirmed ${category.confirmed}; the seats say ${counts.h}, ${counts.s}`,
+    );
+}
+
+/** Each row's count of available seats (kept for best-available picks) as its seats say. */
+function checkFreeRows(categoryId: string, rows: string, state: string, free: Buffer) {
+  for (let r = 0; (r + 2) * 6 <= rows.length; r += 1) {
+    const start = Number(rows.slice(r * 6, r * 6 + 6));
+    const end = Number(rows.slice(r * 6 + 6, r * 6 + 12));
+    const available = [...state.slice(start, end)].filter((c) => c === 'a').length;
+    const counted = free.length >= r * 2 + 2 ? free.readUInt16BE(r * 2) : 0;
+    if (counted !== available)
+      throw new Error(
+        `seated category ${categoryId}: row ${r} counts ${counted} available, has ${available}`,
+      );
+  }
 }
 
 /** Every key of the event with its content, to compare before and after a refusal. */

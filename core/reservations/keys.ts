@@ -15,8 +15,24 @@ function buildEventKeys(eventId: string, prefix: string) {
     event: `${tag}:event`,
     /** set of the event's category ids */
     categories: `${tag}:cats`,
-    /** hash: id, name, capacity, held, confirmed, perUserLimit */
+    /**
+     * hash: id, name, capacity, held, confirmed, perUserLimit; a seated category's also
+     * seated, seats, blocked, rows, noGaps, seatVersion (lua/setSeatMap-5.lua)
+     */
     category: (categoryId: string) => `${tag}:cat:${categoryId}`,
+    /** string: a seated category's seats, one status byte each in map order (SPEC §8) */
+    seats: (categoryId: string) => `${tag}:seats:${categoryId}`,
+    /**
+     * string: a seated category's available seats per row (u16 each), kept by the scripts
+     * beside `seats` and named from it (lua/includes/freeSeats.lua)
+     */
+    seatFree: (categoryId: string) => `${tag}:seats:${categoryId}:free`,
+    /** hash: a seated category's seat id → position in `seats` */
+    seatPositions: (categoryId: string) => `${tag}:seatpos:${categoryId}`,
+    /** hash: a seated category's position in `seats` → seat id */
+    seatIds: (categoryId: string) => `${tag}:seatid:${categoryId}`,
+    /** what every hold key starts with (a replayed seated reserve names its hold from it) */
+    holdPrefix: `${tag}:hold:`,
     /** what every category key starts with (the availability script names them from the set) */
     categoryPrefix: `${tag}:cat:`,
     /** hash: total, c:<categoryId> — what one user holds + bought in this event */

@@ -20,7 +20,10 @@ export function createRecovery(
      * fenced); `evict` ends it as expired instead (it did not fit in the capacity). False
      * when Redis already has it at that step or later.
      */
-    async restore(hold: Hold, options: { evict?: boolean } = {}): Promise<boolean> {
+    async restore(
+      hold: Hold,
+      options: { evict?: boolean; seatPositions?: string } = {},
+    ): Promise<boolean> {
       const k = eventKeys(hold.eventId);
       const reply = check(
         await run(
@@ -40,6 +43,8 @@ export function createRecovery(
             hold.seq,
             rules.retentionMs,
             options.evict ? '1' : '',
+            hold.seats?.join(',') ?? '',
+            options.seatPositions ?? '',
           ],
         ),
       );

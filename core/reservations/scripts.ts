@@ -53,6 +53,7 @@ const READ_ONLY = new Set([
   'eventFence',
   'queueTicket',
   'queueStatus',
+  'seatStatus',
 ]);
 
 export interface ReplicaWait {

@@ -5,6 +5,7 @@ import {
   check,
   index,
   integer,
+  jsonb,
   pgTable,
   text,
   uniqueIndex,
@@ -70,6 +71,11 @@ export const events = pgTable(
   ],
 );
 
+/** A seated category's map as an admin writes it (SPEC §8): a number of seats means 1..N. */
+export interface SeatMapInput {
+  sections: { name: string; rows: { name: string; seats: number | string[] }[] }[];
+}
+
 export const ticketCategories = pgTable(
   'ticket_categories',
   {
@@ -83,6 +89,15 @@ export const ticketCategories = pgTable(
     capacity: integer('capacity').notNull(),
     /** A tighter per-user cap within this category; null means only the event's. */
     perUserLimit: integer('per_user_limit'),
+    /**
+     * A seated category's map (SPEC §8), as created; null for one sold by count. Its
+     * capacity is its number of seats.
+     */
+    seatMap: jsonb('seat_map').$type<SeatMapInput>(),
+    /** Refuse a choice of seats that leaves one lone empty seat (SPEC §8). */
+    noSingleSeatGaps: boolean('no_single_seat_gaps').notNull().default(false),
+    /** The seats an admin took off sale: the durable side of Redis's `b` seats. */
+    blockedSeats: text('blocked_seats').array().notNull().default(sql`'{}'::text[]`),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -48,6 +48,8 @@ export const reservations = pgTable(
     confirmedAt: at('confirmed_at'),
     /** When it was released, expired or cancelled. */
     endedAt: at('ended_at'),
+    /** A seated category's reservation: its seat ids (SPEC §8); null for one by count. */
+    seats: text('seats').array(),
     createdAt: createdAt(),
     updatedAt: updatedAt(),
   },

@@ -1,8 +1,9 @@
 --- Appends one hold change to the event's outbox stream (SPEC §6 fields), in the same
 --- atomic step as the change itself. The relay publishes it to Kafka.
 --- `hold` is the hold's fields after the change; `type` is e.g. reservation.held; a hold
---- placed with a waiting room's pass carries its id (`queuePass`); a change made by a
---- traced request carries its W3C `traceparent` (the relay continues the trace from it).
+--- placed with a waiting room's pass carries its id (`queuePass`), a seated one its seat
+--- ids (`seats`, comma-separated: SPEC §8); a change made by a traced request carries its
+--- W3C `traceparent` (the relay continues the trace from it).
 --- Every change also takes the event's next change number (`eventSeq`, kept in the event
 --- hash): the durable record remembers the highest one it holds, so a Redis that comes
 --- back with a lower one has lost changes the record knows (see fence.lua).
@@ -27,6 +28,10 @@ local function appendOutbox(eventKey, outboxKey, type, hold, atMs, quiet)
   if hold.queuePass then
     fields[#fields + 1] = 'queuePass'
     fields[#fields + 1] = hold.queuePass
+  end
+  if hold.seats then
+    fields[#fields + 1] = 'seats'
+    fields[#fields + 1] = hold.seats
   end
   if hold.traceparent and hold.traceparent ~= '' then
     fields[#fields + 1] = 'traceparent'

@@ -2,41 +2,31 @@
 // for the holds-*.test.ts files: drops set straight in Redis, reserves spread over the
 // connections so Redis sees them from several clients, and their outcomes tallied.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll } from 'vitest';
+import { beforeAll } from 'vitest';
 import { type Hold, type HoldError, HoldRefusal } from '../../core/reservations/hold.js';
-import { createHolds, DEFAULT_RULES, type Holds } from '../../core/reservations/holds.js';
+import type { Holds } from '../../core/reservations/holds.js';
 import { eventKeys } from '../../core/reservations/keys.js';
 import type { RedisClient } from '../../platform/redis.js';
-import { REDIS_KEY_PREFIX, testRedis } from './services.js';
+import { useHoldsPool } from './holds-pool.js';
+import { REDIS_KEY_PREFIX } from './services.js';
 
-const RULES = {
-  ...DEFAULT_RULES,
-  defaultHoldTtlSeconds: 300,
-  paymentWindowMs: 60_000,
-  keyPrefix: REDIS_KEY_PREFIX,
-};
-const CONNECTIONS = 4;
-let clients: RedisClient[];
-let pool: Holds[];
+let pool: ReturnType<typeof useHoldsPool>;
 /** The first connection, and the holds on it (set by useHolds, per test file). */
 export let redis: RedisClient;
 export let holds: Holds;
 
-/** Opens the connections before the file's tests, and closes them after. */
+/** Opens the connections before the file's tests (holds-pool.ts), and closes them after. */
 export function useHolds() {
-  beforeAll(async () => {
-    clients = await Promise.all(Array.from({ length: CONNECTIONS }, () => testRedis()));
-    pool = clients.map((c) => createHolds(c, RULES));
-    redis = clients[0] as RedisClient;
-    holds = pool[0] as Holds;
-  });
-  afterAll(() => {
-    for (const c of clients) c.disconnect();
+  const opened = useHoldsPool();
+  beforeAll(() => {
+    pool = opened;
+    redis = opened.redis;
+    holds = opened.first;
   });
 }
 
 /** Spreads calls over the connections, so Redis sees them from several clients. */
-export const onAny = (i: number) => pool[i % CONNECTIONS] as Holds;
+export const onAny = (i: number) => pool.onAny(i);
 
 export async function newDrop(opts: {
   capacity: number;

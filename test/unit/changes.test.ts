@@ -53,6 +53,10 @@ describe('reservation changes (reservations.v1)', () => {
       { ...held, at: 'yesterday' },
       { ...held, seq: 0 },
       { ...held, eventSeq: 1.5 },
+      { ...held, seats: ['A-1-1', 'A-1-2'] },
+      { ...held, seats: [] },
+      { ...held, seats: ['A 1 1'] },
+      { ...held, seats: 'A-1-1' },
       null,
       'text',
     ];
@@ -91,6 +95,11 @@ describe('reservation changes (reservations.v1)', () => {
     expect(() =>
       fromOutboxEntry(fields.map((f) => (f === 'reservation.held' ? 'x' : f))),
     ).toThrow();
+    // A seated hold's seats (SPEC §8), comma-separated in the outbox.
+    const seated = fromOutboxEntry([...fields, 'seats', 'Stalls-A-1,Stalls-A-2']);
+    expect(seated).toEqual({ ...held, seats: ['Stalls-A-1', 'Stalls-A-2'] });
+    expect(reservationChangeJson(seated)).toBe(JSON.stringify(seated));
+    expect(foldSteps([seated])[0]?.seats).toBe('Stalls-A-1,Stalls-A-2');
   });
 
   it('fold into one row per reservation, the highest seq deciding, each time kept once', () => {

@@ -42,6 +42,7 @@ describe('folding steps into rows', () => {
             created_at: first.at,
             confirmed_at: at('confirmed') ?? null,
             ended_at: ended?.at ?? null,
+            seats: null,
           });
         }
       }),

@@ -34,7 +34,12 @@ interface World {
 async function rebuild(world: World, waitMs = 1000) {
   const restored: { hold: Hold; evict: boolean }[] = [];
   const counts = new Map<string, { counts: Counts; holders: Holder[] }>();
-  const categories = Object.entries(world.capacity).map(([id, capacity]) => ({ id, capacity }));
+  const categories = Object.entries(world.capacity).map(([id, capacity]) => ({
+    id,
+    capacity,
+    seatMap: null,
+    blockedSeats: [],
+  }));
   const tables = new Map<unknown, unknown[]>([
     [events, world.noEvent ? [] : [{ id: E, status: 'on_sale', holdTtlSeconds: 300 }]],
     [ticketCategories, categories],
@@ -100,8 +105,9 @@ function row(status: Row['status'], over: Partial<Row> = {}): Row {
     confirmedAt: status === 'confirmed' ? new Date(T0 + 1000) : null,
     endedAt: null,
     updatedAt: new Date(T0),
+    seats: null,
     ...over,
-  };
+  } as Row;
 }
 
 /** The hold Redis would have of a row, at another step. */

@@ -134,10 +134,20 @@ describe('events as the API shows them', () => {
       currency: 'EUR',
       capacity: 100,
       perUserLimit: null,
+      seatMap: null,
+      noSingleSeatGaps: false,
+      blockedSeats: [],
       createdAt: new Date(),
       updatedAt: new Date(),
     };
-    const { createdAt: _, updatedAt: __, ...shown } = row;
+    const {
+      createdAt: _,
+      updatedAt: __,
+      seatMap: _map,
+      noSingleSeatGaps: _gaps,
+      blockedSeats: _blocked,
+      ...shown
+    } = row;
     expect(toCategory(row)).toEqual(shown);
   });
 });
@@ -170,6 +180,7 @@ describe('reservations as the API shows them', () => {
     const row: ReservationRow = {
       ...ids,
       status: 'confirmed',
+      seats: null,
       seq: 3,
       expiresAt: new Date(hold.expiresAt),
       createdAt: new Date(hold.createdAt),

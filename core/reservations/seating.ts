@@ -1,0 +1,192 @@
+// Assigned seating (SPEC §8) on the Redis side: a seated category's seats, one status byte
+// each in map order (lua/setSeatMap-5.lua), held exactly or best-available in one script
+// (lua/reserveSeats-10.lua), blocked by an admin, read as a versioned status string, and
+// set again from the merged holds after a data loss. A seated hold goes alone, not in the
+// group commit of holds by count (reserve-batch.ts): its script scans seats, and the hot
+// path of a general-admission drop stays as it was.
+import {
+  layoutOf,
+  rowStartsField,
+  type SeatLayout,
+  type SeatMapInput,
+} from '../catalog/seat-map.js';
+import { check, type Hold, type Idempotency, placedHold } from './hold.js';
+import { newHoldId } from './hold-ids.js';
+import type { EventKeys, Keyspace } from './keys.js';
+import type { RunScript } from './scripts.js';
+
+/** A seated category as the catalog has it. */
+export interface SeatedCategory {
+  id: string;
+  name: string;
+  perUserLimit: number | null;
+  seatMap: SeatMapInput;
+  noSingleSeatGaps: boolean;
+  blockedSeats: string[];
+}
+
+/** What a seated reserve asks for: these seats, or the best `quantity` adjacent ones. */
+export type SeatChoice = { seats: string[] } | { adjacent: number };
+
+/** The positions of seat ids in a layout, comma-separated (ids it lacks are skipped). */
+export const positionsOf = (layout: SeatLayout, ids: readonly string[]) =>
+  ids
+    .map((id) => layout.positions.get(id))
+    .filter((p) => p !== undefined)
+    .join(',');
+
+/** Seeds a seated category, or sets it again as the catalog says; what is available. */
+export async function seedSeatMap(
+  run: RunScript,
+  k: EventKeys,
+  category: SeatedCategory,
+): Promise<number> {
+  const layout = layoutOf(category.id, category.seatMap);
+  const reply = check(
+    await run(
+      'setSeatMap',
+      [
+        k.category(category.id),
+        k.categories,
+        k.seats(category.id),
+        k.seatPositions(category.id),
+        k.seatIds(category.id),
+      ],
+      [
+        category.id,
+        category.name,
+        category.perUserLimit ?? 0,
+        category.noSingleSeatGaps ? '1' : '',
+        rowStartsField(layout),
+        positionsOf(layout, category.blockedSeats),
+        ...layout.ids,
+      ],
+    ),
+  );
+  return Number(reply[1]);
+}
+
+export function createSeating(
+  keys: Keyspace,
+  run: RunScript,
+  rules: { idempotencyTtlMs: number; defaultHoldTtlSeconds: number },
+  claimKey: (userId: string, idem: Idempotency) => Promise<void>,
+) {
+  const eventKeys = keys.event;
+
+  return {
+    /**
+     * Places a hold on seats: one script, alone (two round trips with an
+     * Idempotency-Key, whose claim spans events). `replayed`: the key gave the original.
+     */
+    async reserveSeats(input: {
+      eventId: string;
+      categoryId: string;
+      userId: string;
+      choice: SeatChoice;
+      idempotency?: Idempotency;
+      queuePass?: string;
+    }): Promise<{ hold: Hold; replayed: boolean }> {
+      const { eventId, categoryId, userId, choice, idempotency } = input;
+      if (idempotency) await claimKey(userId, idempotency);
+      const k = eventKeys(eventId);
+      const holdId = newHoldId(eventId);
+      const seats = 'seats' in choice ? choice.seats : [];
+      const quantity = 'seats' in choice ? seats.length : choice.adjacent;
+      const reply = check(
+        await run(
+          'reserveSeats',
+          [
+            k.event,
+            k.category(categoryId),
+            k.user(userId),
+            k.hold(holdId),
+            k.expiry,
+            k.outbox,
+            k.idempotency(userId, idempotency?.key ?? '-'),
+            k.seats(categoryId),
+            k.seatPositions(categoryId),
+            k.seatIds(categoryId),
+          ],
+          [
+            holdId,
+            eventId,
+            categoryId,
+            userId,
+            quantity,
+            idempotency?.fingerprint ?? '',
+            rules.idempotencyTtlMs,
+            rules.defaultHoldTtlSeconds,
+            input.queuePass ?? '',
+            k.holdPrefix,
+            'seats' in choice ? 'seats' : 'adjacent',
+            ...seats,
+          ],
+        ),
+      );
+      return {
+        hold: placedHold({ eventId, categoryId, userId, quantity }, reply),
+        replayed: Number(reply[0]) === 2,
+      };
+    },
+
+    /**
+     * Blocks and unblocks seats; a held or sold seat cannot be blocked (a refusal naming
+     * them, and nothing changes). Returns the seats' new version.
+     */
+    async blockSeats(
+      eventId: string,
+      categoryId: string,
+      change: { block: string[]; unblock: string[] },
+    ): Promise<number> {
+      const k = eventKeys(eventId);
+      const reply = check(
+        await run(
+          'blockSeats',
+          [k.category(categoryId), k.seats(categoryId), k.seatPositions(categoryId), k.event],
+          [change.block.length, ...change.block, ...change.unblock],
+        ),
+      );
+      return Number(reply[1]);
+    },
+
+    /**
+     * A seated category's seats now, one status character each in map order, and their
+     * version; `state` is absent when the caller's `known` version is still current. Null
+     * for a category Redis does not hold as seated.
+     */
+    async seatStatus(
+      eventId: string,
+      categoryId: string,
+      known?: number,
+    ): Promise<{ version: number; state?: string } | null> {
+      const k = eventKeys(eventId);
+      const reply = await run(
+        'seatStatus',
+        [k.category(categoryId), k.seats(categoryId)],
+        [known === undefined ? '' : String(known)],
+      );
+      if (reply.length === 0) return null;
+      const version = Number(reply[0]);
+      return reply.length > 1 ? { version, state: String(reply[1]) } : { version };
+    },
+
+    /** The seats as the merged holds say, after a data loss (positions of held, sold). */
+    async setSeatState(
+      eventId: string,
+      categoryId: string,
+      seats: { held: string; sold: string },
+    ): Promise<void> {
+      const k = eventKeys(eventId);
+      check(
+        await run(
+          'setSeatState',
+          [k.category(categoryId), k.seats(categoryId)],
+          [seats.held, seats.sold],
+        ),
+      );
+    },
+  };
+}
+
+export type Seating = ReturnType<typeof createSeating>;
