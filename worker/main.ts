@@ -41,6 +41,7 @@ await runOpsProcess(
           )
         : logChannel(logger),
       channelName: config.NOTIFY_CHANNEL,
+      namespace: config.REDIS_KEY_PREFIX,
       maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
       retryBaseMs: config.NOTIFY_RETRY_BASE_MS,
       pollMs: config.NOTIFY_POLL_MS,
@@ -58,6 +59,7 @@ await runOpsProcess(
     });
     const reconciliation = createNoticeReconciliation(sql, logger, registry, {
       channel: config.NOTIFY_CHANNEL,
+      namespace: config.REDIS_KEY_PREFIX,
       intervalMs: config.NOTIFY_RECONCILE_MS,
     });
     await Promise.all([persister.start(), notifier.start()]);

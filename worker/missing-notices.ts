@@ -14,7 +14,7 @@ export function createNoticeReconciliation(
   sql: Sql,
   logger: Logger,
   registry: Registry,
-  options: { channel: string; intervalMs: number },
+  options: { channel: string; namespace: string; intervalMs: number },
 ) {
   const missing = new Gauge({
     name: 'notifications_missing',
@@ -34,7 +34,7 @@ export function createNoticeReconciliation(
   }
 
   async function check() {
-    const found = await notifyMissing(sql, options.channel);
+    const found = await notifyMissing(sql, options.channel, options.namespace);
     for (const kind of NOTIFIED_KINDS) {
       missing.set({ kind }, found[kind]);
       if (found[kind] > 0) {

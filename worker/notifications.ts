@@ -25,7 +25,7 @@ export interface NewNotification {
  */
 export async function storeNotifications(
   sql: Sql,
-  channel: string,
+  scope: { channel: string; namespace: string },
   items: NewNotification[],
   claimMs = 0,
 ): Promise<Delivery[]> {
@@ -37,17 +37,17 @@ export async function storeNotifications(
     kind: n.kind,
     dedupe_key: n.dedupeKey,
     payload: n.payload,
-    channel,
   }));
   const inserted = await sql<{ id: string; dedupe_key: string; created_at: Date }[]>`
-    insert into notifications (user_id, event_id, reservation_id, kind, dedupe_key, payload, channel, next_attempt_at, created_at)
+    insert into notifications (user_id, event_id, reservation_id, kind, dedupe_key, payload, channel, namespace, next_attempt_at, created_at)
     -- created_at in whole milliseconds: page cursors carry JavaScript (ms) times.
-    select n.user_id, e.id, n.reservation_id, n.kind, n.dedupe_key, n.payload, n.channel,
+    select n.user_id, e.id, n.reservation_id, n.kind, n.dedupe_key, n.payload,
+      ${scope.channel}, ${scope.namespace},
       now() + ${claimMs} * interval '1 millisecond', date_trunc('milliseconds', now())
     -- Sent as text and cast here: the same statement then works on a client whose json
     -- serialiser drizzle replaced and on a plain one.
     from json_to_recordset(${JSON.stringify(rows)}::text::json) as n(
-      user_id uuid, event_id uuid, reservation_id text, kind text, dedupe_key text, payload jsonb, channel text)
+      user_id uuid, event_id uuid, reservation_id text, kind text, dedupe_key text, payload jsonb)
     join users u on u.id = n.user_id
     left join events e on e.id = n.event_id
     -- Any of its identities: the change's key, or its reservation and kind.
@@ -124,6 +124,8 @@ export const DEFAULT_DELIVERY_BATCH = 50;
 export interface DeliveryOptions {
   /** Only notifications stored for this channel are delivered here (log, webhook). */
   channelName: string;
+  /** ... and by this engine (REDIS_KEY_PREFIX): see the notifications table's namespace. */
+  namespace: string;
   maxAttempts: number;
   retryBaseMs: number;
   batchSize?: number;
@@ -136,7 +138,7 @@ export interface DeliveryOptions {
  * so several workers never deliver the same one at the same time.
  */
 export async function claimDue(sql: Sql, options: DeliveryOptions): Promise<Delivery[]> {
-  const { channelName, batchSize = DEFAULT_DELIVERY_BATCH, claimMs = 30_000 } = options;
+  const { channelName, namespace, batchSize = DEFAULT_DELIVERY_BATCH, claimMs = 30_000 } = options;
   const claimed = await sql<
     {
       id: string;
@@ -151,6 +153,7 @@ export async function claimDue(sql: Sql, options: DeliveryOptions): Promise<Deli
     where id in (
       select id from notifications
       where status in ('pending', 'failed') and next_attempt_at <= now() and channel = ${channelName}
+        and namespace = ${namespace}
       order by next_attempt_at
       limit ${batchSize}
       for update skip locked)

@@ -156,7 +156,12 @@ export function createNotifier(
       const writes = startWriteSpans(noticed, 'insert notifications', items.length);
       let added: Awaited<ReturnType<typeof storeNotifications>>;
       try {
-        added = await storeNotifications(sql, options.channelName, items, claim ? claimMs : 0);
+        added = await storeNotifications(
+          sql,
+          { channel: options.channelName, namespace: options.namespace },
+          items,
+          claim ? claimMs : 0,
+        );
       } catch (err) {
         if (traced) endSpans([...writes, ...traced], err);
         throw err;

@@ -60,14 +60,14 @@ export function noticesOf(steps: ReservationChange[]): Notice[] {
  * tell); one already there for the same reservation and kind is left as it is. A
  * fragment, so it can run in the statement that writes the steps' rows.
  */
-export function insertNotices(sql: Sql, notices: Notice[], channel: string) {
+export function insertNotices(sql: Sql, notices: Notice[], channel: string, namespace: string) {
   return sql`
     insert into notifications
-      (user_id, event_id, reservation_id, kind, dedupe_key, payload, channel, next_attempt_at,
-       created_at)
+      (user_id, event_id, reservation_id, kind, dedupe_key, payload, channel, namespace,
+       next_attempt_at, created_at)
     -- created_at in whole milliseconds: page cursors carry JavaScript (ms) times.
     select n.user_id, e.id, n.reservation_id, n.kind, n.kind || ':' || n.reservation_id,
-      n.payload, ${channel}, now(), date_trunc('milliseconds', now())
+      n.payload, ${channel}, ${namespace}, now(), date_trunc('milliseconds', now())
     from json_to_recordset(${JSON.stringify(notices)}::text::json) as n(
       user_id uuid, event_id uuid, reservation_id text, kind text, payload jsonb)
     join users u on u.id = n.user_id
@@ -83,6 +83,7 @@ export function insertNotices(sql: Sql, notices: Notice[], channel: string) {
 export async function notifyMissing(
   sql: Sql,
   channel: string,
+  namespace: string,
   withinHours = 24,
 ): Promise<Record<NotifiedKind, number>> {
   const missing = await sql<Notice[]>`
@@ -109,7 +110,7 @@ export async function notifyMissing(
   if (missing.length === 0) return counts;
   // Counted as stored: one another writer stored meanwhile was not missing after all.
   const stored = await sql<{ kind: NotifiedKind }[]>`
-    ${insertNotices(sql, missing, channel)} returning kind`;
+    ${insertNotices(sql, missing, channel, namespace)} returning kind`;
   for (const { kind } of stored) counts[kind] += 1;
   return counts;
 }

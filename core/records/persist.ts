@@ -146,7 +146,7 @@ export async function persistSteps(
   const notified =
     notices.length === 0
       ? sql``
-      : sql`, notified as (${insertNotices(sql, notices, notifyChannel as string)} returning 1)`;
+      : sql`, notified as (${insertNotices(sql, notices, notifyChannel as string, namespace ?? '')} returning 1)`;
   const last =
     marks.length === 0
       ? sql`select 1`

@@ -33,6 +33,11 @@ export const notifications = pgTable(
     dedupeKey: text('dedupe_key').notNull(),
     payload: jsonb('payload').notNull().default({}),
     channel: text('channel', { enum: NOTIFICATION_CHANNELS }).notNull().default('log'),
+    /**
+     * The engine that stored it (REDIS_KEY_PREFIX): only that engine's workers deliver it,
+     * so engines (or test runs) sharing one Postgres never send each other's notifications.
+     */
+    namespace: text('namespace').notNull().default(''),
     status: text('status', { enum: NOTIFICATION_STATUSES }).notNull().default('pending'),
     attempts: integer('attempts').notNull().default(0),
     lastError: text('last_error'),

@@ -96,6 +96,7 @@ export async function startConsumers(
     sessionTimeoutMs: config.KAFKA_SESSION_TIMEOUT_MS,
     channel,
     channelName: config.NOTIFY_CHANNEL,
+    namespace: config.REDIS_KEY_PREFIX,
     maxAttempts: config.NOTIFY_MAX_ATTEMPTS,
     retryBaseMs: config.NOTIFY_RETRY_BASE_MS,
     pollMs: 20,
