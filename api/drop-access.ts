@@ -41,20 +41,21 @@ export const dropAccessParameters = [
     in: 'header' as const,
     name: 'Access-Code',
     required: false,
-    schema: { type: 'string' as const, maxLength: 64 },
+    // No maxLength: the header is read only while a presale lasts (a longer one is simply
+    // not a code then), so the schema may not promise to refuse it otherwise.
+    schema: { type: 'string' as const },
     description: 'A presale code of the event, while its presale lasts (SPEC §9)',
   },
   {
     in: 'header' as const,
     name: 'Challenge-Solution',
     required: false,
-    schema: { type: 'string' as const, maxLength: 1024 },
+    schema: { type: 'string' as const },
     description:
       'Base64 of the JSON ALTCHA’s widget submits for a challenge of GET /v1/events/{eventId}/challenge, when the event has its bot challenge on (SPEC §9); good once',
   },
 ];
 
-/** The 403 refusals of a gated route, for its OpenAPI responses. */
 /** The gate's refusals, as the gated operations declare them (SPEC §9). */
 export const DROP_ACCESS_REFUSALS: Refusals = DETAILS;
 

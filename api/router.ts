@@ -14,11 +14,25 @@ const LOCATION: Record<string, string> = {
   cookie: 'cookie',
 };
 
+/**
+ * A body of two shapes (a union) that fits neither is told the faults of the shape it came
+ * closest to (the fewest faults; the first on a tie), each under its own field, rather
+ * than one fault for the whole body.
+ */
+function closestShape(issue: z.core.$ZodIssue): z.core.$ZodIssue[] {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const closest = issue.errors.reduce((best, shape) => (shape.length < best.length ? shape : best));
+  if (closest.length === 0) return [issue];
+  return closest.flatMap((inner) =>
+    closestShape({ ...inner, path: [...issue.path, ...inner.path] }),
+  );
+}
+
 /** The problem for input that failed its schema: `errors` lists each offending field. */
 export function validationFailed(target: string, issues: readonly z.core.$ZodIssue[]): ApiError {
   const where = LOCATION[target] ?? target;
   // Zod's messages name the expected type, never the received value: no input echo.
-  const errors: FieldError[] = issues.map((issue) => ({
+  const errors: FieldError[] = issues.flatMap(closestShape).map((issue) => ({
     in: where,
     field: issue.path.map(String).join('.'),
     message: issue.message,

@@ -30,6 +30,17 @@ function codePoints(s: string): number {
  * A string of min..max characters as the document's minLength and maxLength mean them:
  * zod's min and max count UTF-16 units, which would refuse 100 emoji as over 100.
  */
+/**
+ * A field that must be absent (`not: {}` in the document): one shape of a body that takes
+ * either of two fields, never both, says so of the other.
+ */
+export const Absent = (why: string) =>
+  z
+    .any()
+    .refine(() => false, why)
+    .optional()
+    .openapi({ not: {} });
+
 export const Chars = (min: number, max: number) =>
   z
     .string()

@@ -26,6 +26,7 @@ import {
 import { emptyResponse, jsonResponse } from '../responses.js';
 import { createRouter } from '../router.js';
 import {
+  Absent,
   CategorySchema,
   EventSchema,
   FreeText,
@@ -59,12 +60,15 @@ const WaitingRoomInput = z
       'SPEC §7. Replaces the event’s settings as a whole; passTtlSeconds defaults to 600.',
   });
 
+/** Two shapes, so the document can say that an enabled presale needs its end. */
 const PresaleInput = z
-  .object({ enabled: z.boolean(), endsAt: Timestamp('when the presale ends').optional() })
-  .refine((p) => !p.enabled || p.endsAt !== undefined, {
-    path: ['endsAt'],
-    message: 'is required when the presale is enabled',
-  })
+  .discriminatedUnion('enabled', [
+    z.object({ enabled: z.literal(true), endsAt: Timestamp('when the presale ends') }),
+    z.object({
+      enabled: z.literal(false),
+      endsAt: Timestamp('when the presale ends').nullable().optional(),
+    }),
+  ])
   .openapi('PresaleSettings', {
     description:
       'SPEC §9. Until endsAt, joining the waiting room (or reserving, without one) needs a presale code; replaces the setting whole.',
@@ -124,19 +128,19 @@ const CategoryFields = z.object({
   capacity: z.number().int().min(0).max(10_000_000),
   perUserLimit: z.number().int().min(1).max(1000).nullable().optional(),
 });
-const CreateCategoryBody = CategoryFields.extend({
-  capacity: CategoryFields.shape.capacity.optional(),
-  seatMap: SeatMapBody.optional(),
-  noSingleSeatGaps: z.boolean().optional(),
-})
-  .refine((c) => (c.capacity === undefined) !== (c.seatMap === undefined), {
-    path: ['capacity'],
-    message: 'give capacity, or seatMap for a seated category (SPEC §8), not both',
-  })
-  .refine((c) => c.noSingleSeatGaps === undefined || c.seatMap !== undefined, {
-    path: ['noSingleSeatGaps'],
-    message: 'is for a seated category (with seatMap)',
-  })
+/** Two shapes: a category by count (capacity), or a seated one (seatMap, SPEC §8). */
+const CreateCategoryBody = z
+  .union([
+    CategoryFields.extend({
+      seatMap: Absent('give capacity, or seatMap for a seated category (SPEC §8), not both'),
+      noSingleSeatGaps: Absent('is for a seated category (with seatMap)'),
+    }),
+    CategoryFields.omit({ capacity: true }).extend({
+      seatMap: SeatMapBody,
+      noSingleSeatGaps: z.boolean().optional(),
+      capacity: Absent('give capacity, or seatMap for a seated category (SPEC §8), not both'),
+    }),
+  ])
   .openapi('CreateCategory');
 const PatchCategoryBody = CategoryFields.pick({
   name: true,
@@ -282,7 +286,10 @@ export const catalogRefused = (err: unknown): never => {
       throw new ApiError('has_reservations', err.message);
     case 'name_taken':
     case 'not_seated':
+    case 'seated_capacity':
       throw new ApiError('invalid_state', err.message);
+    case 'unknown_seats':
+      throw new ApiError('seats_unavailable', err.message, { extra: err.extra });
     case 'invalid_seats':
       throw new ApiError('validation_failed', err.message, {
         extra: { errors: [{ in: 'body', field: '', message: err.message }], ...err.extra },

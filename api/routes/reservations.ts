@@ -27,6 +27,7 @@ import {
 import { jsonResponse } from '../responses.js';
 import { createRouter, validHeader } from '../router.js';
 import {
+  Absent,
   Chars,
   json,
   placedHoldJson,
@@ -56,35 +57,37 @@ const queuePassParameter = {
   in: 'header' as const,
   name: 'Queue-Pass',
   required: false,
-  schema: { type: 'string' as const, maxLength: 2048 },
+  // No maxLength: an event without a waiting room never reads it, so the schema may not
+  // promise to refuse a long one (a pass over 2,048 characters is never valid).
+  schema: { type: 'string' as const },
   description: 'The pass of the event’s waiting room (SPEC §7), when it has one enabled',
 };
 
+/** Two shapes: tickets by count (SPEC §2; for a seated category `adjacent`, §8), or seats. */
 export const ReserveBody = z
-  .object({
-    eventId: z.uuid(),
-    categoryId: z.uuid(),
-    quantity: z.number().int().min(1).max(10).optional(),
-    /** SPEC §8: the engine picks `quantity` adjacent seats in one row */
-    adjacent: z.boolean().optional(),
-    /** SPEC §8: exactly these seats, all or none */
-    seats: z
-      .array(SeatId)
-      .min(1)
-      .max(10)
-      .refine((ids) => new Set(ids).size === ids.length, 'must not name a seat twice')
-      .optional(),
-  })
-  .refine((b) => (b.quantity === undefined) !== (b.seats === undefined), {
-    path: ['quantity'],
-    message: 'give quantity, or seats for a seated category, not both',
-    // Judged with the other fields' faults too: a body without any names quantity.
-    when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-  })
-  .refine((b) => !b.adjacent || b.quantity !== undefined, {
-    path: ['adjacent'],
-    message: 'goes with quantity',
-  })
+  .union([
+    z.object({
+      eventId: z.uuid(),
+      categoryId: z.uuid(),
+      quantity: z.number().int().min(1).max(10),
+      /** SPEC §8: the engine picks `quantity` adjacent seats in one row */
+      adjacent: z.boolean().optional(),
+      seats: Absent('give quantity, or seats for a seated category, not both'),
+    }),
+    z.object({
+      eventId: z.uuid(),
+      categoryId: z.uuid(),
+      /** SPEC §8: exactly these seats, all or none */
+      seats: z
+        .array(SeatId)
+        .min(1)
+        .max(10)
+        .refine((ids) => new Set(ids).size === ids.length, 'must not name a seat twice')
+        .openapi({ uniqueItems: true }),
+      quantity: Absent('give quantity, or seats for a seated category, not both'),
+      adjacent: Absent('goes with quantity'),
+    }),
+  ])
   .openapi('ReserveRequest');
 
 const ConfirmBody = z.object({ paymentToken: Chars(1, 200).optional() }).openapi('ConfirmRequest');

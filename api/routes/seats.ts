@@ -60,8 +60,8 @@ const SeatStatusSchema = z
 
 const SeatBlocksBody = z
   .object({
-    block: z.array(SeatId).max(10_000).default([]),
-    unblock: z.array(SeatId).max(10_000).default([]),
+    block: z.array(SeatId).max(400).default([]),
+    unblock: z.array(SeatId).max(400).default([]),
   })
   .openapi('SeatBlocks');
 
@@ -101,14 +101,16 @@ const patchSeats = createRoute({
   middleware: [requireRole('admin')],
   tags: ['admin'],
   summary: 'Block seats (off sale) or unblock them',
-  request: { params: CategoryParams, body: { required: true, ...json(SeatBlocksBody) } },
+  // Not required: both lists default to none, so a missing body changes nothing.
+  request: { params: CategoryParams, body: { required: false, ...json(SeatBlocksBody) } },
   responses: {
     200: { description: 'Changed', ...json(z.object({ version: z.number().int() })) },
     ...refusalResponses({
       ...JSON_BODY,
       ...ADMIN_ONLY,
       not_found: 'No such event or category',
-      seats_unavailable: 'A held or sold seat cannot be blocked (`unavailable` names them)',
+      seats_unavailable:
+        'A held or sold seat, or one the map does not have, cannot be blocked (`unavailable` names them)',
       invalid_state: 'The category is not seated',
     }),
   },

@@ -9,6 +9,8 @@ export type CatalogRefusalReason =
   | 'has_reservations'
   | 'name_taken'
   | 'invalid_seats'
+  | 'unknown_seats'
+  | 'seated_capacity'
   | 'not_seated';
 
 /** A catalog operation refused before anything was written. */

@@ -330,7 +330,7 @@ export function catalogOperations(deps: CatalogDeps) {
         const current = await findCategory(tx, eventId, categoryId, { lock: true });
         if (!current) throw new CatalogRefusal('not_found', 'No such category in this event');
         if (current.seatMap && patch.capacity !== undefined && patch.capacity !== current.capacity)
-          throw new CatalogRefusal('invalid_seats', 'A seated category’s capacity is its seats');
+          throw new CatalogRefusal('seated_capacity', 'A seated category’s capacity is its seats');
         const row = await updateCategory(tx, categoryId, patch).catch((err) => {
           if (!isUniqueViolation(err)) throw err;
           throw new CatalogRefusal('name_taken', 'The event has a category of that name already');
@@ -374,11 +374,14 @@ export function catalogOperations(deps: CatalogDeps) {
         if (!current.seatMap) throw new CatalogRefusal('not_seated', 'The category has no seats');
         const layout = layoutOf(current.id, current.seatMap);
         const { blocked, unknown, both } = blockedAfter(layout, current.blockedSeats, blocks);
-        if (unknown.length > 0 || both.length > 0)
-          throw new CatalogRefusal('invalid_seats', 'Unknown seats, or blocked and unblocked', {
-            unknown,
-            both,
+        // Seats the map does not have are unavailable to block, as taken ones are: what the
+        // map holds is stored state, not the body's shape.
+        if (unknown.length > 0)
+          throw new CatalogRefusal('unknown_seats', 'The map has no such seats', {
+            unavailable: unknown,
           });
+        if (both.length > 0)
+          throw new CatalogRefusal('invalid_seats', 'Seats both blocked and unblocked', { both });
         await updateCategory(tx, categoryId, { blockedSeats: blocked });
         await recordAudit(tx, {
           actorId: actor.actorId,
