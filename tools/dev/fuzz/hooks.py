@@ -19,7 +19,11 @@ def _repeats_a_seat(seat_map):
     for section in seat_map.get("sections") or []:
         for row in (section or {}).get("rows") or []:
             seats = (row or {}).get("seats")
-            labels = range(1, seats + 1) if isinstance(seats, int) else seats or []
+            # A count (JSON's integers may come as 3.0) or the labels themselves.
+            if isinstance(seats, (int, float)):
+                labels = range(1, int(seats) + 1)
+            else:
+                labels = seats if isinstance(seats, list) else []
             for label in labels:
                 seat = f"{section.get('name')}-{row.get('name')}-{label}"
                 if seat in seen:
