@@ -88,7 +88,7 @@ export const configSchema = z
      * Group commit: the most reserves of one event that one script call places, for the
      * reserves that reach an api process in the same event-loop turn; 1 sends each alone.
      */
-    RESERVE_BATCH_MAX: int(1, 1000).default(64),
+    RESERVE_BATCH_MAX: int(1, 1000).default(8),
     /** Before every Redis key: lets several engines (or test runs) share one Redis. */
     REDIS_KEY_PREFIX: z
       .string()

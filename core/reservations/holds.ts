@@ -44,7 +44,7 @@ export interface HoldRules {
   reserveGroupSent?: (size: number) => void;
 }
 
-export const DEFAULT_RESERVE_BATCH_MAX = 64;
+export const DEFAULT_RESERVE_BATCH_MAX = 8;
 
 export const DEFAULT_RULES: Omit<HoldRules, 'defaultHoldTtlSeconds' | 'paymentWindowMs'> = {
   retentionMs: 48 * 3600_000,

@@ -39,9 +39,18 @@ interface Waiting {
   reject: (err: unknown) => void;
 }
 
+/**
+ * Script calls of one event a process keeps out at once: enough that Redis works on one
+ * group while the api reads the next reserves and answers the last group's, few enough
+ * that the reserves arriving meanwhile gather into groups instead of going one by one.
+ */
+const DEFAULT_IN_FLIGHT = 8;
+
 export interface ReserveBatchOptions {
   /** the most requests one script call places (bounds the script's run time); 1: no groups */
   maxBatch: number;
+  /** script calls of one event out at once (DEFAULT_IN_FLIGHT) */
+  maxInFlight?: number;
   idempotencyTtlMs: number;
   defaultHoldTtlSeconds: number;
   /** told the size of each group sent */
@@ -115,19 +124,46 @@ export function createReserveBatcher(
   keysOf: (eventId: string) => EventKeys,
   options: ReserveBatchOptions,
 ) {
-  let waiting = new Map<string, Waiting[]>();
+  const maxInFlight = options.maxInFlight ?? DEFAULT_IN_FLIGHT;
+  /** Per event: the reserves not sent yet, and how many script calls are out. */
+  const events = new Map<string, { waiting: Waiting[]; inFlight: number }>();
   let flushing = false;
 
-  const send = detached((eventId: string, group: Waiting[]) => {
+  const eventOf = (eventId: string) => {
+    let event = events.get(eventId);
+    if (event === undefined) {
+      event = { waiting: [], inFlight: 0 };
+      events.set(eventId, event);
+    }
+    return event;
+  };
+
+  /** Sends what waits for the event while fewer than maxInFlight calls are out. */
+  const drain = detached((eventId: string) => {
+    const event = events.get(eventId);
+    if (!event) return;
+    while (event.waiting.length > 0 && event.inFlight < maxInFlight) {
+      const group = event.waiting.splice(0, options.maxBatch);
+      event.inFlight += 1;
+      send(eventId, group).finally(() => {
+        event.inFlight -= 1;
+        // The next group goes as soon as a call comes back: the requests that arrived
+        // meanwhile, however many turns that took.
+        if (event.waiting.length > 0) drain(eventId);
+        else if (event.inFlight === 0) events.delete(eventId);
+      });
+    }
+  });
+
+  function send(eventId: string, group: Waiting[]): Promise<unknown> {
     options.sent?.(group.length);
     const k = keysOf(eventId);
     for (const w of group) w.grouped?.(group.length);
     const [only] = group;
     if (only && group.length === 1) {
-      reserveAlone(run, k, only.request, options).then(only.resolve, only.reject);
-      return;
+      return reserveAlone(run, k, only.request, options).then(only.resolve, only.reject);
     }
-    reserveGroup(
+    return reserveGroup(
       run,
       k,
       group.map((w) => w.request),
@@ -142,19 +178,17 @@ export function createReserveBatcher(
         for (const w of group) w.reject(err);
       },
     );
-  });
+  }
 
-  const flush = detached(() => {
+  const flush = () => {
     flushing = false;
-    const groups = waiting;
-    waiting = new Map();
-    for (const [eventId, group] of groups) send(eventId, group);
-  });
+    for (const eventId of events.keys()) drain(eventId);
+  };
 
   return {
     /**
-     * Places one reserve with the others of its event in this turn; its own reply.
-     * `grouped` hears the size of the group it went in.
+     * Places one reserve with the others of its event; its own reply. `grouped` hears the
+     * size of the group it went in.
      */
     place(request: ReserveRequest, grouped?: Grouped): Promise<ScriptReply> {
       if (options.maxBatch <= 1) {
@@ -162,17 +196,9 @@ export function createReserveBatcher(
         return reserveAlone(run, keysOf(request.eventId), request, options);
       }
       return new Promise((resolve, reject) => {
-        let group = waiting.get(request.eventId);
-        if (group === undefined) {
-          group = [];
-          waiting.set(request.eventId, group);
-        }
-        group.push({ request, grouped, resolve, reject });
-        if (group.length >= options.maxBatch) {
-          waiting.delete(request.eventId);
-          send(request.eventId, group);
-        }
-        // After this turn's I/O callbacks (setImmediate: the check phase of the same turn).
+        eventOf(request.eventId).waiting.push({ request, grouped, resolve, reject });
+        // At the end of this turn (setImmediate: after its I/O callbacks), so the reserves
+        // that arrived with this one go with it; later ones wait for a call to come back.
         if (!flushing) {
           flushing = true;
           setImmediate(flush);
