@@ -3,32 +3,19 @@
 // (ETag/304), seats are blocked, and after a Redis loss the rebuild restores every seat
 // hold and the seats exactly as they were.
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { App } from '../../api/app.js';
 import type { SeatMapInput } from '../../core/catalog/seat-map.js';
-import type { RedisClient } from '../../platform/redis.js';
 import type { Delivery } from '../../worker/notifications.js';
-import { buildTestApp } from '../helpers/app.js';
+import { admin, buildTestApp, ctx, redis, useTestApp } from '../helpers/app.js';
 import { bearer, postJson, signedInUser } from '../helpers/auth.js';
 import { adminToken, body, type Json, send } from '../helpers/drop.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { startConsumers, startRelay } from '../helpers/pipeline.js';
-import { deleteKeys, eventually, functionalConfig, testRedis } from '../helpers/services.js';
+import { deleteKeys, eventually, functionalConfig } from '../helpers/services.js';
 
-let ctx: Awaited<ReturnType<typeof buildTestApp>>;
-let admin: string;
-let redis: RedisClient;
 const config = functionalConfig();
-
-beforeAll(async () => {
-  ctx = await buildTestApp(config);
-  admin = await adminToken(ctx);
-  redis = await testRedis();
-});
-afterAll(async () => {
-  redis?.disconnect();
-  await ctx?.close();
-});
+useTestApp(config);
 
 const MAP: SeatMapInput = {
   sections: [
