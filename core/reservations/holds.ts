@@ -301,10 +301,7 @@ export function createHoldsFromConfig(
       keyPrefix: config.REDIS_KEY_PREFIX,
       defaultHoldTtlSeconds: config.HOLD_TTL_SECONDS,
       paymentWindowMs: config.PAYMENT_WINDOW_SECONDS * 1000,
-      // Not with a replica WAIT yet: on a Redis Cluster, groups sent with their WAIT in one
-      // pipeline stopped selling after a failover (test/cluster/failover.test.ts), where
-      // reserves sent alone recover; each reserve goes alone there until that is understood.
-      reserveBatchMax: (config.REDIS_WAIT_REPLICAS ?? 0) > 0 ? 1 : config.RESERVE_BATCH_MAX,
+      reserveBatchMax: config.RESERVE_BATCH_MAX,
       reserveGroupSent: groupSize && ((size) => groupSize.observe(size)),
     },
     configuredScriptRunner(redis, config, registry),

@@ -16,6 +16,8 @@ import { callApi, type Engine, engineDrop, startEngine } from '../helpers/engine
 import { checkInvariants, holdsOf } from '../helpers/invariants.js';
 import { eventually, services, testRedis } from '../helpers/services.js';
 
+/** What a fan waits after each hold: 40 fans, at most 800 holds a second. */
+const PACE_MS = 50;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const nodes = () => (services().redisClusterNodes ?? '').split(',').filter(Boolean);
 
@@ -104,8 +106,8 @@ function failoverSuite(waitReplicas: 0 | 1) {
     });
     const { eventId, categoryId } = await engineDrop(
       e,
-      { name: `Failover ${randomUUID().slice(0, 8)}`, venue: 'Cluster Hall', perUserLimit: 50 },
-      5000,
+      { name: `Failover ${randomUUID().slice(0, 8)}`, venue: 'Cluster Hall', perUserLimit: 1000 },
+      20_000,
     );
     const users = await Promise.all(
       Array.from({ length: 40 }, async () => {
@@ -129,11 +131,16 @@ function failoverSuite(waitReplicas: 0 | 1) {
     victimClient.disconnect();
 
     // The surge: 40 fans reserving one ticket at a time, each retrying a 503 with the same
-    // Idempotency-Key after its Retry-After, until told to stop.
+    // Idempotency-Key after its Retry-After, until told to stop. Each fan paces itself
+    // (PACE_MS after each hold) so the surge outlasts the failover: unpaced, 40 fans reached
+    // a limit of 50 each before the kill, and no sale was left to resume.
     const acknowledged = new Set<string>();
     const answeredAt: number[] = [];
     let stop = false;
     let refused = 0;
+    /** What the fans were answered after the kill, by status and code: told if sales stall. */
+    const afterKill = new Map<string, number>();
+    let killedAt = Number.POSITIVE_INFINITY;
     const fan = async (token: string) => {
       while (!stop) {
         const key = randomUUID();
@@ -152,9 +159,14 @@ function failoverSuite(waitReplicas: 0 | 1) {
             body: {} as Record<string, unknown>,
             headers: new Headers(),
           }));
+          if (Date.now() > killedAt) {
+            const answer = `${res.status} ${String(res.body.code ?? '')}`;
+            afterKill.set(answer, (afterKill.get(answer) ?? 0) + 1);
+          }
           if (res.status === 201) {
             acknowledged.add(res.body.id as string);
             answeredAt.push(Date.now());
+            await sleep(PACE_MS);
             break;
           }
           if (stop) return;
@@ -171,7 +183,7 @@ function failoverSuite(waitReplicas: 0 | 1) {
     };
     const surge = Promise.all(users.map(fan));
     await sleep(1500);
-    const killedAt = Date.now();
+    killedAt = Date.now();
     process.kill(pid, 'SIGKILL');
     await eventually(async () => ((await masterOf(slot)) ?? victim) !== victim, {
       timeoutMs: 20_000,
@@ -182,6 +194,11 @@ function failoverSuite(waitReplicas: 0 | 1) {
     await eventually(async () => answeredAt.some((t) => t > killedAt + failedOverMs), {
       timeoutMs: 30_000,
       what: 'sales resumed after the failover',
+    }).catch((err: Error) => {
+      throw new Error(
+        `${err.message}; answers after the kill: ${JSON.stringify([...afterKill])}, ` +
+          `${acknowledged.size} holds acknowledged before`,
+      );
     });
     const resumedMs = (answeredAt.find((t) => t > killedAt + failedOverMs) as number) - killedAt;
     await sleep(1000);
