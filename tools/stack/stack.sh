@@ -146,9 +146,14 @@ cluster_up() {
   wait_for "redis cluster" 60 cluster_ok_p || die "the redis cluster did not reach cluster_state:ok"
 }
 
+# Only the nodes this stack started (their pid is in its STACK_DIR): another stack's cluster
+# on the same ports is left running.
 cluster_down() {
-  local port
+  local port pid
   for port in "${CLUSTER_PORTS[@]}"; do
+    pid="$(cat "$CLUSTER_DIR/$port/redis.pid" 2>/dev/null)" || continue
+    redis-cli -h 127.0.0.1 -p "$port" info server 2>/dev/null | tr -d '\r' |
+      grep -qx "process_id:${pid}" || continue
     redis-cli -h 127.0.0.1 -p "$port" shutdown >/dev/null 2>&1 || true
   done
 }
