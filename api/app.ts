@@ -85,7 +85,10 @@ export function createApp(deps: AppDeps) {
     }),
   );
   const kafka = kafkaNames(config.KAFKA_TOPIC_PREFIX);
-  app.route('/', seatRoutes({ ...catalog, catalog: deps.catalogOperations }));
+  app.route(
+    '/',
+    seatRoutes({ ...catalog, seatViews: deps.seatViews, catalog: deps.catalogOperations }),
+  );
   app.route(
     '/',
     adminEventRoutes({

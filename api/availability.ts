@@ -11,7 +11,14 @@ import { notModified, type Serialized, serialize } from './responses.js';
 export interface AvailabilityBody {
   eventId: string;
   status: string;
-  categories: { id: string; name: string; capacity: number; available: number }[];
+  categories: {
+    id: string;
+    name: string;
+    capacity: number;
+    available: number;
+    /** seated categories: the seat version, so a seat map on screen knows to read again */
+    seatsVersion?: number;
+  }[];
   asOf: string;
 }
 
@@ -28,12 +35,11 @@ const snapshots = new WeakMap<EventView, AvailabilitySnapshot>();
 export function availabilityOf(eventId: string, view: EventView): AvailabilitySnapshot {
   let snapshot = snapshots.get(view);
   if (snapshot) return snapshot;
-  const categories = view.categories.map(({ id, name, capacity, available }) => ({
-    id,
-    name,
-    capacity,
-    available,
-  }));
+  const categories = view.categories.map(({ id, name, capacity, available, seatsVersion }) =>
+    seatsVersion === undefined
+      ? { id, name, capacity, available }
+      : { id, name, capacity, available, seatsVersion },
+  );
   const status = view.state.status;
   const etag = `"${createHash('sha1')
     .update(JSON.stringify([status, categories]))

@@ -29,6 +29,7 @@ import { createEventViews } from './event-views.js';
 import { createDeadline } from './middleware/deadline.js';
 import { createLoadShedder } from './protection/load-shedding.js';
 import { createRateLimits } from './protection/rate-limits.js';
+import { createSeatViews } from './seat-views.js';
 
 export async function createApiServices(
   config: Config,
@@ -93,6 +94,7 @@ export async function createApiServices(
       registry,
     }),
     readAvailability: createAvailabilityReader(eventViews),
+    seatViews: createSeatViews({ views: eventViews, holds }),
     availabilityStreams: createAvailabilityStreams(eventViews, registry, {
       intervalMs: config.AVAILABILITY_STREAM_MS,
       maxStreams: config.AVAILABILITY_STREAM_MAX,

@@ -65,6 +65,10 @@ const AvailabilitySchema = z
         name: z.string(),
         capacity: z.number().int(),
         available: z.number().int(),
+        seatsVersion: z.number().int().optional().openapi({
+          description:
+            'A seated category’s seat version: when it moves, the seats (`…/seats`) changed',
+        }),
       }),
     ),
     asOf: z.iso.datetime(),

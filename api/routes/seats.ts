@@ -7,13 +7,7 @@ import type { Context } from 'hono';
 import type { CatalogOperations } from '../../core/admin/catalog.js';
 import type { CatalogCache } from '../../core/catalog/cache.js';
 import { findCategory, findEvent } from '../../core/catalog/events.js';
-import {
-  layoutOf,
-  type SeatLayout,
-  seatMapDocument,
-  seatStatusDocument,
-} from '../../core/catalog/seat-map.js';
-import type { Holds } from '../../core/reservations/holds.js';
+import { layoutOf, type SeatLayout, seatMapDocument } from '../../core/catalog/seat-map.js';
 import type { Db } from '../../platform/db/client.js';
 import { principalOf, requireRole } from '../auth/guards.js';
 import type { AppEnv } from '../env.js';
@@ -28,6 +22,7 @@ import {
 } from '../responses.js';
 import { createRouter } from '../router.js';
 import { Id, ifNoneMatchParameter, json, SeatId } from '../schemas.js';
+import type { SeatViews } from '../seat-views.js';
 import { catalogRefused } from './admin-events.js';
 
 const CategoryParams = z.object({ eventId: Id('eventId'), categoryId: Id('categoryId') });
@@ -118,7 +113,8 @@ const patchSeats = createRoute({
 
 export interface SeatRouteDeps {
   db: Db;
-  holds: Pick<Holds, 'seatStatus'>;
+  /** the status documents, kept in memory per seat version */
+  seatViews: SeatViews;
   cache: CatalogCache;
   catalog: Pick<CatalogOperations, 'changeSeatBlocks'>;
 }
@@ -129,9 +125,6 @@ interface SeatedMap {
   /** the static map's JSON, made once */
   document: Serialized<z.infer<typeof SeatMapSchema>>;
 }
-
-/** The ETag of a seat status version: what the document says, nothing else. */
-const etagOf = (categoryId: string, version: number) => `"${categoryId}.${version}"`;
 
 export function seatRoutes(deps: SeatRouteDeps) {
   const app = createRouter();
@@ -170,26 +163,11 @@ export function seatRoutes(deps: SeatRouteDeps) {
   app.openapi(getSeats, async (c) => {
     const { eventId, categoryId } = c.req.valid('param');
     const map = await seatedMap(c, eventId, categoryId);
-    const ifNoneMatch = c.req.header('if-none-match');
-    // Our own ETag names the version the caller has: Redis then sends no seats at all.
-    const known = ifNoneMatch?.startsWith(`"${categoryId}.`)
-      ? /\.(\d+)"$/.exec(ifNoneMatch)?.[1]
-      : undefined;
-    const seats = await deps.holds.seatStatus(
-      eventId,
-      categoryId,
-      known === undefined ? undefined : Number(known),
-    );
+    const seats = await deps.seatViews.current(eventId, categoryId, map.layout);
     if (!seats) throw missing();
-    const etag = etagOf(categoryId, seats.version);
-    const headers = { ETag: etag, 'Cache-Control': 'no-cache' };
-    if (seats.state === undefined || notModified(ifNoneMatch, etag))
-      return emptyResponse(304, headers);
-    return jsonResponse(
-      { object: seatStatusDocument(map.layout, seats.version, seats.state) },
-      200,
-      headers,
-    );
+    const headers = { ETag: seats.etag, 'Cache-Control': 'no-cache' };
+    if (notModified(c.req.header('if-none-match'), seats.etag)) return emptyResponse(304, headers);
+    return jsonResponse({ json: seats.body }, 200, headers);
   });
 
   app.openapi(patchSeats, async (c) => {

@@ -38,6 +38,8 @@ export interface CategoryStock {
   confirmed: number;
   available: number;
   perUserLimit: number;
+  /** a seated category's seat version (bumped by every seat change); none when unseated */
+  seatsVersion?: number;
 }
 
 /** An event as a crowd sees it, read in one step (EventStock.view). */
@@ -74,12 +76,12 @@ function saleStateOfReply(reply: string[]): EventState {
   };
 }
 
-/** The categories of an availability or view reply, six fields each from `from` on. */
+/** The categories of an availability or view reply, seven fields each from `from` on. */
 function categoriesOfReply(reply: string[], from: number): CategoryStock[] {
   const categories: CategoryStock[] = [];
-  for (let i = from; i + 6 <= reply.length; i += 6) {
-    const [id, name, capacity, held, confirmed, limit] = reply.slice(i, i + 6) as string[];
-    categories.push({
+  for (let i = from; i + 7 <= reply.length; i += 7) {
+    const [id, name, capacity, held, confirmed, limit, seats] = reply.slice(i, i + 7) as string[];
+    const category: CategoryStock = {
       id: id as string,
       name: name as string,
       capacity: Number(capacity),
@@ -87,7 +89,9 @@ function categoriesOfReply(reply: string[], from: number): CategoryStock[] {
       confirmed: Number(confirmed),
       available: Number(capacity) - Number(held) - Number(confirmed),
       perUserLimit: Number(limit),
-    });
+    };
+    if (seats) category.seatsVersion = Number(seats);
+    categories.push(category);
   }
   categories.sort((a, b) => a.name.localeCompare(b.name) || a.id.localeCompare(b.id));
   return categories;

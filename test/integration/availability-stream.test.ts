@@ -2,14 +2,15 @@
 // once, every change within 1 s (coalesced), resume with Last-Event-ID without a
 // duplicate, the per-user limit, and the final event on shutdown. The bytes on the wire are
 // those Hono's streamSSE sent before the stream was written on Node's response (api/sse.ts).
+import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AvailabilitySnapshot } from '../../api/availability.js';
 import { AvailabilityEventStream } from '../../api/sse.js';
 import { buildTestApp } from '../helpers/app.js';
-import { signedInUser } from '../helpers/auth.js';
-import { adminToken, createDrop, send } from '../helpers/drop.js';
+import { bearer, postJson, signedInUser } from '../helpers/auth.js';
+import { adminToken, body, createDrop, send } from '../helpers/drop.js';
 import { functionalConfig } from '../helpers/services.js';
 
 type TestApp = Awaited<ReturnType<typeof buildTestApp>>;
@@ -130,6 +131,59 @@ describe('GET /v1/events/:id/availability/stream', () => {
     );
     await stream.next((e) => availableOf(e) === 27, before, 1000);
     expect(stream.events.length - before).toBeLessThan(10);
+    stream.close();
+  });
+
+  it('tells a seated category’s seat changes within 1 s, even when its counts end as they were', async () => {
+    const created = await postJson(
+      a.app,
+      '/v1/admin/events',
+      {
+        name: `Seated stream ${randomUUID().slice(0, 8)}`,
+        venue: 'Theatre',
+        startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+        status: 'on_sale',
+      },
+      bearer(admin),
+    );
+    const eventId = (await body(created)).id as string;
+    const category = await postJson(
+      a.app,
+      `/v1/admin/events/${eventId}/categories`,
+      {
+        name: 'Stalls',
+        priceCents: 5000,
+        seatMap: { sections: [{ name: 'S', rows: [{ name: 'A', seats: 8 }] }] },
+      },
+      bearer(admin),
+    );
+    const categoryId = (await body(category)).id as string;
+    const seatsVersionOf = (e: SseEvent) =>
+      (JSON.parse(e.data) as { categories: { seatsVersion?: number }[] }).categories[0]
+        ?.seatsVersion;
+    const stream = await openStream(`/v1/events/${eventId}/availability/stream`);
+    const first = await stream.next((e) => e.event === 'availability');
+    expect([availableOf(first), seatsVersionOf(first)]).toEqual([8, 0]);
+
+    // A seat held and given back: the counts end where they began, the seats moved twice.
+    const fan = await signedInUser(a.app);
+    const changedAt = Date.now();
+    const held = await send(a.app, 'POST', '/v1/reservations', fan.accessToken, {
+      eventId,
+      categoryId,
+      seats: ['S-A-4'],
+    });
+    expect(held.status).toBe(201);
+    const holdId = (await body(held)).id as string;
+    expect(
+      (await send(a.app, 'DELETE', `/v1/reservations/${holdId}`, fan.accessToken)).status,
+    ).toBe(200);
+    const seats = await body(
+      await send(a.app, 'GET', `/v1/events/${eventId}/categories/${categoryId}/seats`),
+    );
+    const told = await stream.next((e) => seatsVersionOf(e) === seats.version, 1, 1000);
+    expect(told.at - changedAt).toBeLessThan(1000);
+    expect(availableOf(told)).toBe(8);
     stream.close();
   });
 

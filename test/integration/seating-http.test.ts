@@ -107,7 +107,7 @@ describe('a seated category', () => {
       await send(ctx.app, 'GET', `/v1/events/${drop.eventId}/availability`),
     );
     expect(availability.categories).toEqual([
-      { id: drop.categoryId, name: 'Seated', capacity: 14, available: 14 },
+      { id: drop.categoryId, name: 'Seated', capacity: 14, available: 14, seatsVersion: 0 },
     ]);
   });
 
@@ -223,7 +223,50 @@ describe('holding seats over HTTP', () => {
       'If-None-Match': etag,
     });
     expect(changed.status).toBe(200);
-    expect((await body(changed)).version).toBeGreaterThan(version as number);
+    const now = (await body(changed)).version;
+    expect(now).toBeGreaterThan(version as number);
+    // Availability names the seat version too: a stream's client knows the map moved.
+    const availability = await body(
+      await send(ctx.app, 'GET', `/v1/events/${drop.eventId}/availability`),
+    );
+    expect(availability.categories).toEqual([
+      expect.objectContaining({ id: drop.categoryId, seatsVersion: now }),
+    ]);
+  });
+
+  it('seat status is served from memory: a poll reads Redis only after the seats changed', async () => {
+    const drop = await seatedDrop(ctx.app, admin);
+    const url = `/v1/events/${drop.eventId}/categories/${drop.categoryId}/seats`;
+    const reads = async () =>
+      Number(
+        /redis_script_duration_seconds_count\{[^}]*script="seatStatus"\} (\d+)/.exec(
+          await ctx.metrics(),
+        )?.[1] ?? 0,
+      );
+    const first = await send(ctx.app, 'GET', url);
+    const etag = first.headers.get('etag') ?? '';
+    const before = await reads();
+    const polls = await Promise.all(
+      Array.from({ length: 50 }, (_, i) =>
+        send(ctx.app, 'GET', url, undefined, undefined, i % 2 ? { 'If-None-Match': etag } : {}),
+      ),
+    );
+    expect(polls.map((p) => p.status).sort()).toEqual([
+      ...Array(25).fill(200),
+      ...Array(25).fill(304),
+    ]);
+    expect(await reads()).toBe(before);
+    const fan = await signedInUser(ctx.app);
+    await reserve(fan.accessToken, { ...drop, category: undefined, seats: ['Stalls-B-1'] });
+    const after = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        send(ctx.app, 'GET', url, undefined, undefined, { 'If-None-Match': etag }),
+      ),
+    );
+    expect(after.map((p) => p.status)).toEqual(Array(20).fill(200));
+    // The 20 polls shared one read of the changed seats.
+    expect(await reads()).toBe(before + 1);
+    expect(rowsOf(await body(after[0] as Response))).toEqual(['aaaaaa|haaa', 'aaaa']);
   });
 
   it('noSingleSeatGaps refuses a lone seat; sold_out when no seat is left', async () => {

@@ -141,11 +141,22 @@ describe('the settings on the hot path', () => {
       ...head,
       '1893456000000',
       '5000',
-      ...['c1', 'GA', '10', '1', '2', '0'],
+      ...['c1', 'GA', '10', '1', '2', '0', ''],
+      ...['c2', 'Stalls', '300', '4', '0', '', '17'],
     ]);
     expect(view?.access).toEqual({ presaleEndsAt: 1893456000000, challengeMaxNumber: 5000 });
     expect(view?.categories).toEqual([
       { id: 'c1', name: 'GA', capacity: 10, held: 1, confirmed: 2, available: 7, perUserLimit: 0 },
+      {
+        id: 'c2',
+        name: 'Stalls',
+        capacity: 300,
+        held: 4,
+        confirmed: 0,
+        available: 296,
+        perUserLimit: 0,
+        seatsVersion: 17,
+      },
     ]);
   });
 });
