@@ -140,3 +140,21 @@ export async function prepareCrowd(api: string, drop: BenchDrop) {
     soldOutBody: JSON.stringify({ ...soldOut, quantity: 1 }),
   };
 }
+
+/**
+ * A stadium-sized seated category on the drop's event (200 rows of 300: 60,000 seats, SPEC
+ * §8): the seat status a crowd polls. Returns its status URL.
+ */
+export async function prepareSeatedCategory(api: string, drop: BenchDrop): Promise<string> {
+  const rows = Array.from({ length: 200 }, (_, i) => ({ name: `R${i + 1}`, seats: 300 }));
+  const category = await call(`${api}/v1/admin/events/${drop.eventId}/categories`, {
+    method: 'POST',
+    token: drop.admin,
+    body: JSON.stringify({
+      name: 'Stadium',
+      priceCents: 7000,
+      seatMap: { sections: [{ name: 'Bowl', rows }] },
+    }),
+  });
+  return `${api}/v1/events/${drop.eventId}/categories/${category.id as string}/seats`;
+}

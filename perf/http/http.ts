@@ -14,6 +14,7 @@
 //   reserve       POST /v1/reservations, quantity 1, round-robin over BENCH_USERS users
 //   availability  GET /v1/events/:id/availability, a full 200 each time
 //   (revalidate)  the same with If-None-Match: 304
+//   seats         GET …/seats of a 60,000-seat category, a full 200, then with If-None-Match
 //   confirm       POST /v1/reservations/:id/confirm, each hold the reserve phase made, once
 //   queue/me      GET /v1/events/:id/queue/me of fans waiting in a waiting room, round-robin
 //                 over BENCH_USERS fans, with their Queue-Ticket (from memory) and without
@@ -44,7 +45,7 @@ import { checkInvariants } from '../../core/reservations/invariants.js';
 import { loadConfigOrExit } from '../../platform/config.js';
 import { cpuSeconds, kafkaPid, postmasterPid, treeCpuSeconds } from './cpu.js';
 import { drainedToPostgres } from './drain.js';
-import { prepareCrowd, prepareDrop } from './drop.js';
+import { prepareCrowd, prepareDrop, prepareSeatedCategory } from './drop.js';
 import { type CpuSource, type PhaseResult, runPhase } from './load.js';
 import { type Service, startService } from './processes.js';
 import { clearPrototype } from './prototype/keys.js';
@@ -290,6 +291,19 @@ try {
       { url: availability, mode: 'plain', headers: { 'If-None-Match': etag } },
       [304],
     );
+
+  // A stadium's seat status (issue 28): 60,000 seats, from the api's memory per version.
+  if (wanted('seats')) {
+    const seats = await prepareSeatedCategory(api, drop);
+    await measure('seat status, 60,000 seats', apiService, { url: seats, mode: 'plain' }, [200]);
+    const seatsEtag = (await fetch(seats)).headers.get('etag') ?? '';
+    await measure(
+      'seat status, If-None-Match',
+      apiService,
+      { url: seats, mode: 'plain', headers: { 'If-None-Match': seatsEtag } },
+      [304],
+    );
+  }
 
   // The crowd (issue 24): fans waiting in a waiting room poll queue/me with their tickets
   // (answered from memory) and without (Redis, the slow path); once a drop is gone, the
