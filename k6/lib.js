@@ -1,7 +1,7 @@
 // The one preamble of the k6 scenarios: where the engine is (BASE_URL, BASE_URLS: this
 // machine only), the load-test users, request options, the admin's sign-in, a drop set up
-// the way an operator does it (an on-sale event with one category), the SLO thresholds, and
-// the summary every scenario prints and writes to SUMMARY_FILE.
+// the way an operator does it (an on-sale event with one category, by count or seated),
+// the SLO thresholds, and the summary every scenario prints and writes to SUMMARY_FILE.
 import http from 'k6/http';
 import { Counter } from 'k6/metrics';
 
@@ -43,8 +43,14 @@ export function adminLogin() {
   return res.json('accessToken');
 }
 
-/** An on-sale event with one category of `capacity` seats: {eventId, categoryId}. */
-export function createDrop(admin, { name, capacity, holdTtlSeconds, perUserLimit = 10 }) {
+/**
+ * An on-sale event with one category: `capacity` tickets, or the seats of `seatMap` (a
+ * seated category, SPEC §8): {eventId, categoryId}.
+ */
+export function createDrop(
+  admin,
+  { name, capacity, seatMap, noSingleSeatGaps, holdTtlSeconds, perUserLimit = 10 },
+) {
   const event = http.post(
     `${BASE}/v1/admin/events`,
     JSON.stringify({
@@ -61,7 +67,11 @@ export function createDrop(admin, { name, capacity, holdTtlSeconds, perUserLimit
   const eventId = event.json('id');
   const category = http.post(
     `${BASE}/v1/admin/events/${eventId}/categories`,
-    JSON.stringify({ name: 'GA', priceCents: 5000, capacity }),
+    JSON.stringify(
+      seatMap
+        ? { name: 'Seats', priceCents: 5000, seatMap, noSingleSeatGaps }
+        : { name: 'GA', priceCents: 5000, capacity },
+    ),
     json(admin),
   );
   if (category.status !== 201)

@@ -7,13 +7,16 @@
 //
 // Always: the API's `available` is ≥ 0 and equals capacity − held − confirmed in Redis; the
 // Redis counters agree with the holds they summarise; nothing is oversold; every 200 the
-// run saw for a confirmation is a confirmed seat.
+// run saw for a confirmation is a confirmed seat. A seated category (SPEC §8): no seat in
+// two holds, each hold's seats marked as its status says (the Redis check), and the seat
+// status the API shows counts the same held, sold and available seats.
 // Without --settle (no hold ended during the run): the seats held + confirmed in Redis are
 // exactly the run's 201s.
 // With --settle TTL (holds were released or expired): waits up to TTL + 5 s for the reaper
 // to expire every hold left, then the API must show capacity − confirmed: no seat lost.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { seatCounts } from '../core/catalog/seat-map.js';
 import { type CategoryCounts, checkInvariants } from '../core/reservations/invariants.js';
 import { eventKeys } from '../core/reservations/keys.js';
 import { loadConfigOrExit } from '../platform/config.js';
@@ -54,6 +57,17 @@ async function look(summary: DropSummary): Promise<{ available: number; counts: 
   return { available, counts };
 }
 
+/** A seated category's seats by status as the API shows them; none for one sold by count. */
+async function seatsShown(summary: DropSummary) {
+  const res = await fetch(
+    `${base}/v1/events/${summary.eventId}/categories/${summary.categoryId}/seats`,
+  );
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new Error(`the seat status answered ${res.status}`);
+  const doc = (await res.json()) as { sections: { rows: { status: string }[] }[] };
+  return seatCounts(doc.sections.flatMap((s) => s.rows.map((r) => r.status)).join(''));
+}
+
 async function checkDrop(summary: DropSummary): Promise<void> {
   if (values.settle !== undefined) {
     // Until the reaper is done only the stock is watched: the full check reads holds and
@@ -83,8 +97,19 @@ async function checkDrop(summary: DropSummary): Promise<void> {
     problems.push(`oversold: ${counts.held + counts.confirmed} of ${summary.capacity}`);
   if (counts.confirmed !== summary.seatsConfirmed)
     problems.push(`${counts.confirmed} confirmed in Redis, the run saw ${summary.seatsConfirmed}`);
+  const shown = await seatsShown(summary);
+  if (
+    shown &&
+    (shown.held !== counts.held ||
+      shown.sold !== counts.confirmed ||
+      shown.available !== available ||
+      shown.available + shown.held + shown.sold !== counts.capacity)
+  )
+    problems.push(
+      `the seat status shows ${shown.available} available, ${shown.held} held, ${shown.sold} sold, ${shown.blocked} blocked; Redis counts ${counts.held} held, ${counts.confirmed} confirmed of ${counts.capacity}, the API ${available} available`,
+    );
   console.log(
-    `[check] capacity ${summary.capacity}: ${counts.held} held + ${counts.confirmed} confirmed in Redis, ${available} available through the API; the run saw ${summary.seatsHeld} 201s and ${summary.seatsConfirmed} confirmations`,
+    `[check] capacity ${summary.capacity}: ${counts.held} held + ${counts.confirmed} confirmed in Redis, ${available} available through the API${shown ? ` (its seat status: ${shown.held} held, ${shown.sold} sold, ${shown.available} available)` : ''}; the run saw ${summary.seatsHeld} seats held (201s) and ${summary.seatsConfirmed} confirmed`,
   );
 }
 

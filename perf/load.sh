@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# npm run perf:drop | perf:availability | perf:soak | perf:queue — one k6 scenario (k6/<name>.js) against
+# npm run perf:drop | perf:seated | perf:availability | perf:soak | perf:queue — one k6 scenario (k6/<name>.js) against
 # the engine on this machine, then the stock checked through the API and against Redis
 # (perf/check-drop.ts). Knobs: API_PROCESSES and REAPERS (the scale-out run: 2 and 2),
 # USERS (load-test users, 3000), and each scenario's own (RATE, CAPACITY, DURATION, ...),
 # passed on to k6 as -e.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-SCENARIO="${1:?usage: perf/load.sh drop-surge|availability|soak|queue|scale}"
+SCENARIO="${1:?usage: perf/load.sh drop-surge|seated-drop|availability|soak|queue|scale}"
 [ -f "k6/$SCENARIO.js" ] || { echo "no k6/$SCENARIO.js" >&2; exit 2; }
 USERS="${USERS:-3000}"
 source perf/bench-lib.sh
@@ -14,7 +14,7 @@ bench_users "$USERS" load .stack/load-users.json
 
 summary="$PWD/.stack/$SCENARIO-summary.json"
 k6_env=()
-for knob in RATE CAPACITY RAMP HOLD VUS MAX_VUS CONFIRM_SHARE CLIENTS POLL_SECONDS BUY_FOR DURATION HOLD_TTL FANS ADMIT MAX_POLL_RATE EVENTS; do
+for knob in RATE CAPACITY RAMP HOLD VUS MAX_VUS CONFIRM_SHARE CLIENTS POLL_SECONDS BUY_FOR DURATION HOLD_TTL FANS ADMIT MAX_POLL_RATE EVENTS SECTIONS ROWS ROW_SEATS EXACT_SHARE; do
   [ -n "${!knob:-}" ] && k6_env+=(-e "$knob=${!knob}")
 done
 # Resident memory of each api process (the first API_PROCESSES engine processes).

@@ -1,6 +1,6 @@
 // `npm run seed`: a demo drop to try the engine with, in Postgres and its stock in Redis.
 // Idempotent: a fixed event id, created once through the catalog's operations
-// (core/catalog/admin.ts); on later runs Redis is set again from Postgres without touching
+// (core/admin/catalog.ts); on later runs Redis is set again from Postgres without touching
 // what is already held or sold.
 import { issueAccessCodes } from '../../core/access/codes.js';
 import { catalogOperations } from '../../core/admin/catalog.js';
@@ -17,6 +17,26 @@ export const DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000001';
 export const QUEUED_DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000002';
 /** A presale behind the waiting room and the bot challenge (SPEC §9): a code and a solution. */
 export const PRESALE_DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000003';
+/** Assigned seating (SPEC §8): a hall's map, exact seats or the best adjacent ones. */
+export const SEATED_DEMO_EVENT_ID = '01930000-0000-7000-8000-000000000004';
+/**
+ * A hall small enough to read its seat status at a glance: the stalls, front row first,
+ * and a circle above. No lone empty seat may be left, as a box office would have it.
+ */
+export const SEATED_DEMO_CATEGORY = {
+  id: '01930000-0000-7000-8000-000000000041',
+  name: 'Reserved seating',
+  priceCents: 7900,
+  noSingleSeatGaps: true,
+  seatMap: {
+    sections: [
+      { name: 'Stalls', rows: ['A', 'B', 'C', 'D', 'E', 'F'].map((name) => ({ name, seats: 20 })) },
+      { name: 'Circle', rows: ['A', 'B', 'C', 'D'].map((name) => ({ name, seats: 16 })) },
+    ],
+  },
+};
+/** The pair the demo picks by id: the middle of the circle's front row. */
+const DEMO_EXACT_SEATS = ['Circle-A-8', 'Circle-A-9'];
 const QUEUED_DEMO_CATEGORY = {
   id: '01930000-0000-7000-8000-000000000021',
   name: 'Standing',
@@ -81,6 +101,14 @@ try {
       },
       categories: [{ ...QUEUED_DEMO_CATEGORY, id: '01930000-0000-7000-8000-000000000031' }],
     },
+    {
+      event: {
+        id: SEATED_DEMO_EVENT_ID,
+        name: 'Demo Drop: Midsummer Live, matinee (pick your seats)',
+        description: 'A demo event with assigned seating, seeded by npm start.',
+      },
+      categories: [SEATED_DEMO_CATEGORY],
+    },
   ];
   for (const drop of demoDrops) {
     // The same operations as the admin routes: audited, announced on catalog.v1; a new
@@ -115,6 +143,10 @@ try {
   const base = `http://127.0.0.1:${config.PORT}`;
   const json = `-H 'content-type: application/json'`;
   const [first] = categories;
+  const seatedCapacity = (await listCategories(db, SEATED_DEMO_EVENT_ID)).find(
+    (c) => c.id === SEATED_DEMO_CATEGORY.id,
+  )?.capacity;
+  const seatedIds = `"eventId":"${SEATED_DEMO_EVENT_ID}","categoryId":"${SEATED_DEMO_CATEGORY.id}"`;
   console.log(
     [
       `demo drop ready: "${event.name}" (${event.status}), event ${event.id}`,
@@ -131,6 +163,14 @@ try {
       `a presale behind a waiting room and a bot challenge, event ${PRESALE_DEMO_EVENT_ID}: joining needs a code (a new one: ${presaleCode}) and a solved challenge (good once):`,
       `  SOLUTION=$(node --import tsx tools/dev/solve-challenge.ts ${PRESALE_DEMO_EVENT_ID} ${base})`,
       `  curl -s -XPOST ${base}/v1/events/${PRESALE_DEMO_EVENT_ID}/queue -H "authorization: Bearer $TOKEN" -H "access-code: ${presaleCode}" -H "challenge-solution: $SOLUTION"`,
+      `pick your seats (assigned seating), event ${SEATED_DEMO_EVENT_ID}: ${seatedCapacity} seats, no lone empty seat left; the map (static), the seats now (a available, h held, s sold, b blocked; 304 while unchanged), two seats by id, four adjacent ones the engine picks:`,
+      `  SEATED=${base}/v1/events/${SEATED_DEMO_EVENT_ID}/categories/${SEATED_DEMO_CATEGORY.id}`,
+      `  curl -s $SEATED/seat-map`,
+      `  curl -s $SEATED/seats`,
+      `  ETAG=$(curl -s -o /dev/null -D - $SEATED/seats | sed -nE 's/^etag: *([^[:space:]]+).*/\\1/ip')`,
+      `  curl -s -o /dev/null -w '%{http_code}\\n' $SEATED/seats -H "if-none-match: $ETAG"`,
+      `  curl -s -XPOST ${base}/v1/reservations -H "authorization: Bearer $TOKEN" ${json} -d '{${seatedIds},"seats":${JSON.stringify(DEMO_EXACT_SEATS)}}'`,
+      `  curl -s -XPOST ${base}/v1/reservations -H "authorization: Bearer $TOKEN" ${json} -d '{${seatedIds},"quantity":4,"adjacent":true}'`,
     ].join('\n'),
   );
 } finally {
