@@ -13,6 +13,7 @@
   ARGV[1] userId   ARGV[2] fingerprint ('' without a key)   ARGV[3] idemTtlMs
   ARGV[4] keyBase  {ev:E}: — the category hash is named from it and the hold's category
   ARGV[5] traceparent optional: a traced request's W3C traceparent, for the outbox entry
+  ARGV[6] requestId   optional, with a traceparent: the traced request's id, beside it
 
   Returns {1, ...hold} confirmed | {2, ...hold} was confirmed already
     | {-8} no such hold | {-9} not the owner | {-10} expired | {-11, status} wrong state
@@ -53,6 +54,7 @@ h.status = 'confirmed'
 h.seq = h.seq + 1
 h.confirmedAt = int(now)
 h.traceparent = ARGV[5]
+h.requestId = ARGV[6]
 redis.call('HSET', holdKey, 'status', 'confirmed', 'seq', int(h.seq), 'confirmedAt', h.confirmedAt)
 appendOutbox(eventKey, outboxKey, 'reservation.confirmed', h, now)
 if fingerprint ~= '' then

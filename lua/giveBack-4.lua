@@ -10,6 +10,8 @@
 
   ARGV[1] userId   ARGV[2] retentionMs  how long the ended hold stays readable
   ARGV[3] keyBase  {ev:E}: — the category hash is named from it and the hold's category
+  ARGV[4] traceparent optional: a traced request's W3C traceparent, for the outbox entry
+  ARGV[5] requestId   optional, with a traceparent: the traced request's id, beside it
 
   Returns {1, ...hold} released or cancelled | {2, ...hold} was released/cancelled already
     | {-8} no such hold | {-9} not the owner | {-10} expired | {-11, status} being paid
@@ -46,6 +48,9 @@ local keys = {
 if h.status == 'released' or h.status == 'cancelled' then return holdReply(2, h) end
 if h.status == 'expired' then return {-10} end
 local now = nowMs()
+-- The change is the caller's, whichever it comes to (released, cancelled, expired).
+h.traceparent = ARGV[4]
+h.requestId = ARGV[5]
 if h.status == 'confirmed' then
   endHold(keys, h, 'cancelled', now, retentionMs, 'confirmed')
   return holdReply(1, h)

@@ -24,6 +24,8 @@
                        not, '' when none was sent. Only an event with a waiting room asks.
   ARGV[10] traceparent optional: the W3C traceparent of a traced request's span, written
                        into the outbox entry (absent or '' for an untraced one)
+  ARGV[11] requestId   optional, with a traceparent: the traced request's id, written into
+                       the outbox entry beside it
 
   Returns
     {1, holdId, expiresAt, createdAt}   placed
@@ -43,5 +45,5 @@ return reserveHold(
     outbox = KEYS[6], idem = KEYS[7] },
   { holdId = ARGV[1], eventId = ARGV[2], categoryId = ARGV[3], userId = ARGV[4],
     quantity = ARGV[5], fingerprint = ARGV[6], idemTtlMs = ARGV[7], defaultTtl = ARGV[8],
-    queuePass = ARGV[9], traceparent = ARGV[10] },
+    queuePass = ARGV[9], traceparent = ARGV[10], requestId = ARGV[11] },
   false, {})

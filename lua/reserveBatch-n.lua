@@ -12,8 +12,8 @@
   ARGV[1] eventId     ARGV[2] idemTtlMs    ARGV[3] defaultTtl
   then per request i: ARGV[4+6i] holdId, ARGV[5+6i] categoryId, ARGV[6+6i] userId,
   ARGV[7+6i] quantity, ARGV[8+6i] fingerprint, ARGV[9+6i] queuePass (as reserve-7.lua's)
-  then, optional, pairs for the traced requests only: the request's number (1-based) and
-  its traceparent (reserve-7.lua's ARGV[10])
+  then, optional, triples for the traced requests only: the request's number (1-based),
+  its traceparent and its request id ('' when unknown) (reserve-7.lua's ARGV[10], ARGV[11])
 
   Returns {reply, ...}: one reserve-7.lua reply per request, in order; {-1} alone when the
   group itself is malformed.
@@ -22,9 +22,12 @@
 
 local count = (#KEYS - 3) / 4
 local traced = #ARGV - 3 - 6 * count
-if count < 1 or count ~= math.floor(count) or traced < 0 or traced % 2 ~= 0 then return {-1} end
-local traceparents = {}
-for j = 4 + 6 * count, #ARGV, 2 do traceparents[tonumber(ARGV[j])] = ARGV[j + 1] end
+if count < 1 or count ~= math.floor(count) or traced < 0 or traced % 3 ~= 0 then return {-1} end
+local traceparents, requestIds = {}, {}
+for j = 4 + 6 * count, #ARGV, 3 do
+  traceparents[tonumber(ARGV[j])] = ARGV[j + 1]
+  requestIds[tonumber(ARGV[j])] = ARGV[j + 2]
+end
 
 local replies = {}
 local changed = false
@@ -36,7 +39,7 @@ for i = 0, count - 1 do
     { eventId = ARGV[1], idemTtlMs = ARGV[2], defaultTtl = ARGV[3], holdId = ARGV[4 + 6 * i],
       categoryId = ARGV[5 + 6 * i], userId = ARGV[6 + 6 * i], quantity = ARGV[7 + 6 * i],
       fingerprint = ARGV[8 + 6 * i], queuePass = ARGV[9 + 6 * i],
-      traceparent = traceparents[i + 1] },
+      traceparent = traceparents[i + 1], requestId = requestIds[i + 1] },
     true, memo)
   if reply[1] == 1 then changed = true end
   replies[i + 1] = reply

@@ -13,6 +13,7 @@ import {
   type Attributes,
   type Context,
   context,
+  createContextKey,
   type Link,
   ROOT_CONTEXT,
   type Span,
@@ -184,6 +185,23 @@ export function inSpan<T>(span: Span, fn: () => T): T {
   return context.with(trace.setSpan(context.active(), span), fn);
 }
 
+/** The id of the traced request whose work runs here (set with its span, read by holds). */
+const REQUEST_ID = createContextKey('drop.request_id');
+
+/**
+ * Runs a request's work with its span active and its id at hand: a change it makes carries
+ * both into the outbox, so the relay's and the consumers' lines name the request too.
+ */
+export function inRequestSpan<T>(span: Span, requestId: string, fn: () => T): T {
+  return context.with(trace.setSpan(context.active(), span).setValue(REQUEST_ID, requestId), fn);
+}
+
+/** The id of the traced request whose work this is; undefined outside one (or untraced). */
+export function tracedRequestId(): string | undefined {
+  const id = context.active().getValue(REQUEST_ID);
+  return typeof id === 'string' ? id : undefined;
+}
+
 /**
  * `fn` run outside any request's context: work a request only scheduled for several
  * (a group commit's flush) must not become that one request's child, nor log its trace id.
@@ -205,6 +223,40 @@ export function endWithError(span: Span, err: unknown): void {
   span.recordException(err instanceof Error ? err : String(err));
   span.setStatus({ code: SpanStatusCode.ERROR, message: String(err) });
   span.end();
+}
+
+/** The fields of a log line about traced work done outside its context: a message's. */
+export interface TracedLogFields {
+  reqId?: string;
+  traceId: string;
+  spanId: string;
+}
+
+/**
+ * What a line about the work of `span` carries, with the request that started the trace
+ * when it is known: written where the span is not active (a relay's or a consumer's batch
+ * holds many traces), so the mixin cannot find it.
+ */
+export function logFieldsOf(span: Span, requestId: string | undefined): TracedLogFields {
+  const { traceId, spanId } = span.spanContext();
+  return requestId ? { reqId: requestId, traceId, spanId } : { traceId, spanId };
+}
+
+/**
+ * The same for a carried `traceparent` whose work made no span of its own (an entry or a
+ * message that could not be read): its trace, the span that sent it, and the request.
+ */
+export function logFieldsOfTraceparent(
+  traceparent: string | undefined,
+  requestId: string | undefined,
+): Partial<TracedLogFields> {
+  const parent = traceparent ? parseTraceParent(traceparent) : null;
+  const fields: Partial<TracedLogFields> = requestId ? { reqId: requestId } : {};
+  if (parent) {
+    fields.traceId = parent.traceId;
+    fields.spanId = parent.spanId;
+  }
+  return fields;
 }
 
 /**

@@ -19,8 +19,16 @@ import { scriptRunnerOf } from '../core/reservations/scripts.js';
 import type { Logger } from '../platform/logger.js';
 import { createLoop } from '../platform/loop.js';
 import type { RedisClient } from '../platform/redis.js';
-import { type Span, traceparentOf, tracingOn } from '../platform/tracing.js';
-import { endRelaySpans, startEntrySpan, startSendSpan } from './relay-spans.js';
+import { type Span, tracingOn } from '../platform/tracing.js';
+import {
+  endRelaySpans,
+  entryLogFields,
+  logRelayed,
+  startEntrySpan,
+  startSendSpan,
+  type TraceHeaders,
+  traceHeaders,
+} from './relay-spans.js';
 
 /** A pass that published at least this many entries means changes are flowing. */
 const BUSY = 50;
@@ -107,7 +115,7 @@ export function createRelay(
     Number((await run('acquireLease', [key], [owner, leaseMs]))[0]) === 1;
 
   /** A Kafka message; `headers` only for a traced entry's (relay-spans.ts). */
-  type Message = { key: string; value: string; headers?: { traceparent: string } };
+  type Message = { key: string; value: string; headers?: TraceHeaders };
 
   interface Stream {
     key: string;
@@ -157,18 +165,20 @@ export function createRelay(
       if (sent === 0) first(entries[0]?.[0] as string);
       const messages: Message[] = [];
       const ids: string[] = [];
-      // Headers only on a traced entry's message (its traceparent): a change's identity is
-      // its reservationId and seq, and every header is encoded once and decoded by each
-      // consumer group, so an untraced message carries none.
+      // Headers only on a traced entry's message (its traceparent, its request's id): a
+      // change's identity is its reservationId and seq, and every header is encoded once and
+      // decoded by each consumer group, so an untraced message carries none.
       const traced = tracingOn();
       const spans: Span[] = [];
+      const tracedFields: string[][] = [];
       for (const [id, fields] of entries) {
         try {
           const message = stream.toMessage(fields);
           const span = traced ? startEntrySpan(stream.topic, id, fields) : undefined;
           if (span) {
-            message.headers = { traceparent: traceparentOf(span) };
+            message.headers = traceHeaders(span, fields);
             spans.push(span);
+            tracedFields.push(fields);
           }
           messages.push(message);
           ids.push(id);
@@ -176,7 +186,7 @@ export function createRelay(
           // Only our code writes here, so this is a bug: keep the entry aside, go on.
           poison.inc();
           logger.error(
-            { err, stream: stream.key, id },
+            { err, stream: stream.key, id, ...entryLogFields(fields) },
             'unreadable outbox entry moved to the dead-letter stream',
           );
           await redis.xadd(`${stream.key}:dead`, '*', ...fields);
@@ -201,7 +211,10 @@ export function createRelay(
           if (spans.length > 0) endRelaySpans(spans, send, err);
           throw err;
         }
-        if (spans.length > 0) endRelaySpans(spans, send);
+        if (spans.length > 0) {
+          endRelaySpans(spans, send);
+          logRelayed(logger, spans, tracedFields);
+        }
         published.inc(ids.length);
         sent += ids.length;
       }

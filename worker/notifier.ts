@@ -2,8 +2,8 @@
 // stored notifications — one per reservation and kind, whoever stores it first: the sale's
 // own statement, the persister's, or this consumer's (core/records/notices.ts) — and a
 // delivery loop sends them through the configured channel with retries. A traced change's
-// processing, and the write of the notifications it became, are spans of its trace
-// (consumer-spans.ts).
+// processing, and the write of the notifications it became, are spans of its trace, and
+// its line says what notification it became, if any (consumer-spans.ts).
 import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { CatalogChange, HOLDER_NOTICES } from '../core/catalog/changes.js';
@@ -14,7 +14,13 @@ import type { Logger } from '../platform/logger.js';
 import { createLoop } from '../platform/loop.js';
 import { type Span, tracingOn } from '../platform/tracing.js';
 import { createBatchConsumer, parseJson } from './batch-consumer.js';
-import { endSpans, startProcessSpan, startWriteSpans } from './consumer-spans.js';
+import {
+  endSpans,
+  logTracedChanges,
+  startProcessSpan,
+  startWriteSpans,
+  type TracedChange,
+} from './consumer-spans.js';
 import {
   type Channel,
   DEFAULT_DELIVERY_BATCH,
@@ -127,8 +133,8 @@ export function createNotifier(
     sessionTimeoutMs: options.sessionTimeoutMs,
     handle: async (topic, partition, messages) => {
       const items: NewNotification[] = [];
-      // The spans of traced changes; `noticed`: those that became a notification.
-      const traced: Span[] | undefined = tracingOn() ? [] : undefined;
+      // The traced changes; `noticed`: the spans of those that became a notification.
+      const handled: TracedChange[] | undefined = tracingOn() ? [] : undefined;
       const noticed: Span[] = [];
       for (const message of messages) {
         if (topic === options.catalogTopic) {
@@ -138,20 +144,24 @@ export function createNotifier(
           }
           continue;
         }
-        const span = traced && startProcessSpan(options.groupId, topic, partition, message);
-        if (span) traced?.push(span);
+        const span = handled && startProcessSpan(options.groupId, topic, partition, message);
+        const change: TracedChange | undefined = span && { span, message };
+        if (change) handled?.push(change);
         const value = message.value;
         if (!value || isHeld(value)) continue;
         const step = parseReservationChange(value);
+        if (change) change.change = step;
         const item = step ? toNotification(step) : null;
         if (item) {
           items.push(item);
-          if (span) {
-            span.setAttribute('drop.notification.kind', item.kind);
-            noticed.push(span);
+          if (change) {
+            change.span.setAttribute('drop.notification.kind', item.kind);
+            change.outcome = { notification: item.kind };
+            noticed.push(change.span);
           }
         }
       }
+      const traced = handled?.map((h) => h.span);
       const claim = ready.length < MAX_READY;
       const writes = startWriteSpans(noticed, 'insert notifications', items.length);
       let added: Awaited<ReturnType<typeof storeNotifications>>;
@@ -166,7 +176,10 @@ export function createNotifier(
         if (traced) endSpans([...writes, ...traced], err);
         throw err;
       }
-      if (traced) endSpans([...writes, ...traced]);
+      if (traced && handled) {
+        endSpans([...writes, ...traced]);
+        logTracedChanges(logger, options.groupId, handled, 'change processed');
+      }
       stored.inc(added.length);
       if (claim) ready.push(...added);
     },

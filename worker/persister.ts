@@ -1,16 +1,24 @@
 // Consumer group `persister`: reservations.v1 → Postgres, in batches: one idempotent
 // upsert per batch (the rows, the events' marks, the fans' notifications), its offset
 // committed only after the write (see batch-consumer.ts). A traced change's processing
-// and its write are spans of its trace (consumer-spans.ts).
+// and its write are spans of its trace, and its line says it was persisted
+// (consumer-spans.ts).
 import type { Kafka } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { persistSteps } from '../core/records/persist.js';
 import { parseReservationChange, type ReservationChange } from '../core/reservations/changes.js';
 import type { Sql } from '../platform/db/client.js';
 import type { Logger } from '../platform/logger.js';
-import { type Span, tracingOn } from '../platform/tracing.js';
+import { tracingOn } from '../platform/tracing.js';
 import { createBatchConsumer } from './batch-consumer.js';
-import { endSpans, startProcessSpan, startWriteSpans } from './consumer-spans.js';
+import {
+  endSpans,
+  logTracedChanges,
+  messageLogFields,
+  startProcessSpan,
+  startWriteSpans,
+  type TracedChange,
+} from './consumer-spans.js';
 
 export interface ConsumerOptions {
   topic: string;
@@ -61,22 +69,23 @@ export function createPersister(
     sessionTimeoutMs: options.sessionTimeoutMs,
     handle: async (topic, partition, messages) => {
       const steps: ReservationChange[] = [];
-      const traced: Span[] | undefined = tracingOn() ? [] : undefined;
+      const handled: TracedChange[] | undefined = tracingOn() ? [] : undefined;
       for (const message of messages) {
         const step = parseReservationChange(message.value);
         if (step) {
           steps.push(step);
-          const span = traced && startProcessSpan(options.groupId, topic, partition, message);
-          if (span) traced?.push(span);
+          const span = handled && startProcessSpan(options.groupId, topic, partition, message);
+          if (span) handled?.push({ span, message, change: step });
         } else {
           rejected.inc();
           logger.error(
-            { offset: message.offset, partition },
+            { offset: message.offset, partition, ...messageLogFields(message) },
             'unreadable reservation message skipped',
           );
         }
       }
       const stop = batchSeconds.startTimer();
+      const traced = handled?.map((h) => h.span);
       const writes = traced ? startWriteSpans(traced, 'upsert reservations', steps.length) : [];
       try {
         await persistSteps(sql, steps, {
@@ -88,7 +97,10 @@ export function createPersister(
         throw err;
       }
       stop();
-      if (traced) endSpans([...writes, ...traced]);
+      if (traced && handled) {
+        endSpans([...writes, ...traced]);
+        logTracedChanges(logger, options.groupId, handled, 'change persisted');
+      }
       const now = Date.now();
       for (const step of steps) lag.observe((now - Date.parse(step.at)) / 1000);
       persisted.inc(steps.length);

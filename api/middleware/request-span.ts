@@ -2,10 +2,16 @@
 // or a new trace sampled at OTEL_TRACES_SAMPLER_ARG. Named and labelled by the route
 // pattern that answered (`POST /v1/reservations/:id/confirm`), never the raw URL, as the
 // metrics are. Everything the request does runs with it active, so the hold's span and the
-// log lines of the request join its trace. Requests answered before the app (the crowd
+// log lines of the request join its trace; its id goes along, for the changes it makes to
+// carry into the outbox with the trace. Requests answered before the app (the crowd
 // lane) are not traced: they read memory and change nothing.
 import type { Context } from 'hono';
-import { inSpan, type Span, SpanStatusCode, startRequestSpan } from '../../platform/tracing.js';
+import {
+  inRequestSpan,
+  type Span,
+  SpanStatusCode,
+  startRequestSpan,
+} from '../../platform/tracing.js';
 import type { AppEnv } from '../env.js';
 import { matchedRoute } from './matched-route.js';
 
@@ -15,12 +21,13 @@ import { matchedRoute } from './matched-route.js';
  */
 export function servedInSpan(c: Context<AppEnv>, serve: () => Promise<void>): Promise<void> {
   const method = c.req.method;
+  const requestId = c.env.requestId;
   const span = startRequestSpan(method, c.req.header('traceparent'), {
     'http.request.method': method,
-    'drop.request_id': c.env.requestId,
+    'drop.request_id': requestId,
   });
   if (!span) return serve();
-  return inSpan(span, serve).finally(() => answered(span, c));
+  return inRequestSpan(span, requestId, serve).finally(() => answered(span, c));
 }
 
 function answered(span: Span, c: Context<AppEnv>) {

@@ -242,6 +242,17 @@ export function outboxTraceparent(fields: string[]): string | undefined {
 }
 
 /**
+ * The id of the traced request that made the change, which an outbox entry carries beside
+ * its traceparent (appendOutbox.lua); not part of the message either: the relay sends it on
+ * in the headers, for the consumers' log lines.
+ */
+export function outboxRequestId(fields: string[]): string | undefined {
+  for (let i = fields.length - 2; i >= 0; i -= 2)
+    if (fields[i] === 'requestId') return fields[i + 1];
+  return undefined;
+}
+
+/**
  * The message's JSON, exactly as JSON.stringify writes it (same keys, same order), for a
  * change readReservationChange accepted: none of its strings can hold a character JSON
  * escapes (the patterns above), so they are written as they are.

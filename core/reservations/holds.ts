@@ -6,7 +6,7 @@
 import type { Registry } from 'prom-client';
 import { hotHistogram } from '../../platform/hot-metrics.js';
 import type { RedisClient } from '../../platform/redis.js';
-import { traceparentOf, tracingOn } from '../../platform/tracing.js';
+import { tracedRequestId, traceparentOf, tracingOn } from '../../platform/tracing.js';
 import { createEventStock } from './event-stock.js';
 import {
   check,
@@ -100,8 +100,9 @@ function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript,
       const idemKey = k.idempotency(userId, idempotency?.key ?? '-');
       const fingerprint = idempotency?.fingerprint ?? '';
       const args = [userId, fingerprint, rules.idempotencyTtlMs, k.base];
-      // The confirmation's outbox entry carries the trace on (confirm-4.lua's ARGV[5]).
-      if (span && script === 'confirm') args.push(traceparentOf(span));
+      // The confirmation's outbox entry carries the trace on, and the request's id
+      // (confirm-4.lua's ARGV[5], ARGV[6]).
+      if (span && script === 'confirm') args.push(traceparentOf(span), tracedRequestId() ?? '');
       const reply = check(
         script === 'confirm'
           ? await run('confirm', [k.hold(holdId), k.expiry, k.outbox, idemKey], args)
@@ -132,7 +133,8 @@ function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript,
       queuePass?: string;
     }): Promise<{ hold: Hold; replayed: boolean }> {
       const { eventId, categoryId, userId, quantity, idempotency } = input;
-      // Undefined unless the request is traced: then its outbox entry carries the trace on.
+      // Undefined unless the request is traced: then its outbox entry carries the trace on,
+      // and the request's id.
       const span = startHoldSpan('reserve', eventId);
       try {
         if (idempotency) await claimKey(userId, idempotency);
@@ -149,6 +151,7 @@ function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript,
               idemKey: eventKeys(eventId).idempotency(userId, idempotency?.key ?? '-'),
               queuePass: input.queuePass ?? '',
               traceparent: span && traceparentOf(span),
+              requestId: span && tracedRequestId(),
             },
             span && groupedInto(span),
           ),
@@ -190,17 +193,28 @@ function createHoldLifeCycle(redis: RedisClient, keys: Keyspace, run: RunScript,
     failPayment: (holdId: string, userId: string, idempotency?: PaymentIdempotency) =>
       paymentOutcome('failPayment', holdId, userId, idempotency),
 
-    /** The owner gives tickets back: a held hold is released, a confirmed sale cancelled. */
+    /**
+     * The owner gives tickets back: a held hold is released, a confirmed sale cancelled. A
+     * traced request's change carries its trace and its id into the outbox entry, as a
+     * reserve's and a confirm's do (giveBack-4.lua's ARGV[4], ARGV[5]).
+     */
     async giveBack(holdId: string, userId: string): Promise<Hold> {
       const k = holdKeys(holdId);
-      const reply = check(
-        await run(
-          'giveBack',
-          [k.hold(holdId), k.user(userId), k.expiry, k.outbox],
-          [userId, rules.retentionMs, k.base],
-        ),
-      );
-      return holdOfReply(reply);
+      // The event's id is read from the hold's only for a traced request.
+      const span = tracingOn() ? startHoldSpan('giveBack', eventOfHoldId(holdId) ?? '') : undefined;
+      try {
+        const args = [userId, rules.retentionMs, k.base];
+        if (span) args.push(traceparentOf(span), tracedRequestId() ?? '');
+        const reply = check(
+          await run('giveBack', [k.hold(holdId), k.user(userId), k.expiry, k.outbox], args),
+        );
+        const hold = holdOfReply(reply);
+        if (span) endHoldSpan(span, replayed(reply) ? 'replayed' : 'changed', holdId);
+        return hold;
+      } catch (err) {
+        if (span) endRefusedHoldSpan(span, err);
+        throw err;
+      }
     },
 
     /** Expires a due hold (the reaper). Returns how late (ms) it was expired. */

@@ -27,6 +27,8 @@ export interface ReserveRequest {
   queuePass: string;
   /** the W3C traceparent of the request's hold span, when traced: its outbox entry carries it */
   traceparent?: string | undefined;
+  /** the traced request's id, carried beside its traceparent (none without one) */
+  requestId?: string | undefined;
 }
 
 /** Told the size of the group a request went in (1: alone, reserve-7.lua). */
@@ -75,7 +77,10 @@ export function reserveAlone(
     options.defaultHoldTtlSeconds,
     r.queuePass,
   ];
-  if (r.traceparent) args.push(r.traceparent);
+  if (r.traceparent) {
+    args.push(r.traceparent);
+    if (r.requestId) args.push(r.requestId);
+  }
   return run(
     'reserve',
     [
@@ -108,9 +113,10 @@ export async function reserveGroup(
     keys.push(k.category(r.categoryId), k.user(r.userId), k.hold(r.holdId), r.idemKey);
     args.push(r.holdId, r.categoryId, r.userId, r.quantity, r.fingerprint, r.queuePass);
   }
-  // After the requests: the traced ones' traceparents, as (1-based request, traceparent).
+  // After the requests: the traced ones' trace context, as (1-based request, traceparent,
+  // request id).
   group.forEach((r, i) => {
-    if (r.traceparent) args.push(i + 1, r.traceparent);
+    if (r.traceparent) args.push(i + 1, r.traceparent, r.requestId ?? '');
   });
   const replies = (await run('reserveBatch', keys, args)) as unknown as ScriptReply[];
   if (replies.length !== group.length || !Array.isArray(replies[0])) {

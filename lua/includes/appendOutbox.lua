@@ -3,7 +3,9 @@
 --- `hold` is the hold's fields after the change; `type` is e.g. reservation.held; a hold
 --- placed with a waiting room's pass carries its id (`queuePass`), a seated one its seat
 --- ids (`seats`, comma-separated: SPEC §8); a change made by a traced request carries its
---- W3C `traceparent` (the relay continues the trace from it).
+--- W3C `traceparent` (the relay continues the trace from it) and the request's id
+--- (`requestId`: the relay's and the consumers' log lines name the request).
+--- Untraced changes carry neither: nothing per change would read them.
 --- Every change also takes the event's next change number (`eventSeq`, kept in the event
 --- hash): the durable record remembers the highest one it holds, so a Redis that comes
 --- back with a lower one has lost changes the record knows (see fence.lua).
@@ -36,6 +38,10 @@ local function appendOutbox(eventKey, outboxKey, type, hold, atMs, quiet)
   if hold.traceparent and hold.traceparent ~= '' then
     fields[#fields + 1] = 'traceparent'
     fields[#fields + 1] = hold.traceparent
+  end
+  if hold.requestId and hold.requestId ~= '' then
+    fields[#fields + 1] = 'requestId'
+    fields[#fields + 1] = hold.requestId
   end
   redis.call('XADD', outboxKey, '*', unpack(fields))
   if not quiet then redis.call('SPUBLISH', eventKey, hold.eventSeq) end

@@ -6,7 +6,8 @@
 --- what the checks read of the event; `seats` is nil for a hold by count, else the seat ids
 --- and positions it takes (comma-separated), which the hold keeps so that its end frees
 --- exactly them; `memo` (optional) keeps the clock for the calls of one script. A request
---- that is traced carries its `traceparent` (a.traceparent) into the outbox entry. Returns
+--- that is traced carries its `traceparent` (a.traceparent) and its id (a.requestId) into
+--- the outbox entry. Returns
 --- the hold's expiresAt and createdAt (ms).
 local function placeHold(k, a, event, quiet, seats, memo)
   local quantity = tonumber(a.quantity)
@@ -20,6 +21,7 @@ local function placeHold(k, a, event, quiet, seats, memo)
     queuePass = (event[5] == '1') and a.queuePass or nil,
     seats = seats and seats.ids or nil,
     traceparent = a.traceparent,
+    requestId = a.requestId,
   }
   redis.call('HINCRBY', k.category, 'held', quantity)
   redis.call('HINCRBY', k.user, 'total', quantity)

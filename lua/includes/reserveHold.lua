@@ -7,7 +7,7 @@
 --- its requests one by one would.
 --- `k`: the keys {event, category, user, hold, expiry, outbox, idem}; `a`: the request
 --- {holdId, eventId, categoryId, userId, quantity, fingerprint, idemTtlMs, defaultTtl,
---- queuePass, traceparent (optional)}; `quiet`: the caller pushes the change to the live
+--- queuePass, traceparent and requestId (optional)}; `quiet`: the caller pushes the change to the live
 --- channel itself (once for a group); `memo`: a table the calls of one script share (the
 --- event's terms, the fence, the clock). Replies as reserve-7.lua documents them.
 local function reserveHold(k, a, quiet, memo)

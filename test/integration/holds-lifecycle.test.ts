@@ -1,10 +1,14 @@
 // A hold's life against a real Redis: confirm, failed payment, release and cancel moving
-// stock once each, and expiry by racing reapers, confirms racing it at the boundary.
+// stock once each, and expiry by racing reapers, confirms racing it at the boundary; a
+// traced request's changes carry its trace context into the outbox, untraced ones none.
 // The SPEC §3 invariants are checked after every test.
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { HoldError, HoldRefusal } from '../../core/reservations/hold.js';
+import { check, HoldError, HoldRefusal } from '../../core/reservations/hold.js';
+import { newHoldId } from '../../core/reservations/hold-ids.js';
 import { eventKeys } from '../../core/reservations/keys.js';
+import { reserveAlone, reserveGroup } from '../../core/reservations/reserve-batch.js';
+import { scriptRunnerOf } from '../../core/reservations/scripts.js';
 import { createLogger } from '../../platform/logger.js';
 import { createRegistry } from '../../platform/metrics.js';
 import { createReaper } from '../../reaper/expiry.js';
@@ -74,6 +78,75 @@ describe('lifecycle', () => {
       'reservation.cancelled#3',
       'reservation.held#1',
       'reservation.released#2',
+    ]);
+  });
+
+  it('a traced change carries its traceparent and request id into the outbox entry, an untraced one neither', async () => {
+    // The arguments holds.ts adds for a traced request only (its hold span's context and the
+    // request's id), given here straight to the scripts: this process traces nothing.
+    const { eventId, categoryId } = await newDrop({ capacity: 20 });
+    const k = eventKeys(eventId, REDIS_KEY_PREFIX);
+    const run = scriptRunnerOf(redis);
+    const ttls = { idempotencyTtlMs: 60_000, defaultHoldTtlSeconds: 300 };
+    const userId = randomUUID();
+    const traceOf = (n: number) => `00-${String(n).repeat(32)}-${String(n).repeat(16)}-01`;
+    const request = (traceparent?: string, requestId?: string) => ({
+      holdId: newHoldId(eventId),
+      eventId,
+      categoryId,
+      userId,
+      quantity: 1,
+      fingerprint: '',
+      idemKey: k.idempotency(userId, '-'),
+      queuePass: '',
+      traceparent,
+      requestId,
+    });
+    const alone = request(traceOf(1), 'req-alone');
+    const untraced = request();
+    check(await reserveAlone(run, k, alone, ttls));
+    check(await reserveAlone(run, k, untraced, ttls));
+    // A group: the traced requests' context after all the requests, whatever their place.
+    const group = [request(), request(traceOf(2), 'req-grouped'), request(traceOf(3))];
+    for (const reply of await reserveGroup(run, k, group, ttls)) check(reply);
+    const base = [userId, 60_000, k.base];
+    check(
+      await run(
+        'confirm',
+        [k.hold(alone.holdId), k.expiry, k.outbox, k.idempotency(userId, '-')],
+        [userId, '', 60_000, k.base, traceOf(4), 'req-confirm'],
+      ),
+    );
+    const giveBackKeys = (holdId: string) => [k.hold(holdId), k.user(userId), k.expiry, k.outbox];
+    // The sale cancelled by one traced request, a hold released by another, one untraced.
+    check(await run('giveBack', giveBackKeys(alone.holdId), [...base, traceOf(5), 'req-cancel']));
+    const [first, second] = group;
+    check(
+      await run('giveBack', giveBackKeys(first?.holdId ?? ''), [
+        ...base,
+        traceOf(6),
+        'req-release',
+      ]),
+    );
+    check(await run('giveBack', giveBackKeys(second?.holdId ?? ''), base));
+
+    const entries = (await outboxTypes(eventId)).map((e) => [
+      e.reservationId,
+      e.type,
+      e.traceparent,
+      e.requestId,
+    ]);
+    expect(entries).toEqual([
+      [alone.holdId, 'reservation.held', traceOf(1), 'req-alone'],
+      [untraced.holdId, 'reservation.held', undefined, undefined],
+      [group[0]?.holdId, 'reservation.held', undefined, undefined],
+      [group[1]?.holdId, 'reservation.held', traceOf(2), 'req-grouped'],
+      // A traced request without a known id: its trace alone.
+      [group[2]?.holdId, 'reservation.held', traceOf(3), undefined],
+      [alone.holdId, 'reservation.confirmed', traceOf(4), 'req-confirm'],
+      [alone.holdId, 'reservation.cancelled', traceOf(5), 'req-cancel'],
+      [first?.holdId, 'reservation.released', traceOf(6), 'req-release'],
+      [second?.holdId, 'reservation.released', undefined, undefined],
     ]);
   });
 });

@@ -2,8 +2,11 @@
 // OTLP to a real Jaeger (tools/stack/jaeger.sh, v1.75.0 built from its Go module; built
 // here first when missing), and the trace is read back through Jaeger's query API. A
 // reserve and its confirm sent with a caller's traceparent make spans in the api, the
-// relay and the worker under that one trace id, each the child of the one before it; a
-// request without one is traced at the ratio (0 here: never; 1 in a second api: always).
+// relay and the worker under that one trace id, each the child of the one before it, and
+// the relay's and the worker's log lines of each change carry that trace id and the
+// request's id; a give back (release, cancel) continues its own request's trace the same
+// way. A request without a traceparent is traced at the ratio (0 here: never; 1 in a
+// second api: always).
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -117,6 +120,44 @@ const has =
         (!attribute || s.attributes[attribute[0]] === attribute[1]),
     );
 
+/** A process's JSON log lines that name `traceId` (pino, one object per line). */
+function logLinesOf(p: RunningProcess, traceId: string): Record<string, unknown>[] {
+  return p
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{') && line.includes(traceId))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/**
+ * Waits until `p` wrote a line `msg` about the reservation's change `type` under the trace,
+ * and returns it: the relay's and the worker's lines come once Kafka, or Postgres, took it.
+ */
+async function changeLine(
+  p: RunningProcess,
+  traceId: string,
+  msg: string,
+  change: { reservationId: string; type: string; group?: string },
+): Promise<Record<string, unknown>> {
+  let line: Record<string, unknown> | undefined;
+  await eventually(
+    async () => {
+      line = logLinesOf(p, traceId).find(
+        (l) =>
+          l.msg === msg &&
+          l.reservationId === change.reservationId &&
+          l.type === change.type &&
+          (!change.group || String(l.group).endsWith(change.group)),
+      );
+      return line !== undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 100, what: `${msg} ${JSON.stringify(change)} in ${traceId}` },
+  ).catch((err) => {
+    throw new Error(`${String(err)}\n${engine?.output() ?? ''}`);
+  });
+  return line as Record<string, unknown>;
+}
+
 /** Searches the api's traces by a request id (the request span's attribute). */
 async function tracesOfRequest(requestId: string): Promise<unknown[]> {
   const tags = encodeURIComponent(JSON.stringify({ 'drop.request_id': requestId }));
@@ -130,6 +171,8 @@ describe('tracing', () => {
     const { eventId, categoryId } = await engineDrop(e, { name: 'Traced drop' }, 10);
     const token = await signedInFan(e);
     const { traceId, callerSpanId, traceparent } = callerTrace();
+    // The reserve's request id is the caller's; the confirm's is the one the api gave it.
+    const reserveRequestId = `reserve-${hex(6)}`;
 
     const held = await callApi(
       e,
@@ -137,9 +180,10 @@ describe('tracing', () => {
       '/v1/reservations',
       token,
       { eventId, categoryId, quantity: 2 },
-      { traceparent },
+      { traceparent, 'x-request-id': reserveRequestId },
     );
     expect(held.status).toBe(201);
+    expect(held.headers.get('x-request-id')).toBe(reserveRequestId);
     const holdId = held.body.id as string;
     const confirmed = await callApi(
       e,
@@ -150,6 +194,9 @@ describe('tracing', () => {
       { traceparent },
     );
     expect(confirmed.status).toBe(200);
+    const confirmRequestId = confirmed.headers.get('x-request-id') as string;
+    expect(confirmRequestId).toMatch(/^[\w-]+$/);
+    expect(confirmRequestId).not.toBe(reserveRequestId);
 
     const stepOf = (type: string): [string, unknown] => ['drop.change.type', type];
     const topic = `${e.kafkaTopicPrefix}reservations.v1`;
@@ -238,13 +285,132 @@ describe('tracing', () => {
     expect(e.processes.api.output()).toMatch(
       new RegExp(`"traceId":"${traceId}".*"route":"/v1/reservations"`),
     );
+
+    // The relay's and the worker's lines of each change carry the trace, the span that did
+    // the work (the one in Jaeger), and the id of the request that made the change.
+    const { reaper, worker } = e.processes;
+    const heldChange = { reservationId: holdId, type: 'reservation.held' };
+    expect(await changeLine(reaper, traceId, 'change relayed', heldChange)).toMatchObject({
+      reqId: reserveRequestId,
+      traceId,
+      spanId: heldEntry.spanId,
+    });
+    expect(
+      await changeLine(worker, traceId, 'change persisted', { ...heldChange, group: 'persister' }),
+    ).toMatchObject({ reqId: reserveRequestId, traceId, spanId: persisted?.spanId, seq: 1 });
+    const heldNoticed = await changeLine(worker, traceId, 'change processed', {
+      ...heldChange,
+      group: 'notifier',
+    });
+    expect(heldNoticed).toMatchObject({ reqId: reserveRequestId, traceId });
+    expect(heldNoticed.notification).toBeUndefined();
+
+    const confirmedChange = { reservationId: holdId, type: 'reservation.confirmed' };
+    expect(await changeLine(reaper, traceId, 'change relayed', confirmedChange)).toMatchObject({
+      reqId: confirmRequestId,
+      traceId,
+      spanId: confirmedEntry.spanId,
+    });
+    expect(
+      await changeLine(worker, traceId, 'change persisted', {
+        ...confirmedChange,
+        group: 'persister',
+      }),
+    ).toMatchObject({ reqId: confirmRequestId, traceId, seq: 2 });
+    expect(
+      await changeLine(worker, traceId, 'change processed', {
+        ...confirmedChange,
+        group: 'notifier',
+      }),
+    ).toMatchObject({
+      reqId: confirmRequestId,
+      traceId,
+      spanId: notified?.spanId,
+      notification: 'reservation.confirmed',
+    });
+  }, 120_000);
+
+  it('a give back continues its request’s trace: release and cancel, relay and worker', async () => {
+    const e = engine as Engine;
+    const { eventId, categoryId } = await engineDrop(e, { name: 'Given back drop' }, 10);
+    const token = await signedInFan(e);
+    // Placed (and one sold) untraced: only the give backs are followed.
+    const place = async () => {
+      const held = await callApi(e, 'POST', '/v1/reservations', token, {
+        eventId,
+        categoryId,
+        quantity: 1,
+      });
+      expect(held.status).toBe(201);
+      return held.body.id as string;
+    };
+    const toRelease = await place();
+    const toCancel = await place();
+    expect(
+      (await callApi(e, 'POST', `/v1/reservations/${toCancel}/confirm`, token, {})).status,
+    ).toBe(200);
+
+    const topic = `${e.kafkaTopicPrefix}reservations.v1`;
+    const { reaper, worker } = e.processes;
+    for (const [holdId, type] of [
+      [toRelease, 'reservation.released'],
+      [toCancel, 'reservation.cancelled'],
+    ] as const) {
+      const { traceId, callerSpanId, traceparent } = callerTrace();
+      const requestId = `give-back-${hex(6)}`;
+      const ended = await callApi(e, 'DELETE', `/v1/reservations/${holdId}`, token, undefined, {
+        traceparent,
+        'x-request-id': requestId,
+      });
+      expect(ended.status).toBe(200);
+      expect(`reservation.${ended.body.status}`).toBe(type);
+
+      const spans = await traceWith(traceId, [
+        has('api', 'hold giveBack'),
+        has('reaper', `create ${topic}`, ['drop.change.type', type]),
+        has('worker', 'postgres upsert reservations'),
+      ]);
+      const request = only(spans, 'api', 'DELETE /v1/reservations/:id');
+      expect(request.parentId).toBe(callerSpanId);
+      const hold = only(spans, 'api', 'hold giveBack');
+      expect(hold.parentId).toBe(request.spanId);
+      expect(hold.attributes).toMatchObject({
+        'drop.script': 'giveBack',
+        'drop.event_id': eventId,
+        'drop.reservation_id': holdId,
+        'drop.hold.outcome': 'changed',
+      });
+      // The outbox entry carried the give back's traceparent: the relay's span is its child.
+      const entry = only(spans, 'reaper', `create ${topic}`, ['drop.change.type', type]);
+      expect(entry.parentId).toBe(hold.spanId);
+      expect(entry.attributes['drop.reservation_id']).toBe(holdId);
+      expect(spans.filter((s) => s.parentId === entry.spanId).map((s) => s.service)).toContain(
+        'drop-worker',
+      );
+
+      const change = { reservationId: holdId, type };
+      expect(await changeLine(reaper, traceId, 'change relayed', change)).toMatchObject({
+        reqId: requestId,
+        spanId: entry.spanId,
+      });
+      expect(
+        await changeLine(worker, traceId, 'change persisted', { ...change, group: 'persister' }),
+      ).toMatchObject({ reqId: requestId, seq: type === 'reservation.released' ? 2 : 3 });
+      const noticed = await changeLine(worker, traceId, 'change processed', {
+        ...change,
+        group: 'notifier',
+      });
+      expect(noticed.reqId).toBe(requestId);
+      // A cancelled sale is told to its fan (a released hold is not).
+      expect(noticed.notification).toBe(type === 'reservation.cancelled' ? type : undefined);
+    }
   }, 120_000);
 
   it('reserves committed as a group: each trace holds its own request’s spans only', async () => {
     const e = engine as Engine;
     const { eventId, categoryId } = await engineDrop(e, { name: 'Grouped drop' }, 100);
     const fans = await Promise.all(Array.from({ length: 8 }, () => signedInFan(e)));
-    const callers = fans.map(() => callerTrace());
+    const callers = fans.map(() => ({ ...callerTrace(), requestId: `grouped-${hex(6)}` }));
     // At once: the reserves that reach the api in one turn go as one script call.
     const held = await Promise.all(
       fans.map((token, i) =>
@@ -254,14 +420,17 @@ describe('tracing', () => {
           '/v1/reservations',
           token,
           { eventId, categoryId, quantity: 1 },
-          { traceparent: callers[i]?.traceparent as string },
+          {
+            traceparent: callers[i]?.traceparent as string,
+            'x-request-id': callers[i]?.requestId as string,
+          },
         ),
       ),
     );
     expect(held.map((h) => h.status)).toEqual(fans.map(() => 201));
     const topic = `${e.kafkaTopicPrefix}reservations.v1`;
     const sizes: unknown[] = [];
-    for (const [i, { traceId, callerSpanId }] of callers.entries()) {
+    for (const [i, { traceId, callerSpanId, requestId }] of callers.entries()) {
       const spans = await traceWith(traceId, [
         has('worker', 'postgres upsert reservations'),
         has('reaper', `create ${topic}`),
@@ -278,6 +447,14 @@ describe('tracing', () => {
         hold.attributes['drop.reserve.group_size'] === 1 ? 'reserve' : 'reserveBatch',
       );
       expect(only(spans, 'reaper', `create ${topic}`).parentId).toBe(hold.spanId);
+      // Its outbox entry carried its own request's id, whatever its place in the group.
+      const change = { reservationId: held[i]?.body.id as string, type: 'reservation.held' };
+      expect((await changeLine(e.processes.reaper, traceId, 'change relayed', change)).reqId).toBe(
+        requestId,
+      );
+      expect(
+        (await changeLine(e.processes.worker, traceId, 'change persisted', change)).reqId,
+      ).toBe(requestId);
     }
     console.log(`group sizes of 8 reserves sent at once: ${sizes.join(', ')}`);
   }, 120_000);

@@ -3,6 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { foldSteps } from '../../core/records/persist.js';
 import {
   fromOutboxEntry,
+  outboxRequestId,
+  outboxTraceparent,
   parseReservationChange,
   RESERVATION_CHANGE_TYPES,
   ReservationChange,
@@ -100,6 +102,23 @@ describe('reservation changes (reservations.v1)', () => {
     expect(seated).toEqual({ ...held, seats: ['Stalls-A-1', 'Stalls-A-2'] });
     expect(reservationChangeJson(seated)).toBe(JSON.stringify(seated));
     expect(foldSteps([seated])[0]?.seats).toBe('Stalls-A-1,Stalls-A-2');
+  });
+
+  it('a traced entry carries its traceparent and request id beside the message, not in it', () => {
+    const traceparent = `00-${'a'.repeat(32)}-${'b'.repeat(16)}-01`;
+    const fields = [
+      ...['type', 'reservation.released', 'reservationId', held.reservationId, 'eventId', E],
+      ...['categoryId', C, 'userId', U, 'quantity', '2', 'at', String(Date.parse(held.at))],
+      ...['seq', '2', 'expiresAt', String(Date.parse(held.expiresAt))],
+    ];
+    const traced = [...fields, 'traceparent', traceparent, 'requestId', 'abc-1f'];
+    expect(outboxTraceparent(traced)).toBe(traceparent);
+    expect(outboxRequestId(traced)).toBe('abc-1f');
+    expect(fromOutboxEntry(traced)).toEqual(fromOutboxEntry(fields));
+    expect(reservationChangeJson(fromOutboxEntry(traced))).not.toMatch(/abc-1f|traceparent/);
+    // An untraced entry carries neither.
+    expect(outboxTraceparent(fields)).toBeUndefined();
+    expect(outboxRequestId(fields)).toBeUndefined();
   });
 
   it('fold into one row per reservation, the highest seq deciding, each time kept once', () => {
