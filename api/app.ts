@@ -147,6 +147,7 @@ export function createApp(deps: AppDeps) {
     ? undefined
     : createCrowdLane({
         views: deps.eventViews,
+        seatViews: deps.seatViews,
         tickets: deps.queueTickets,
         tokens: deps.accessTokens,
         shedder: deps.loadShedder,

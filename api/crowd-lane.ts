@@ -1,17 +1,17 @@
-// The crowd's lane: the two reads a crowd repeats — availability, and a waiting fan's poll
-// with a queue ticket — answered from the event's view in memory on Node's own request and
+// The crowd's lane: the reads a crowd repeats — availability, a waiting fan's poll with a
+// queue ticket, and a seat map's status — answered from memory on Node's own request and
 // response, before the app. In the app, Hono's dispatch and the request pipeline cost a
 // poll more than the answer itself; here a poll costs about what a bare server's hello
 // does (BENCHMARKS.md, issue 24). The answers are the app's own (availabilityAnswer,
-// pollAnswer), with the same metrics series and log line; the adapter adds the request id
-// and the security headers to both.
+// pollAnswer, the seat status document), with the same metrics series and log line; the
+// adapter adds the request id and the security headers to all.
 //
 // The lane takes a request only when it can answer it exactly as the app would, at once:
-// a GET of one of the two paths, no query, a view current enough, a caller the token cache
-// already knows, a waiting (not admitted) place, the api not shedding load, and no rate
-// limits in the engine (with them, every request is theirs to count). Anything else —
-// a first poll, a view being read again, a forged ticket, an admin, a draft — goes to the
-// app, which answers it (or refuses it) as always.
+// a GET of one of the three paths, no query, a view (and seat document) current enough, a
+// caller the token cache already knows, a waiting (not admitted) place, the api not
+// shedding load, and no rate limits in the engine (with them, every request is theirs to
+// count). Anything else — a first poll, a view being read again, a forged ticket, an
+// admin, a draft — goes to the app, which answers it (or refuses it) as always.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, type Registry } from 'prom-client';
 import type { AccessTokens } from '../core/auth/access-tokens.js';
@@ -21,10 +21,13 @@ import { availabilityAnswer, availabilityOf } from './availability.js';
 import type { EventViews } from './event-views.js';
 import type { createRequestObserver } from './middleware/observe.js';
 import type { LoadShedder } from './protection/load-shedding.js';
+import { notModified } from './responses.js';
 import { pollAnswer } from './routes/queue.js';
+import type { SeatViews } from './seat-views.js';
 
-const CROWD_PATH =
-  /^\/v1\/events\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\/(availability|queue\/me)$/;
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+const CROWD_PATH = new RegExp(`^/v1/events/(${UUID})/(availability|queue/me)$`);
+const SEATS_PATH = new RegExp(`^/v1/events/(${UUID})/categories/(${UUID})/seats$`);
 const BEARER = /^Bearer\s+(\S+)\s*$/i;
 const JSON_TYPE = 'application/json';
 
@@ -32,10 +35,12 @@ const JSON_TYPE = 'application/json';
 const ROUTES = {
   availability: '/v1/events/:eventId/availability',
   'queue/me': '/v1/events/:eventId/queue/me',
+  seats: '/v1/events/:eventId/categories/:categoryId/seats',
 } as const;
 
 export interface CrowdLaneDeps {
   views: Pick<EventViews, 'fresh'>;
+  seatViews: Pick<SeatViews, 'fresh'>;
   tickets: QueueTickets;
   tokens: Pick<AccessTokens, 'known'>;
   shedder: Pick<LoadShedder, 'saturated'>;
@@ -43,11 +48,17 @@ export interface CrowdLaneDeps {
   registry: Registry;
 }
 
-type Answer = { status: 200 | 304; headers: Record<string, string>; body?: string };
+type Answer = {
+  status: 200 | 304;
+  headers: Record<string, string>;
+  body?: string;
+  /** the body's bytes when known, not counted again */
+  bytes?: number;
+};
 
 /** Returns whether it answered the request; false leaves it, untouched, to the app. */
 export function createCrowdLane(deps: CrowdLaneDeps) {
-  const { views, tickets, tokens, shedder, observe } = deps;
+  const { views, seatViews, tickets, tokens, shedder, observe } = deps;
   const served = new Counter({
     name: 'api_crowd_lane_total',
     help: 'Requests answered by the crowd lane, before the app, by route',
@@ -57,6 +68,7 @@ export function createCrowdLane(deps: CrowdLaneDeps) {
   const servedOf = {
     availability: served.labels(ROUTES.availability),
     'queue/me': served.labels(ROUTES['queue/me']),
+    seats: served.labels(ROUTES.seats),
   };
   function principalOf(req: IncomingMessage) {
     const header = req.headers.authorization;
@@ -71,6 +83,16 @@ export function createCrowdLane(deps: CrowdLaneDeps) {
     // No such event, or a draft (an admin sees it, others get 404): the app says.
     if (!view || view.state.status === 'draft') return undefined;
     return availabilityAnswer(availabilityOf(eventId, view), req.headers['if-none-match']);
+  }
+
+  function seats(req: IncomingMessage, eventId: string, categoryId: string): Answer | undefined {
+    if (req.headers.authorization !== undefined && !principalOf(req)) return undefined;
+    const kept = seatViews.fresh(eventId, categoryId);
+    if (!kept) return undefined;
+    const headers = { ETag: kept.etag, 'Cache-Control': 'no-cache' };
+    return notModified(req.headers['if-none-match'], kept.etag)
+      ? { status: 304, headers }
+      : { status: 200, headers, body: kept.body, bytes: kept.bytes };
   }
 
   function poll(req: IncomingMessage, eventId: string, userId: string): Answer | undefined {
@@ -91,15 +113,26 @@ export function createCrowdLane(deps: CrowdLaneDeps) {
 
   return function serve(req: IncomingMessage, res: ServerResponse, requestId: string): boolean {
     if (req.method !== 'GET') return false;
-    const match = CROWD_PATH.exec(req.url ?? '');
-    if (!match || shedder.saturated()) return false;
+    const url = req.url ?? '';
+    const match = CROWD_PATH.exec(url);
+    const seated = match ? undefined : SEATS_PATH.exec(url);
+    if ((!match && !seated) || shedder.saturated()) return false;
     const started = performance.now();
-    const [, eventId, what] = match as unknown as [string, string, keyof typeof ROUTES];
-    const principal = what === 'queue/me' ? principalOf(req) : undefined;
-    const answer =
-      what === 'availability'
-        ? availability(req, eventId)
-        : principal && poll(req, eventId, principal.userId);
+    let what: keyof typeof ROUTES;
+    let answer: Answer | undefined;
+    let principal: ReturnType<typeof principalOf>;
+    if (seated) {
+      what = 'seats';
+      answer = seats(req, seated[1] as string, seated[2] as string);
+    } else {
+      const [, eventId, route] = match as unknown as [string, string, 'availability' | 'queue/me'];
+      what = route;
+      principal = what === 'queue/me' ? principalOf(req) : undefined;
+      answer =
+        what === 'availability'
+          ? availability(req, eventId)
+          : principal && poll(req, eventId, principal.userId);
+    }
     if (!answer) return false;
     if (answer.body === undefined) {
       res.writeHead(answer.status, answer.headers);
@@ -108,7 +141,7 @@ export function createCrowdLane(deps: CrowdLaneDeps) {
       res.writeHead(answer.status, {
         'content-type': JSON_TYPE,
         ...answer.headers,
-        'Content-Length': String(Buffer.byteLength(answer.body)),
+        'Content-Length': String(answer.bytes ?? Buffer.byteLength(answer.body)),
       });
       res.end(answer.body);
     }

@@ -16,6 +16,8 @@ export interface SeatStatusSnapshot {
   /** names the version: what the document says, nothing else */
   etag: string;
   body: Serialized<ReturnType<typeof seatStatusDocument>>;
+  /** the body's length in bytes, counted once (a stadium's is tens of kilobytes) */
+  bytes: number;
 }
 
 interface Entry {
@@ -30,7 +32,7 @@ const MAX_KEPT = 200;
 export const seatStatusEtag = (categoryId: string, version: number) => `"${categoryId}.${version}"`;
 
 export function createSeatViews(deps: {
-  views: Pick<EventViews, 'current'>;
+  views: Pick<EventViews, 'current' | 'fresh'>;
   holds: Pick<Holds, 'seatStatus'>;
 }) {
   const entries = new Map<string, Entry>();
@@ -54,10 +56,12 @@ export function createSeatViews(deps: {
         entry.reading = undefined;
         if (!seats) return null;
         if (seats.state === undefined) return kept ?? null;
+        const body = serialize(seatStatusDocument(layout, seats.version, seats.state));
         entry.snapshot = {
           version: seats.version,
           etag: seatStatusEtag(categoryId, seats.version),
-          body: serialize(seatStatusDocument(layout, seats.version, seats.state)),
+          body,
+          bytes: Buffer.byteLength(body),
         };
         return entry.snapshot;
       },
@@ -70,6 +74,20 @@ export function createSeatViews(deps: {
   }
 
   return {
+    /**
+     * The status document if it may be answered now without a read: the event's view is
+     * fresh and not a draft's (an admin's to see), and the document kept is of the seat
+     * version the view names. undefined: the app answers (it reads, or refuses).
+     */
+    fresh(eventId: string, categoryId: string): SeatStatusSnapshot | undefined {
+      const view = deps.views.fresh(eventId, { clean: 'stock' });
+      if (!view || view.state.status === 'draft') return undefined;
+      const seen = view.categories.find((c) => c.id === categoryId)?.seatsVersion;
+      const entry = entries.get(categoryId);
+      const kept = entry?.eventId === eventId ? entry.snapshot : undefined;
+      return seen !== undefined && kept && kept.version >= seen ? kept : undefined;
+    },
+
     /**
      * The category's seat status, no older than the event's view (SPEC §7: at most 250 ms,
      * read again after every change pushed); null when the event or the seated category

@@ -1,8 +1,10 @@
-// The crowd lane (api/crowd-lane.ts) against real Redis and Postgres: availability and a
-// waiting fan's poll answered before the app, exactly as the app answers them.
+// The crowd lane (api/crowd-lane.ts) against real Redis and Postgres: availability, a
+// waiting fan's poll and a seat map's status answered before the app, exactly as the app
+// answers them.
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ctx, useTestApp } from '../helpers/app.js';
-import { signedInUser } from '../helpers/auth.js';
+import { admin, ctx, useTestApp } from '../helpers/app.js';
+import { bearer, postJson, signedInUser } from '../helpers/auth.js';
 import { poll, queuedDrop } from '../helpers/crowd.js';
 import { body, send } from '../helpers/drop.js';
 import { eventually } from '../helpers/services.js';
@@ -100,5 +102,58 @@ describe('the crowd lane', () => {
         })
       ).status,
     ).toBe(401);
+  });
+
+  it('answers a seat map’s status, 200 and 304, exactly as the app does; a draft’s never', async () => {
+    const seatedEvent = async (status: string) => {
+      const event = await body(
+        await postJson(
+          ctx.app,
+          '/v1/admin/events',
+          {
+            name: `Lane seats ${randomUUID().slice(0, 8)}`,
+            venue: 'Theatre',
+            startsAt: new Date(Date.now() + 30 * 86_400_000).toISOString(),
+            status,
+          },
+          bearer(admin),
+        ),
+      );
+      const category = await body(
+        await postJson(
+          ctx.app,
+          `/v1/admin/events/${event.id}/categories`,
+          {
+            name: 'Stalls',
+            priceCents: 4000,
+            seatMap: { sections: [{ name: 'S', rows: [{ name: 'A', seats: 12 }] }] },
+          },
+          bearer(admin),
+        ),
+      );
+      return `/v1/events/${event.id}/categories/${category.id}/seats`;
+    };
+    const route = '/v1/events/:eventId/categories/:categoryId/seats';
+    const seats = await seatedEvent('on_sale');
+    const lane = await fromLane(route, () => send(ctx.app, 'GET', seats));
+    expect(lane).toEqual(await seen(await send(ctx.app, 'GET', seats, 'not.a.token')));
+    expect(lane.status).toBe(200);
+    const etag = lane.headers.etag as string;
+    const lane304 = await fromLane(route, () =>
+      send(ctx.app, 'GET', seats, undefined, undefined, { 'If-None-Match': etag }),
+    );
+    expect(lane304).toEqual(
+      await seen(
+        await send(ctx.app, 'GET', seats, 'not.a.token', undefined, { 'If-None-Match': etag }),
+      ),
+    );
+    expect(lane304.status).toBe(304);
+
+    // A draft's seats are an admin's to see: the app answers, the lane never does.
+    const draft = await seatedEvent('draft');
+    expect((await send(ctx.app, 'GET', draft, admin)).status).toBe(200);
+    const before = await laneServed(route);
+    for (let i = 0; i < 5; i++) expect((await send(ctx.app, 'GET', draft)).status).toBe(404);
+    expect(await laneServed(route)).toBe(before);
   });
 });
