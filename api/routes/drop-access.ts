@@ -113,7 +113,7 @@ export function dropAccessRoutes(deps: {
     if (!view) throw unknown();
     const maxnumber = view.access?.challengeMaxNumber ?? 0;
     if (maxnumber === 0) throw new ApiError('not_found', 'This event has no bot challenge');
-    const made = await deps.challenges.create(eventId, maxnumber);
+    const made = deps.challenges.create(eventId, maxnumber);
     return jsonResponse({ object: made }, 200, { 'Cache-Control': 'no-store' });
   });
 

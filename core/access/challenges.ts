@@ -1,5 +1,5 @@
-// The proof-of-work gate (SPEC §9): ALTCHA's v1 challenges, made by ALTCHA's own library
-// (altcha-lib/v1) so its widget and clients solve them as they are, and checked here.
+// The proof-of-work gate (SPEC §9): ALTCHA's v1 challenges, in ALTCHA's own format
+// (altcha-lib/v1) so its widget and clients solve them as they are, made and checked here.
 //
 // A challenge is {algorithm: 'SHA-256', challenge, maxnumber, salt, signature}: `challenge`
 // is the hex SHA-256 of `salt` followed by a secret number up to `maxnumber`, `signature`
@@ -8,12 +8,13 @@
 // (as the queue tickets' is): every api process checks what any other made, and a
 // solution for one event is none for another.
 //
-// verify() is ALTCHA's verifySolution done with node:crypto's synchronous hashes: the
-// library's takes ~120 µs of WebCrypto and promises per call, this ~5 µs (BENCHMARKS.md);
-// a unit test holds the two to the same verdict. A solution is good once: the replay guard
+// makeChallenge() and checkSolution() are the library's createChallenge and verifySolution
+// done with node:crypto's synchronous hashes: the library's run WebCrypto, whose hashes
+// wait for the thread pool and cost promises per call; under a drop's burst of challenge
+// requests that wait was most of their latency (BENCHMARKS.md). Unit tests hold each to the
+// library's result for the same inputs. A solution is good once: the replay guard
 // is one `SET NX PX` under the event's hash tag, kept until the challenge expires.
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { createChallenge } from 'altcha-lib/v1';
+import { createHash, createHmac, randomBytes, randomInt, timingSafeEqual } from 'node:crypto';
 import type { RedisClient } from '../../platform/redis.js';
 import { derivedKey, type SigningSecretConfig } from '../auth/derived-keys.js';
 import type { Keyspace } from '../reservations/keys.js';
@@ -47,6 +48,26 @@ export interface CheckedSolution {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+
+/**
+ * ALTCHA's createChallenge (v1, SHA-256) synchronously: a salt of 12 random bytes in hex
+ * carrying the expiry (`?expires=<s>&`), a secret number in 1..maxnumber as the library
+ * draws it, `challenge` = SHA-256(salt + number), `signature` = HMAC(challenge). `salt` and
+ * `number` are for the tests that compare it with the library.
+ */
+export function makeChallenge(
+  hmacKey: string,
+  maxnumber: number,
+  expiresAt: Date,
+  given: { salt?: string; number?: number } = {},
+): Challenge {
+  const expires = Math.floor(expiresAt.getTime() / 1000);
+  const salt = `${given.salt ?? randomBytes(12).toString('hex')}?expires=${expires}&`;
+  const number = given.number ?? randomInt(1, maxnumber + 1);
+  const challenge = createHash('sha256').update(salt + number).digest('hex');
+  const signature = createHmac('sha256', hmacKey).update(challenge).digest('hex');
+  return { algorithm: 'SHA-256', challenge, maxnumber, salt, signature };
+}
 
 /**
  * ALTCHA's verifySolution on a Base64 JSON payload, synchronously: the expiry in the salt
@@ -103,13 +124,8 @@ export function createChallenges(redis: RedisClient, keys: Keyspace, key: Buffer
 
   return {
     /** A new challenge for the event, good for CHALLENGE_TTL_MS. */
-    create(eventId: string, maxnumber: number, now = Date.now()): Promise<Challenge> {
-      return createChallenge({
-        algorithm: 'SHA-256',
-        hmacKey: hmacKeyOf(eventId),
-        maxnumber,
-        expires: new Date(now + CHALLENGE_TTL_MS),
-      }) as Promise<Challenge>;
+    create(eventId: string, maxnumber: number, now = Date.now()): Challenge {
+      return makeChallenge(hmacKeyOf(eventId), maxnumber, new Date(now + CHALLENGE_TTL_MS));
     },
 
     /**

@@ -10,7 +10,7 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { createDropAccess } from '../../api/drop-access.js';
 import { ApiError } from '../../api/problem.js';
-import { checkSolution } from '../../core/access/challenges.js';
+import { checkSolution, makeChallenge } from '../../core/access/challenges.js';
 import {
   accessCodeHash,
   type CodeUse,
@@ -21,6 +21,7 @@ import { dropAccessOf } from '../../core/catalog/drop-access.js';
 import { type EventView, eventViewOfReply } from '../../core/reservations/event-stock.js';
 
 const KEY = 'a'.repeat(64);
+const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
 
 describe('checkSolution', () => {
@@ -62,6 +63,33 @@ describe('checkSolution', () => {
         },
       ),
       { numRuns: 150 },
+    );
+  });
+
+  it('makes the library’s challenge for the same salt and number; the library verifies ours', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 1, max: 100_000 }),
+        fc.stringMatching(/^[0-9a-f]{24}$/),
+        fc.integer({ min: 60, max: 3600 }),
+        async (maxnumber, salt, inSeconds) => {
+          const expires = new Date(Date.now() + inSeconds * 1000);
+          const number = Math.max(1, Math.floor(maxnumber / 2));
+          const ours = makeChallenge(KEY, maxnumber, expires, { salt, number });
+          const library = await createChallenge({ hmacKey: KEY, maxnumber, expires, salt, number });
+          expect(ours).toEqual(library);
+          // Drawn afresh, as the library draws: in 1..maxnumber, and the library verifies it.
+          const drawn = makeChallenge(KEY, maxnumber, expires);
+          const seconds = Math.floor(expires.getTime() / 1000);
+          expect(drawn.salt).toMatch(new RegExp(`^[0-9a-f]{24}\\?expires=${seconds}&$`));
+          let found = 0;
+          while (sha256Hex(`${drawn.salt}${found}`) !== drawn.challenge) found += 1;
+          expect(found).toBeGreaterThanOrEqual(1);
+          expect(found).toBeLessThanOrEqual(maxnumber);
+          expect(await verifySolution(b64({ ...drawn, number: found }), KEY)).toBe(true);
+        },
+      ),
+      { numRuns: 20 },
     );
   });
 
