@@ -64,7 +64,9 @@ export function makeChallenge(
   const expires = Math.floor(expiresAt.getTime() / 1000);
   const salt = `${given.salt ?? randomBytes(12).toString('hex')}?expires=${expires}&`;
   const number = given.number ?? randomInt(1, maxnumber + 1);
-  const challenge = createHash('sha256').update(salt + number).digest('hex');
+  const challenge = createHash('sha256')
+    .update(salt + number)
+    .digest('hex');
   const signature = createHmac('sha256', hmacKey).update(challenge).digest('hex');
   return { algorithm: 'SHA-256', challenge, maxnumber, salt, signature };
 }
