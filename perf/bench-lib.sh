@@ -44,10 +44,14 @@ stop_engine() {
 }
 trap stop_engine EXIT
 # run_process ENTRY VAR=value...: one engine process in the background.
+# PROFILE=1: each process writes a V8 CPU profile to .stack/profiles when it exits (read it
+# with perf/http/profile-top.ts).
 run_process() {
   local entry="$1"
   shift
-  env "$@" node --import tsx "$entry" &
+  local profile=()
+  [ "${PROFILE:-}" = 1 ] && profile=(--cpu-prof --cpu-prof-dir=.stack/profiles)
+  env "$@" node "${profile[@]}" --import tsx "$entry" &
   ENGINE_PIDS+=("$!")
 }
 for ((i = 0; i < API_PROCESSES; i++)); do
