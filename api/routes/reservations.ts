@@ -275,8 +275,8 @@ export function reservationRoutes({
       passHeader === undefined ? '' : await checkedPass(passHeader, userId, body.eventId);
     const seated = seatedRequest(body);
     if (seated) {
-      const reserved = { holds, metrics, views, reserveError };
-      return reserveSeats(reserved, { ...seated, userId, key, queuePass });
+      const reserved = { holds, metrics, views, access, reserveError };
+      return reserveSeats(reserved, { ...seated, userId, key, queuePass }, c);
     }
     const quantity = body.quantity as number;
     // One try for the hot path, not a wrapper per concern (track, asApi): each was an

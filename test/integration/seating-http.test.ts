@@ -293,6 +293,55 @@ describe('holding seats over HTTP', () => {
       409,
       'sold_out',
     );
+    // Once the api's view knows no seat is left, the crowd's presses are refused from
+    // memory: the seat script is not run for them.
+    const scriptCalls = async () =>
+      Number(
+        /redis_script_duration_seconds_count\{[^}]*script="reserveSeats"\} (\d+)/.exec(
+          await ctx.metrics(),
+        )?.[1] ?? 0,
+      );
+    await eventually(
+      async () => {
+        const calls = await scriptCalls();
+        const res = await reserve(last.accessToken, { ...ids, seats: ['Stalls-A-1'] });
+        return res.status === 409 && (await scriptCalls()) === calls;
+      },
+      { timeoutMs: 3000, what: 'the sell-out known to the api view' },
+    );
+    const before = await scriptCalls();
+    for (const choice of [{ quantity: 2, adjacent: true }, { seats: ['Circle-A-L1'] }])
+      expect(
+        (await problem(await reserve(last.accessToken, { ...ids, ...choice }), 409, 'sold_out'))
+          .available,
+      ).toBe(0);
+    expect(await scriptCalls()).toBe(before);
+  });
+
+  it('a presale stands before seats as before a hold by count (SPEC §9)', async () => {
+    const drop = await seatedDrop(
+      ctx.app,
+      admin,
+      {},
+      { presale: { enabled: true, endsAt: new Date(Date.now() + 3_600_000).toISOString() } },
+    );
+    const fan = await signedInUser(ctx.app);
+    await problem(
+      await reserve(fan.accessToken, { ...drop, category: undefined, seats: ['Stalls-A-1'] }),
+      403,
+      'access_code_required',
+    );
+    await problem(
+      await reserve(fan.accessToken, {
+        eventId: drop.eventId,
+        categoryId: drop.categoryId,
+        quantity: 2,
+        adjacent: true,
+      }),
+      403,
+      'access_code_required',
+    );
+    expect(rowsOf(await seatsOf(drop))).toEqual(['aaaaaa|aaaa', 'aaaa']);
   });
 
   it('an admin blocks free seats, not held ones; a blocked seat cannot be held', async () => {
