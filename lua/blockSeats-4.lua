@@ -4,7 +4,8 @@
   can be sold (capacity) by one, unblocking raises it again.
 
   KEYS[1] category  {ev:E}:cat:C      KEYS[2] seats  {ev:E}:seats:C
-  KEYS[3] seatPos   {ev:E}:seatpos:C  KEYS[4] event  {ev:E}:event  (its shard channel)
+  KEYS[3] seatPos   {ev:E}:seatpos:C  (seat id -> '<position>:<row>')
+  KEYS[4] event     {ev:E}:event  (its shard channel)
 
   ARGV[1] n, the number of seats to block; ARGV[2..n+1] their ids; the rest: the ids
   of the seats to unblock
@@ -24,7 +25,7 @@ if #ids == 0 then return {1, redis.call('HGET', categoryKey, 'seatVersion')} end
 local found = redis.call('HMGET', seatPosKey, unpack(ids))
 local unknown, taken, block, unblock = {}, {}, {}, {}
 for i, id in ipairs(ids) do
-  local pos = found[i]
+  local pos = found[i] and seatPlace(found[i])
   if not pos then
     unknown[#unknown + 1] = id
   else

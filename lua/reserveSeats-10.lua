@@ -10,7 +10,7 @@
   KEYS[3] user      {ev:E}:user:U      KEYS[4] hold      {ev:E}:hold:H
   KEYS[5] expiry    {ev:E}:expiry      KEYS[6] outbox    {ev:E}:outbox
   KEYS[7] idem      {ev:E}:idem:U:K    KEYS[8] seats     {ev:E}:seats:C  one byte per seat
-  KEYS[9] seatPos   {ev:E}:seatpos:C   hash: seat id -> position
+  KEYS[9] seatPos   {ev:E}:seatpos:C   hash: seat id -> '<position>:<row>'
   KEYS[10] seatIds  {ev:E}:seatid:C    hash: position -> seat id
 
   ARGV[1..9] as reserve-7.lua's (holdId, eventId, categoryId, userId, quantity,
@@ -49,24 +49,25 @@ end
 
 local checked, refusal = reserveChecks(k, a, true)
 if not checked then return refusal end
-local category = redis.call('HMGET', k.category, 'rows', 'noGaps')
-local rows, noGaps = category[1], category[2] == '1'
 
 local seats
 if mode == 'seats' then
-  seats, refusal = exactSeats(k, ids, rows, noGaps)
+  seats, refusal = exactSeats(k, ids, checked.noGaps)
   if not seats then return refusal end
 else
   if checked.available == 0 then return {-5, 0} end
-  local start
-  start, refusal = adjacentSeats(k.seats, rows, quantity, noGaps)
+  local rows = redis.call('HGET', k.category, 'rows')
+  local start, row
+  start, row, refusal = adjacentSeats(k.seats, rows, quantity, checked.noGaps)
   if not start then return refusal end
-  local positions = {}
-  for i = 1, quantity do positions[i] = tostring(start + i - 1) end
+  local positions, seatRows = {}, {}
+  for i = 1, quantity do positions[i], seatRows[i] = tostring(start + i - 1), row end
   local found = redis.call('HMGET', k.seatIds, unpack(positions))
-  seats = { ids = table.concat(found, ','), positions = table.concat(positions, ',') }
+  seats = { ids = table.concat(found, ','), positions = table.concat(positions, ','),
+    list = positions, rows = seatRows }
 end
 
-setSeats(k.seats, k.category, seats.positions, 'h', -1, rows)
-local expiresAt, now = placeHold(k, a, checked.event, false, seats)
-return {1, a.holdId, int(expiresAt), int(now), seats.ids}
+-- The seats' version is counted by placeHold, with the held count.
+setSeatList(k.seats, k.category, seats.list, seats.rows, 'h', -1)
+local expiresAt, createdAt = placeHold(k, a, checked, false, seats)
+return {1, a.holdId, expiresAt, createdAt, seats.ids}

@@ -11,7 +11,7 @@
                                         seated, seats, blocked, rows, noGaps, seatVersion
   KEYS[2] categories  {ev:E}:cats       set of the event's category ids
   KEYS[3] seats       {ev:E}:seats:C    string, one byte per seat
-  KEYS[4] seatPos     {ev:E}:seatpos:C  hash: seat id -> position
+  KEYS[4] seatPos     {ev:E}:seatpos:C  hash: seat id -> '<position>:<row>' (seatRows.lua)
   KEYS[5] seatIds     {ev:E}:seatid:C   hash: position -> seat id
 
   ARGV[1] categoryId  ARGV[2] name  ARGV[3] perUserLimit (0: the event's only)
@@ -36,23 +36,39 @@ if categoryId == nil or categoryId == '' or not name or not perUserLimit or perU
   return {-1}
 end
 
-local state = redis.call('GET', seatsKey)
-if state and #state ~= count then return {-1} end
-if not state then
-  state = string.rep('a', count)
-  redis.call('SET', seatsKey, state)
+-- The seat ids both ways; an id's place is its position and its row, so a hold of exact
+-- seats needs no row starts.
+local function writeIds()
   redis.call('DEL', seatPosKey, seatIdsKey)
+  local row, nextRow = 0, rowStart(rows, 1)
   for i = 7, #ARGV, 500 do
     local byId, byPos = {}, {}
     for j = i, math.min(i + 499, #ARGV) do
+      local pos = j - 7
+      while pos >= nextRow do
+        row = row + 1
+        nextRow = rowStart(rows, row + 1)
+      end
       byId[#byId + 1] = ARGV[j]
-      byId[#byId + 1] = j - 7
-      byPos[#byPos + 1] = j - 7
+      byId[#byId + 1] = string.format('%d:%d', pos, row)
+      byPos[#byPos + 1] = pos
       byPos[#byPos + 1] = ARGV[j]
     end
     redis.call('HSET', seatPosKey, unpack(byId))
     redis.call('HSET', seatIdsKey, unpack(byPos))
   end
+end
+
+local state = redis.call('GET', seatsKey)
+if state and #state ~= count then return {-1} end
+if not state then
+  state = string.rep('a', count)
+  redis.call('SET', seatsKey, state)
+  writeIds()
+else
+  -- Seeded before the places named the row: written again (the ids are the map's own).
+  local _, row = seatPlace(redis.call('HGET', seatPosKey, ARGV[7]) or '')
+  if not row then writeIds() end
 end
 
 -- The blocks as the catalog has them: available ones blocked, the rest unblocked.

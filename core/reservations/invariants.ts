@@ -117,6 +117,12 @@ export async function checkInvariants(
       const mine = holds.filter((h) => h.categoryId === categoryId);
       checkSeats(categoryId, c, state, mine);
       checkFreeRows(categoryId, c.rows ?? '', state, free);
+      checkSeatPlaces(
+        categoryId,
+        c.rows ?? '',
+        await redis.hgetall(k.seatPositions(categoryId)),
+        await redis.hgetall(k.seatIds(categoryId)),
+      );
     }
   }
   const users = new Set(holds.map((h) => h.userId));
@@ -192,6 +198,34 @@ function checkFreeRows(categoryId: string, rows: string, state: string, free: Bu
       throw new Error(
         `seated category ${categoryId}: row ${r} counts ${counted} available, has ${available}`,
       );
+  }
+}
+
+/**
+ * Each seat id's place (lua/includes/seatRows.lua), '<position>:<row>': the seat ids by
+ * position have the seat there, the row is the one whose seats take in the position, and
+ * every seat has one.
+ */
+function checkSeatPlaces(
+  categoryId: string,
+  rows: string,
+  places: Record<string, string>,
+  ids: Record<string, string>,
+) {
+  const fail = (what: string) => {
+    throw new Error(`seated category ${categoryId}: ${what}`);
+  };
+  const starts: number[] = [];
+  for (let at = 0; at + 6 <= rows.length; at += 6) starts.push(Number(rows.slice(at, at + 6)));
+  const seats = starts.at(-1) ?? 0;
+  if (Object.keys(places).length !== seats || Object.keys(ids).length !== seats)
+    fail(`${seats} seats, ${Object.keys(places).length} places, ${Object.keys(ids).length} ids`);
+  for (const [id, place] of Object.entries(places)) {
+    const [, pos, row] = /^(\d+):(\d+)$/.exec(place)?.map(Number) ?? [];
+    if (pos === undefined || row === undefined) fail(`seat ${id}'s place is '${place}'`);
+    else if (ids[pos] !== id) fail(`seat ${id} is at ${pos}, where the ids have ${ids[pos]}`);
+    else if (!((starts[row] ?? Infinity) <= pos && pos < (starts[row + 1] ?? -1)))
+      fail(`seat ${id} at ${pos} is not in row ${row}`);
   }
 }
 

@@ -27,7 +27,7 @@ function buildEventKeys(eventId: string, prefix: string) {
      * beside `seats` and named from it (lua/includes/freeSeats.lua)
      */
     seatFree: (categoryId: string) => `${tag}:seats:${categoryId}:free`,
-    /** hash: a seated category's seat id → position in `seats` */
+    /** hash: a seated category's seat id → '<position in `seats`>:<row>' (seatRows.lua) */
     seatPositions: (categoryId: string) => `${tag}:seatpos:${categoryId}`,
     /** hash: a seated category's position in `seats` → seat id */
     seatIds: (categoryId: string) => `${tag}:seatid:${categoryId}`,

@@ -49,6 +49,7 @@ export type RunScript = (
 /** Scripts that change nothing: never worth waiting for a replica. */
 const READ_ONLY = new Set([
   'availability',
+  'collectGarbage',
   'eventView',
   'eventFence',
   'queueTicket',

@@ -63,6 +63,9 @@ export async function seedSeatMap(
       ],
     ),
   );
+  // Every seat id is in Redis's Lua now, as the script's arguments (and the places it
+  // wrote): collected at once, by the seeding, not a little by each hold after it.
+  await run('collectGarbage', [k.category(category.id)], []);
   return Number(reply[1]);
 }
 

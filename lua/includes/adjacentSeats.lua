@@ -35,10 +35,10 @@ local function bestWindowInRow(row, first, q, noGaps)
 end
 
 --- Where `q` adjacent available seats start (0-based) in the front-most row that has them
---- (rows in map order), or nil and the refusal: {-24} no row has `q` adjacent seats,
---- {-25} some do, but every choice would leave a lone seat (`noGaps`). A row with fewer
---- than `q` available seats is skipped by its count alone (freeSeats.lua); only rows that
---- may hold a window are read, one GETRANGE each.
+--- (rows in map order), and that row (0-based); or nil, nil and the refusal: {-24} no row
+--- has `q` adjacent seats, {-25} some do, but every choice would leave a lone seat
+--- (`noGaps`). A row with fewer than `q` available seats is skipped by its count alone
+--- (freeSeats.lua); only rows that may hold a window are read, one GETRANGE each.
 local function adjacentSeats(seatsKey, rows, q, noGaps)
   local free = redis.call('GET', seatsKey .. ':free') or ''
   local gapsOnly = false
@@ -47,9 +47,9 @@ local function adjacentSeats(seatsKey, rows, q, noGaps)
       local first, next = rowStart(rows, r), rowStart(rows, r + 1)
       local row = redis.call('GETRANGE', seatsKey, first, next - 1)
       local w, any = bestWindowInRow(row, first, q, noGaps)
-      if w then return w, nil end
+      if w then return w, r, nil end
       gapsOnly = gapsOnly or any
     end
   end
-  return nil, gapsOnly and {-25} or {-24}
+  return nil, nil, gapsOnly and {-25} or {-24}
 end

@@ -1,11 +1,19 @@
+--- `n` as an integer string; a string is one already (a caller that formatted it once,
+--- placeHold.lua, sends it as it is: each format is a call of its own).
+local function intText(n)
+  if type(n) == 'string' then return n end
+  return int(n)
+end
+
 --- Appends one hold change to the event's outbox stream (SPEC §6 fields), in the same
 --- atomic step as the change itself. The relay publishes it to Kafka.
---- `hold` is the hold's fields after the change; `type` is e.g. reservation.held; a hold
---- placed with a waiting room's pass carries its id (`queuePass`), a seated one its seat
---- ids (`seats`, comma-separated: SPEC §8); a change made by a traced request carries its
---- W3C `traceparent` (the relay continues the trace from it) and the request's id
---- (`requestId`: the relay's and the consumers' log lines name the request).
---- Untraced changes carry neither: nothing per change would read them.
+--- `hold` is the hold's fields after the change (its numbers as numbers or integer
+--- strings), `atMs` the change's time; `type` is e.g. reservation.held; a hold placed with
+--- a waiting room's pass carries its id (`queuePass`), a seated one its seat ids (`seats`,
+--- comma-separated: SPEC §8); a change made by a traced request carries its W3C
+--- `traceparent` (the relay continues the trace from it) and the request's id (`requestId`:
+--- the relay's and the consumers' log lines name the request). Untraced changes carry
+--- neither: nothing per change would read them.
 --- Every change also takes the event's next change number (`eventSeq`, kept in the event
 --- hash): the durable record remembers the highest one it holds, so a Redis that comes
 --- back with a lower one has lost changes the record knows (see fence.lua).
@@ -22,10 +30,10 @@ local function appendOutbox(eventKey, outboxKey, type, hold, atMs, quiet)
     'eventId', hold.eventId,
     'categoryId', hold.categoryId,
     'userId', hold.userId,
-    'quantity', int(hold.quantity),
-    'at', int(atMs),
-    'seq', int(hold.seq),
-    'expiresAt', int(hold.expiresAt),
+    'quantity', intText(hold.quantity),
+    'at', intText(atMs),
+    'seq', intText(hold.seq),
+    'expiresAt', intText(hold.expiresAt),
     'eventSeq', int(hold.eventSeq)}
   if hold.queuePass then
     fields[#fields + 1] = 'queuePass'

@@ -6,9 +6,10 @@
 --- {holdId, eventId, categoryId, userId, quantity, fingerprint, idemTtlMs, defaultTtl,
 --- queuePass}; `memo` (optional): a table the calls of one script share, which keeps the
 --- event's terms and its fence from the first read (nothing else runs while a script does,
---- so a group's later requests find them as the first did). Returns nil and what the
---- placement needs {event, category}, or the reply to give instead (a refusal, or {2, ...}
---- for a replay; a seated replay names its seats).
+--- so a group's later requests find them as the first did). Returns what the placement
+--- needs {event, available, the counts it read: held, total, inCategory, and for a seated
+--- category noGaps (its gap rule) and seatVersion}, or nil and the reply to give instead
+--- (a refusal, or {2, ...} for a replay; a seated replay names its seats).
 local function reserveChecks(k, a, seated, memo)
   local quantity, fingerprint = tonumber(a.quantity), a.fingerprint
   local idemTtlMs, defaultTtl = tonumber(a.idemTtlMs), tonumber(a.defaultTtl)
@@ -44,8 +45,14 @@ local function reserveChecks(k, a, seated, memo)
   end
   if not event[1] then return nil, {-2} end
   if memo.fenced then return nil, {-16} end
-  local category = redis.call('HMGET', k.category, 'capacity', 'held', 'confirmed', 'perUserLimit',
-    'seated')
+  local category
+  if seated then
+    category = redis.call('HMGET', k.category, 'capacity', 'held', 'confirmed', 'perUserLimit',
+      'seated', 'noGaps', 'seatVersion')
+  else
+    category = redis.call('HMGET', k.category, 'capacity', 'held', 'confirmed', 'perUserLimit',
+      'seated')
+  end
   if not category[1] then return nil, {-3} end
   if event[1] ~= 'on_sale' then return nil, {-4, event[1]} end
   if event[5] == '1' then
@@ -70,5 +77,7 @@ local function reserveChecks(k, a, seated, memo)
   end
 
   if redis.call('EXISTS', k.hold) == 1 then return nil, {-1} end
-  return {event = event, available = available}, nil
+  return {event = event, available = available, held = tonumber(category[2]), total = total,
+    inCategory = inCategory, noGaps = category[6] == '1',
+    seatVersion = tonumber(category[7]) or 0}, nil
 end

@@ -14,6 +14,6 @@ local function reserveHold(k, a, quiet, memo)
   a.queuePass = a.queuePass or ''
   local checked, refusal = reserveChecks(k, a, false, memo)
   if not checked then return refusal end
-  local expiresAt, now = placeHold(k, a, checked.event, quiet, nil, memo)
-  return {1, a.holdId, int(expiresAt), int(now)}
+  local expiresAt, createdAt = placeHold(k, a, checked, quiet, nil, memo)
+  return {1, a.holdId, expiresAt, createdAt}
 end

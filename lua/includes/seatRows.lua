@@ -14,3 +14,13 @@ local function rowOfSeat(rows, pos)
   end
   return lo
 end
+
+--- A seat's place as the category's seatPos hash keeps it, '<position>:<row>' (0-based
+--- both; setSeatMap-5.lua writes it): the position and the row, as strings, so a hold
+--- finds its seats' rows without reading and searching the category's row starts.
+--- A place kept before the row was (the position alone) gives the row as nil.
+local function seatPlace(place)
+  local pos, row = string.match(place, '^(%d+):?(%d*)$')
+  if row == '' then row = nil end
+  return pos, row
+end

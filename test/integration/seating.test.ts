@@ -6,9 +6,11 @@ import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SeatMapInput } from '../../core/catalog/seat-map.js';
 import { type Hold, HoldError, HoldRefusal } from '../../core/reservations/hold.js';
+import { eventKeys } from '../../core/reservations/keys.js';
 import type { SeatChoice } from '../../core/reservations/seating.js';
 import { useHoldsPool } from '../helpers/holds-pool.js';
 import { checkInvariants } from '../helpers/invariants.js';
+import { REDIS_KEY_PREFIX } from '../helpers/services.js';
 
 const pool = useHoldsPool();
 const checked: string[] = [];
@@ -120,6 +122,41 @@ describe('exact seats', () => {
     const state = await seatState(drop.eventId, drop.categoryId);
     expect([...state].filter((c) => c === 'h')).toHaveLength(seats.length);
   });
+  it('a seat id’s place names its row; places kept before the row still hold, and a resync writes the rows', async () => {
+    const drop = await seatedDrop({ rows: 3, perRow: 4, noGaps: true });
+    const places = eventKeys(drop.eventId, REDIS_KEY_PREFIX).seatPositions(drop.categoryId);
+    expect(await pool.redis.hmget(places, 'A-1-1', 'A-2-3', 'A-3-4')).toEqual([
+      '0:0',
+      '6:1',
+      '11:2',
+    ]);
+    // As a map seeded before places named their rows has them: the position alone.
+    const all = await pool.redis.hgetall(places);
+    for (const [id, place] of Object.entries(all)) all[id] = place.split(':')[0] as string;
+    await pool.redis.hset(places, all);
+    // The rows come from the row starts then: the gap rule still sees the row's ends.
+    expect((await refusal(reserve(drop, { seats: ['A-2-2', 'A-2-3'] }))).code).toBe(
+      HoldError.SingleSeatGap,
+    );
+    const { hold } = await reserve(drop, { seats: ['A-2-3', 'A-2-4'] });
+    expect(hold.seats).toEqual(['A-2-3', 'A-2-4']);
+    expect(await seatState(drop.eventId, drop.categoryId)).toBe('aaaaaahhaaaa');
+    // The catalog's map set again: the places are written with their rows.
+    await pool.first.setCategory(drop.eventId, {
+      id: drop.categoryId,
+      name: 'Seated',
+      capacity: 12,
+      perUserLimit: null,
+      seatMap: {
+        sections: [{ name: 'A', rows: ['1', '2', '3'].map((name) => ({ name, seats: 4 })) }],
+      },
+      noSingleSeatGaps: true,
+      blockedSeats: [],
+    });
+    expect(await pool.redis.hmget(places, 'A-2-3', 'A-3-1')).toEqual(['6:1', '8:2']);
+    // (2 in the middle of row 1 would leave 1 and 4 alone.)
+    expect((await reserve(drop, { adjacent: 2 })).hold.seats).toEqual(['A-1-1', 'A-1-2']);
+  });
 });
 
 describe('best-available adjacent seats', () => {
@@ -182,6 +219,18 @@ describe('single seat gaps (noSingleSeatGaps)', () => {
     expect((await refusal(reserve(drop, { seats: ['A-1-4'] }))).code).toBe(HoldError.SingleSeatGap);
     await reserve(drop, { seats: ['A-1-3', 'A-1-4'] });
     expect(await seatState(drop.eventId, drop.categoryId)).toBe('hhhhaaaa');
+  });
+
+  it('judges each seat in its own row: the next row’s seats are not its neighbours', async () => {
+    const drop = await seatedDrop({ rows: 2, perRow: 3, noGaps: true, blocked: ['A-2-2'] });
+    // A-2-1, after A-1-3 in seat order, is alone already: it is row 2's, not this hold's.
+    await reserve(drop, { seats: ['A-1-3'] });
+    // Row 1's end and row 2's start in one hold: A-1-1 would be alone, A-2-3 is fine.
+    expect((await refusal(reserve(drop, { seats: ['A-1-2', 'A-2-3'] }))).code).toBe(
+      HoldError.SingleSeatGap,
+    );
+    await reserve(drop, { seats: ['A-1-1', 'A-1-2', 'A-2-3'] });
+    expect(await seatState(drop.eventId, drop.categoryId)).toBe('hhhabh');
   });
 
   it('best-available steps aside from a gap, and says single_seat_gap when it cannot', async () => {
@@ -252,6 +301,18 @@ describe('blocks and the kinds of category', () => {
     expect(await seatState(drop.eventId, drop.categoryId)).toBe('hbaaa');
     expect((await refusal(reserve(drop, { seats: ['A-1-2'] }))).info).toEqual(['A-1-2']);
     expect((await pool.first.stock(drop.eventId))[0]).toMatchObject({ capacity: 4, available: 3 });
+  });
+
+  it('blocks more seats than one write takes: all of them, counted in their rows', async () => {
+    const blocked = Array.from(
+      { length: 1100 },
+      (_, i) => `A-${1 + Math.floor(i / 110)}-${1 + (i % 110)}`,
+    );
+    const drop = await seatedDrop({ rows: 10, perRow: 120, blocked });
+    const state = await seatState(drop.eventId, drop.categoryId);
+    expect([...state].filter((c) => c === 'b')).toHaveLength(1100);
+    expect((await pool.first.stock(drop.eventId))[0]).toMatchObject({ capacity: 100 });
+    expect((await reserve(drop, { adjacent: 10 })).hold.seats?.[0]).toBe('A-1-111');
   });
 
   it('a seated category takes no hold by count, a category by count no seats', async () => {
