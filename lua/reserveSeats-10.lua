@@ -16,8 +16,10 @@
   ARGV[1..9] as reserve-7.lua's (holdId, eventId, categoryId, userId, quantity,
              fingerprint, idemTtlMs, defaultTtl, queuePass); quantity = the seats' number
   ARGV[10] holdBase   {ev:E}:hold: — names the original hold of a replayed key
-  ARGV[11] mode       'seats' | 'adjacent'
-  ARGV[12..] the seat ids ('seats' mode), none twice
+  ARGV[11] mode       'seats' | 'adjacent', or either with ':traced' for a traced request:
+             then ARGV[12] its W3C traceparent and ARGV[13] its request id, written into
+             the outbox entry (as reserve-7.lua's ARGV[10], ARGV[11]); untraced, neither
+  ARGV[12..] (ARGV[14..] traced) the seat ids ('seats' mode), none twice
 
   Returns
     {1, holdId, expiresAt, createdAt, seatIds}   placed (seat ids comma-separated)
@@ -40,7 +42,13 @@ local a = { holdId = ARGV[1], eventId = ARGV[2], categoryId = ARGV[3], userId = 
   quantity = ARGV[5], fingerprint = ARGV[6], idemTtlMs = ARGV[7], defaultTtl = ARGV[8],
   queuePass = ARGV[9] or '' }
 local mode = ARGV[11]
-local ids = { unpack(ARGV, 12) }
+local first = 12
+if mode == 'seats:traced' or mode == 'adjacent:traced' then
+  mode = string.sub(mode, 1, -8)
+  a.traceparent, a.requestId = ARGV[12], ARGV[13]
+  first = 14
+end
+local ids = { unpack(ARGV, first) }
 local quantity = tonumber(a.quantity)
 if k.holdBase == nil or k.holdBase == '' or (mode ~= 'seats' and mode ~= 'adjacent')
   or (mode == 'seats' and #ids ~= quantity) or (mode == 'adjacent' and #ids > 0) then

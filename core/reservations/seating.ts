@@ -4,6 +4,8 @@
 // set again from the merged holds after a data loss. A seated hold goes alone, not in the
 // group commit of holds by count (reserve-batch.ts): its script scans seats, and the hot
 // path of a general-admission drop stays as it was.
+
+import { type Span, tracedRequestId, traceparentOf } from '../../platform/tracing.js';
 import {
   layoutOf,
   rowStartsField,
@@ -12,6 +14,7 @@ import {
 } from '../catalog/seat-map.js';
 import { check, type Hold, type Idempotency, placedHold } from './hold.js';
 import { newHoldId } from './hold-ids.js';
+import { endHoldSpan, endRefusedHoldSpan, startHoldSpan } from './hold-spans.js';
 import type { EventKeys, Keyspace } from './keys.js';
 import type { RunScript } from './scripts.js';
 
@@ -77,60 +80,82 @@ export function createSeating(
 ) {
   const eventKeys = keys.event;
 
+  type SeatedReserve = {
+    eventId: string;
+    categoryId: string;
+    userId: string;
+    choice: SeatChoice;
+    idempotency?: Idempotency;
+    queuePass?: string;
+  };
+
+  /** The seated reserve's script call; a traced one's outbox entry carries its trace. */
+  async function placeSeats(
+    input: SeatedReserve,
+    span: Span | undefined,
+  ): Promise<{ hold: Hold; replayed: boolean }> {
+    const { eventId, categoryId, userId, choice, idempotency } = input;
+    if (idempotency) await claimKey(userId, idempotency);
+    const k = eventKeys(eventId);
+    const holdId = newHoldId(eventId);
+    const seats = 'seats' in choice ? choice.seats : [];
+    const quantity = 'seats' in choice ? seats.length : choice.adjacent;
+    const mode = 'seats' in choice ? 'seats' : 'adjacent';
+    const traced = span ? [traceparentOf(span), tracedRequestId() ?? ''] : [];
+    const reply = check(
+      await run(
+        'reserveSeats',
+        [
+          k.event,
+          k.category(categoryId),
+          k.user(userId),
+          k.hold(holdId),
+          k.expiry,
+          k.outbox,
+          k.idempotency(userId, idempotency?.key ?? '-'),
+          k.seats(categoryId),
+          k.seatPositions(categoryId),
+          k.seatIds(categoryId),
+        ],
+        [
+          holdId,
+          eventId,
+          categoryId,
+          userId,
+          quantity,
+          idempotency?.fingerprint ?? '',
+          rules.idempotencyTtlMs,
+          rules.defaultHoldTtlSeconds,
+          input.queuePass ?? '',
+          k.holdPrefix,
+          span ? `${mode}:traced` : mode,
+          ...traced,
+          ...seats,
+        ],
+      ),
+    );
+    return {
+      hold: placedHold({ eventId, categoryId, userId, quantity }, reply),
+      replayed: Number(reply[0]) === 2,
+    };
+  }
+
   return {
     /**
      * Places a hold on seats: one script, alone (two round trips with an
      * Idempotency-Key, whose claim spans events). `replayed`: the key gave the original.
      */
-    async reserveSeats(input: {
-      eventId: string;
-      categoryId: string;
-      userId: string;
-      choice: SeatChoice;
-      idempotency?: Idempotency;
-      queuePass?: string;
-    }): Promise<{ hold: Hold; replayed: boolean }> {
-      const { eventId, categoryId, userId, choice, idempotency } = input;
-      if (idempotency) await claimKey(userId, idempotency);
-      const k = eventKeys(eventId);
-      const holdId = newHoldId(eventId);
-      const seats = 'seats' in choice ? choice.seats : [];
-      const quantity = 'seats' in choice ? seats.length : choice.adjacent;
-      const reply = check(
-        await run(
-          'reserveSeats',
-          [
-            k.event,
-            k.category(categoryId),
-            k.user(userId),
-            k.hold(holdId),
-            k.expiry,
-            k.outbox,
-            k.idempotency(userId, idempotency?.key ?? '-'),
-            k.seats(categoryId),
-            k.seatPositions(categoryId),
-            k.seatIds(categoryId),
-          ],
-          [
-            holdId,
-            eventId,
-            categoryId,
-            userId,
-            quantity,
-            idempotency?.fingerprint ?? '',
-            rules.idempotencyTtlMs,
-            rules.defaultHoldTtlSeconds,
-            input.queuePass ?? '',
-            k.holdPrefix,
-            'seats' in choice ? 'seats' : 'adjacent',
-            ...seats,
-          ],
-        ),
-      );
-      return {
-        hold: placedHold({ eventId, categoryId, userId, quantity }, reply),
-        replayed: Number(reply[0]) === 2,
-      };
+    async reserveSeats(input: SeatedReserve): Promise<{ hold: Hold; replayed: boolean }> {
+      // Undefined unless the request is traced: then its outbox entry carries the trace on.
+      const span = startHoldSpan('reserveSeats', input.eventId);
+      try {
+        const placed = await placeSeats(input, span);
+        if (span) endHoldSpan(span, placed.replayed ? 'replayed' : 'placed', placed.hold.id);
+        return placed;
+      } catch (err) {
+        if (span) endRefusedHoldSpan(span, err);
+        throw err;
+      }
     },
 
     /**

@@ -5,8 +5,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { SeatMapInput } from '../../core/catalog/seat-map.js';
-import { type Hold, HoldError, HoldRefusal } from '../../core/reservations/hold.js';
+import { check, type Hold, HoldError, HoldRefusal } from '../../core/reservations/hold.js';
+import { newHoldId } from '../../core/reservations/hold-ids.js';
 import { eventKeys } from '../../core/reservations/keys.js';
+import { scriptRunnerOf } from '../../core/reservations/scripts.js';
 import type { SeatChoice } from '../../core/reservations/seating.js';
 import { useHoldsPool } from '../helpers/holds-pool.js';
 import { checkInvariants } from '../helpers/invariants.js';
@@ -156,6 +158,65 @@ describe('exact seats', () => {
     expect(await pool.redis.hmget(places, 'A-2-3', 'A-3-1')).toEqual(['6:1', '8:2']);
     // (2 in the middle of row 1 would leave 1 and 4 alone.)
     expect((await reserve(drop, { adjacent: 2 })).hold.seats).toEqual(['A-1-1', 'A-1-2']);
+  });
+});
+
+describe('a traced seated hold', () => {
+  it('carries its traceparent and request id into the outbox entry; an untraced one neither', async () => {
+    // The arguments seating.ts adds for a traced request only, given straight to the script.
+    const drop = await seatedDrop({ rows: 2, perRow: 10 });
+    const k = eventKeys(drop.eventId, REDIS_KEY_PREFIX);
+    const run = scriptRunnerOf(pool.redis);
+    const traceparent = `00-${'1'.repeat(32)}-${'2'.repeat(16)}-01`;
+    const place = (mode: string, extra: string[]) => {
+      const userId = randomUUID();
+      const holdId = newHoldId(drop.eventId);
+      const quantity = mode.startsWith('seats')
+        ? extra.length - (mode.endsWith(':traced') ? 2 : 0)
+        : 2;
+      return run(
+        'reserveSeats',
+        [
+          k.event,
+          k.category(drop.categoryId),
+          k.user(userId),
+          k.hold(holdId),
+          k.expiry,
+          k.outbox,
+          k.idempotency(userId, '-'),
+          k.seats(drop.categoryId),
+          k.seatPositions(drop.categoryId),
+          k.seatIds(drop.categoryId),
+        ],
+        [
+          holdId,
+          drop.eventId,
+          drop.categoryId,
+          userId,
+          quantity,
+          '',
+          60_000,
+          300,
+          '',
+          k.holdPrefix,
+          mode,
+          ...extra,
+        ],
+      ).then((reply) => ({ holdId, reply: check(reply) }));
+    };
+    const exact = await place('seats:traced', [traceparent, 'req-exact', 'A-2-1', 'A-2-2']);
+    const best = await place('adjacent:traced', [traceparent, 'req-best']);
+    const plain = await place('seats', ['A-2-9', 'A-2-10']);
+    const entries = (await pool.redis.xrange(k.outbox, '-', '+')).map(([, fields]) => {
+      const e = new Map<string | undefined, string | undefined>();
+      for (let i = 0; i < fields.length; i += 2) e.set(fields[i], fields[i + 1]);
+      return [e.get('reservationId'), e.get('seats'), e.get('traceparent'), e.get('requestId')];
+    });
+    expect(entries).toEqual([
+      [exact.holdId, 'A-2-1,A-2-2', traceparent, 'req-exact'],
+      [best.holdId, expect.stringMatching(/^A-1-\d+,A-1-\d+$/), traceparent, 'req-best'],
+      [plain.holdId, 'A-2-9,A-2-10', undefined, undefined],
+    ]);
   });
 });
 
