@@ -18,9 +18,13 @@
   ARGV[4] noGaps '1' | ''
   ARGV[5] rows        the row starts, six digits each, and the number of seats
   ARGV[6] blocked     the blocked seats' positions, comma-separated
-  ARGV[7..] every seat id, in map order
+  ARGV[7..] every seat id, in map order; or none, when Redis is likely to have them (a
+            resync, a rename during a sale: tens of thousands of ids are a long step for
+            the event's one Redis core, and a map never changes once created)
 
-  Returns {1, available} | {-1} bad arguments, or a map of another size than Redis has
+  Returns {1, available} | {-1} bad arguments, or a map of another size than Redis has |
+    {-30} the seat ids are needed (no ids given, and Redis has none, or not with rows):
+    call again with them
 ]]
 --- @include "setSeats"
 --- @include "freeSeats"
@@ -29,10 +33,11 @@ local categoryKey, categoriesKey, seatsKey, seatPosKey, seatIdsKey =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local categoryId, name, perUserLimit = ARGV[1], ARGV[2], tonumber(ARGV[3])
 local noGaps, rows, blocked = ARGV[4], ARGV[5], ARGV[6]
-local count = #ARGV - 6
+local given = #ARGV - 6
+local count = rows and tonumber(string.sub(rows, -6))
 if categoryId == nil or categoryId == '' or not name or not perUserLimit or perUserLimit < 0
-  or count < 1 or rows == nil or #rows < 12 or #rows % 6 ~= 0
-  or tonumber(string.sub(rows, -6)) ~= count or blocked == nil then
+  or rows == nil or #rows < 12 or #rows % 6 ~= 0 or not count or count < 1
+  or (given ~= 0 and given ~= count) or blocked == nil then
   return {-1}
 end
 
@@ -62,13 +67,19 @@ end
 local state = redis.call('GET', seatsKey)
 if state and #state ~= count then return {-1} end
 if not state then
+  if given == 0 then return {-30} end
   state = string.rep('a', count)
   redis.call('SET', seatsKey, state)
   writeIds()
 else
-  -- Seeded before the places named the row: written again (the ids are the map's own).
-  local _, row = seatPlace(redis.call('HGET', seatPosKey, ARGV[7]) or '')
-  if not row then writeIds() end
+  -- Seeded before the places named the row (or the ids lost): written again, from the
+  -- ids given (the map's own), or asked for.
+  local first = given > 0 and ARGV[7] or redis.call('HGET', seatIdsKey, '0')
+  local _, row = seatPlace(first and redis.call('HGET', seatPosKey, first) or '')
+  if not row then
+    if given == 0 then return {-30} end
+    writeIds()
+  end
 end
 
 -- The blocks as the catalog has them: available ones blocked, the rest unblocked.

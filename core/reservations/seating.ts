@@ -38,15 +38,22 @@ export const positionsOf = (layout: SeatLayout, ids: readonly string[]) =>
     .filter((p) => p !== undefined)
     .join(',');
 
-/** Seeds a seated category, or sets it again as the catalog says; what is available. */
+/** setSeatMap-5.lua's answer when Redis lacks the seat ids: call again with them. */
+const SEAT_IDS_NEEDED = -30;
+
+/**
+ * Seeds a seated category, or sets it again as the catalog says; what is available. The
+ * seat ids go only when Redis lacks them (a new map, a lost one): a rename or a resync
+ * during a sale sends the settings alone, not a stadium's ids.
+ */
 export async function seedSeatMap(
   run: RunScript,
   k: EventKeys,
   category: SeatedCategory,
 ): Promise<number> {
   const layout = layoutOf(category.id, category.seatMap);
-  const reply = check(
-    await run(
+  const set = (ids: readonly string[]) =>
+    run(
       'setSeatMap',
       [
         k.category(category.id),
@@ -62,14 +69,17 @@ export async function seedSeatMap(
         category.noSingleSeatGaps ? '1' : '',
         rowStartsField(layout),
         positionsOf(layout, category.blockedSeats),
-        ...layout.ids,
+        ...ids,
       ],
-    ),
-  );
-  // Every seat id is in Redis's Lua now, as the script's arguments (and the places it
-  // wrote): collected at once, by the seeding, not a little by each hold after it.
-  await run('collectGarbage', [k.category(category.id)], []);
-  return Number(reply[1]);
+    );
+  let reply = await set([]);
+  if (Number(reply[0]) === SEAT_IDS_NEEDED) {
+    reply = await set(layout.ids);
+    // Every seat id is in Redis's Lua now, as the script's arguments (and the places it
+    // wrote): collected at once, by the seeding, not a little by each hold after it.
+    await run('collectGarbage', [k.category(category.id)], []);
+  }
+  return Number(check(reply)[1]);
 }
 
 export function createSeating(

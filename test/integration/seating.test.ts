@@ -8,8 +8,8 @@ import type { SeatMapInput } from '../../core/catalog/seat-map.js';
 import { check, type Hold, HoldError, HoldRefusal } from '../../core/reservations/hold.js';
 import { newHoldId } from '../../core/reservations/hold-ids.js';
 import { eventKeys } from '../../core/reservations/keys.js';
-import { scriptRunnerOf } from '../../core/reservations/scripts.js';
-import type { SeatChoice } from '../../core/reservations/seating.js';
+import { type RunScript, scriptRunnerOf } from '../../core/reservations/scripts.js';
+import { type SeatChoice, seedSeatMap } from '../../core/reservations/seating.js';
 import { useHoldsPool } from '../helpers/holds-pool.js';
 import { checkInvariants } from '../helpers/invariants.js';
 import { REDIS_KEY_PREFIX } from '../helpers/services.js';
@@ -217,6 +217,44 @@ describe('a traced seated hold', () => {
       [best.holdId, expect.stringMatching(/^A-1-\d+,A-1-\d+$/), traceparent, 'req-best'],
       [plain.holdId, 'A-2-9,A-2-10', undefined, undefined],
     ]);
+  });
+});
+
+describe('setting a seated category again', () => {
+  it('sends its seat ids only when Redis lacks them: a rename in a sale keeps the seats', async () => {
+    const drop = await seatedDrop({ rows: 2, perRow: 5 });
+    const k = eventKeys(drop.eventId, REDIS_KEY_PREFIX);
+    await reserve(drop, { seats: ['A-1-2', 'A-1-3'] });
+    const run = scriptRunnerOf(pool.redis);
+    const calls: [string, number][] = [];
+    const counted: RunScript = (name, keys, args) => {
+      calls.push([name, args.length]);
+      return run(name, keys, args);
+    };
+    const category = {
+      id: drop.categoryId,
+      name: 'Renamed',
+      perUserLimit: null,
+      seatMap: { sections: [{ name: 'A', rows: ['1', '2'].map((name) => ({ name, seats: 5 })) }] },
+      noSingleSeatGaps: false,
+      blockedSeats: ['A-2-5'],
+    };
+    expect(await seedSeatMap(counted, k, category)).toBe(7);
+    // The settings alone: the map's ten ids stay where they are.
+    expect(calls).toEqual([['setSeatMap', 6]]);
+    expect(await pool.redis.hget(k.category(drop.categoryId), 'name')).toBe('Renamed');
+    expect(await seatState(drop.eventId, drop.categoryId)).toBe('ahhaaaaaab');
+    // The ids lost (a partial restore): asked for, sent, written again.
+    await pool.redis.del(k.seatPositions(drop.categoryId), k.seatIds(drop.categoryId));
+    calls.length = 0;
+    expect(await seedSeatMap(counted, k, category)).toBe(7);
+    expect(calls).toEqual([
+      ['setSeatMap', 6],
+      ['setSeatMap', 16],
+      ['collectGarbage', 0],
+    ]);
+    expect(await pool.redis.hget(k.seatPositions(drop.categoryId), 'A-2-4')).toBe('8:1');
+    expect((await reserve(drop, { seats: ['A-2-4'] })).hold.seats).toEqual(['A-2-4']);
   });
 });
 
