@@ -23,6 +23,7 @@ import {
   SLO,
   seats,
   summarize,
+  surgeScenario,
 } from './lib.js';
 
 const RATE = Number(__ENV.RATE || 1200);
@@ -36,18 +37,7 @@ const reserves = new Counter('drop_reserves');
 
 export const options = {
   scenarios: {
-    surge: {
-      executor: 'ramping-arrival-rate',
-      startRate: 0,
-      timeUnit: '1s',
-      preAllocatedVUs: Number(__ENV.VUS || 300),
-      maxVUs: Number(__ENV.MAX_VUS || 1000),
-      stages: [
-        { target: RATE, duration: __ENV.RAMP || '10s' },
-        { target: RATE, duration: __ENV.HOLD || '30s' },
-        { target: 0, duration: '5s' },
-      ],
-    },
+    surge: surgeScenario(RATE),
   },
   thresholds: { ...SLO, drop_unexpected: ['count==0'] },
   summaryTrendStats: ['avg', 'med', 'p(95)', 'p(99)', 'max'],

@@ -107,6 +107,23 @@ export const seats = {
   confirmed: new Counter('drop_seats_confirmed'),
 };
 
+/**
+ * A drop's arrivals: ramping up to `rate` a second over RAMP (10 s), held for HOLD (30 s),
+ * then down; each an iteration of its own whatever the answers' latency, as phones press.
+ */
+export const surgeScenario = (rate) => ({
+  executor: 'ramping-arrival-rate',
+  startRate: 0,
+  timeUnit: '1s',
+  preAllocatedVUs: Number(__ENV.VUS || 300),
+  maxVUs: Number(__ENV.MAX_VUS || 1000),
+  stages: [
+    { target: rate, duration: __ENV.RAMP || '10s' },
+    { target: rate, duration: __ENV.HOLD || '30s' },
+    { target: 0, duration: '5s' },
+  ],
+});
+
 export const SLO = {
   'http_req_duration{name:reserve}': ['p(95)<50', 'p(99)<100'],
   http_req_failed: ['rate<0.001'],

@@ -32,6 +32,7 @@ import {
   SLO,
   seats,
   summarize,
+  surgeScenario,
 } from './lib.js';
 
 const RATE = Number(__ENV.RATE || 1200);
@@ -72,18 +73,7 @@ const statusReads = {
 
 export const options = {
   scenarios: {
-    surge: {
-      executor: 'ramping-arrival-rate',
-      startRate: 0,
-      timeUnit: '1s',
-      preAllocatedVUs: Number(__ENV.VUS || 300),
-      maxVUs: Number(__ENV.MAX_VUS || 1000),
-      stages: [
-        { target: RATE, duration: __ENV.RAMP || '10s' },
-        { target: RATE, duration: __ENV.HOLD || '30s' },
-        { target: 0, duration: '5s' },
-      ],
-    },
+    surge: surgeScenario(RATE),
   },
   thresholds: {
     ...SLO,
